@@ -1,0 +1,110 @@
+"""Command line: thin wiring over the library (`policy-atlas --help`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import build as build_mod
+from .ingest import ImportError_, import_raw, to_yaml, write_yaml
+from .validate import InvalidData, load_data
+
+
+def _project() -> Path:
+    return Path.cwd()
+
+
+def _fail_data(exc: InvalidData) -> None:
+    for problem in exc.problems:
+        click.echo(str(problem), err=True)
+    click.echo(f"check: {len(exc.problems)} problem(s); nothing was written.", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.version_option(package_name="policy-atlas")
+def main() -> None:
+    """Policy Atlas (城镇化政策对照): import, check and build the policy-comparison site."""
+
+
+@main.command("import")
+@click.argument("raw", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--id", "doc_id", help="Document id, e.g. yangxian-2023-work-points (derived when omitted).")
+@click.option("--json", "as_json", is_flag=True, help="Print the importer's intermediate tree instead of writing YAML.")
+@click.option("--stdout", is_flag=True, help="Print the YAML instead of writing site-data/documents/ID.yaml.")
+def import_cmd(raw: Path, doc_id: str | None, as_json: bool, stdout: bool) -> None:
+    """Turn RAW policy text into site-data/documents/ID.yaml (never over a curated file)."""
+    root = _project() / "site-data"
+    try:
+        places = build_mod.load_places(root)
+        imported = import_raw(raw.read_bytes(), raw.name, places, doc_id)
+        if as_json:
+            click.echo(json.dumps(imported.tree(), ensure_ascii=False, indent=2))
+            return
+        doc = imported.document()
+        if stdout:
+            click.echo(to_yaml(doc), nl=False)
+            return
+        target = write_yaml(doc, root / "documents")
+    except (ImportError_, ValueError) as exc:
+        click.echo(f"import: {exc}", err=True)
+        sys.exit(1)
+    except InvalidData as exc:
+        _fail_data(exc)
+    raw_copy = root / "raw" / raw.name
+    if not raw_copy.exists():
+        raw_copy.parent.mkdir(parents=True, exist_ok=True)
+        raw_copy.write_bytes(raw.read_bytes())
+    click.echo(f"wrote {target.relative_to(_project())}: {len(imported.notes)} note(s) and "
+               f"{len(imported.corrections)} correction(s) to review; then run `policy-atlas check`.")
+
+
+@main.command()
+def check() -> None:
+    """Validate all of site-data/ and report every problem."""
+    try:
+        data = load_data(_project() / "site-data")
+    except InvalidData as exc:
+        _fail_data(exc)
+    provisions = sum(1 for d in data.documents for _ in build_mod.iter_provisions(d.outline))
+    click.echo(f"check: {len(data.documents)} documents, {provisions} provisions, no problems.")
+
+
+@main.command()
+@click.option("--skip-mkdocs", is_flag=True, help="Only generate docs/ and the data export.")
+def build(skip_mkdocs: bool) -> None:
+    """Validate, generate docs/, build site/ with MkDocs and pack the offline archive."""
+    try:
+        summary = build_mod.build(_project(), run_mkdocs=not skip_mkdocs, progress=_progress_wanted())
+    except InvalidData as exc:
+        _fail_data(exc)
+    except build_mod.BuildError as exc:
+        click.echo(f"build: {exc}", err=True)
+        sys.exit(1)
+    click.echo(summary.line())
+
+
+@main.command()
+@click.option("--port", default=8000, show_default=True)
+def serve(port: int) -> None:
+    """Live preview on 127.0.0.1, regenerating when site-data/ or templates/ change."""
+    try:
+        build_mod.serve(_project(), port)
+    except InvalidData as exc:
+        _fail_data(exc)
+
+
+@main.command()
+def schema() -> None:
+    """Rewrite the JSON Schemas in site-data/schema/ from the models."""
+    for path in build_mod.write_schemas(_project() / "site-data" / "schema"):
+        click.echo(f"wrote {path.relative_to(_project())}")
+
+
+def _progress_wanted() -> bool:
+    import os
+
+    return sys.stderr.isatty() and not os.environ.get("CI")

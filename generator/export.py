@@ -1,0 +1,44 @@
+"""Pipeline stage `export`: the research data (atlas.json, provisions.csv), schema_version 1."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .link import Site
+
+SCHEMA_VERSION = 1
+DOCUMENT_FIELDS = ["id", "title", "title_en", "issuer", "doc_number", "level", "province", "prefecture", "county",
+                   "date_signed", "date_published", "doc_type", "script", "source_file", "source_sha256", "url"]
+PROVISION_FIELDS = ["id", "document_id", "parent_id", "depth", "label", "heading", "text", "url"]
+
+
+def atlas(site: Site) -> dict:
+    """Return the export as plain data, documents and provisions in site order."""
+    documents, provisions = [], []
+    for page in site.documents:
+        d = page.doc
+        row = {f: getattr(d, f, None) for f in DOCUMENT_FIELDS if f != "url"}
+        row["date_signed"] = d.date_signed.isoformat() if d.date_signed else None
+        row["date_published"] = d.date_published.isoformat() if d.date_published else None
+        row["url"] = page.url
+        documents.append({f: row[f] for f in DOCUMENT_FIELDS})
+        for e in page.provisions:
+            p = e.provision
+            provisions.append({"id": e.id, "document_id": d.id, "parent_id": e.parent_id, "depth": e.depth,
+                               "label": p.label, "heading": p.heading, "text": p.text, "url": e.url})
+    return {"schema_version": SCHEMA_VERSION, "documents": documents, "provisions": provisions}
+
+
+def export_files(site: Site) -> dict[str, str]:
+    """Return {path under docs/: content} for the data downloads."""
+    data = atlas(site)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=PROVISION_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(data["provisions"])
+    return {
+        "data/atlas.json": json.dumps(data, ensure_ascii=False, indent=1) + "\n",
+        "data/provisions.csv": buf.getvalue(),
+    }

@@ -1,0 +1,81 @@
+"""Stage 4 of the importer: find damaged passages and propose readings.
+
+Guarantee: text is never changed. Each finding becomes a correction
+{provision, original, corrected, why} whose `original` occurs verbatim in that
+provision's label, heading or text; low-confidence findings become notes instead.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .outline import Node, Outline
+from .text import CJK, unmatched_close
+
+# A responsibility note such as (县公安局负责) closes most items of work plans.
+_DUTY_RE = re.compile(r"(负责|負責|牵头|牽頭|配合)[))]$")
+_DUTY_CLAUSE_MAX = 40  # beyond this the opening bracket's place is a guess: leave it to an editor
+_DAMAGED_NUMBER_RE = re.compile(rf"([{CJK}]{{1,10}})[〔\[［(（【](\d{{4}})(?![〕\]］)）】])(\d+)(号?)")
+
+
+def find_corrections(outline: Outline, doc_number: str | None) -> tuple[list[dict], list[str]]:
+    """Return (corrections, notes) for the whole outline."""
+    corrections = [
+        {"provision": c["node"].id, "original": c["original"], "corrected": c["corrected"], "why": c["why"]}
+        for c in outline.corrections
+    ]
+    notes: list[str] = []
+    nodes = ([outline.notice] if outline.notice else []) + outline.units
+    for node in _walk(nodes):
+        if node.text:
+            _duty_bracket(node, corrections, notes)
+            _damaged_number(node, doc_number, corrections)
+            _wrap_spaces(node, corrections)
+    return corrections, notes
+
+
+def _walk(nodes: list[Node]):
+    for node in nodes:
+        yield node
+        yield from _walk(node.children)
+
+
+def _duty_bracket(node: Node, corrections: list[dict], notes: list[str]) -> None:
+    text = node.text or ""
+    pos = unmatched_close(text)
+    if pos is None:
+        return
+    if pos != len(text) - 1 or not _DUTY_RE.search(text):
+        notes.append(f"provision {node.id} (line {node.line}): a closing bracket at character {pos + 1} has no opening one.")
+        return
+    start = max(text.rfind("。"), text.rfind(";"), text.rfind(";")) + 1
+    clause = text[start:]
+    if len(clause) > _DUTY_CLAUSE_MAX:
+        notes.append(
+            f"provision {node.id} (line {node.line}): the opening bracket of the responsibility note"
+            f" 「…{clause[-20:]}」 is lost and its place is unclear; add a correction by hand."
+        )
+        return
+    corrections.append({
+        "provision": node.id, "original": clause, "corrected": "(" + clause,
+        "why": "the opening bracket of the responsibility note is lost (the closing one stands)",
+    })
+
+
+def _damaged_number(node: Node, doc_number: str | None, corrections: list[dict]) -> None:
+    m = _DAMAGED_NUMBER_RE.search(node.text or "")
+    if not m:
+        return
+    rebuilt = f"{m.group(1)}〔{m.group(2)}〕{m.group(3)}号"
+    why = "the closing bracket 〕 after the year and the character 号 are lost"
+    if doc_number and re.sub(r"\s", "", doc_number) == rebuilt:
+        why += f"; the page title gives {doc_number}"
+    corrections.append({"provision": node.id, "original": m.group(0), "corrected": rebuilt, "why": why})
+
+
+def _wrap_spaces(node: Node, corrections: list[dict]) -> None:
+    for m in re.finditer(rf"[{CJK}]{{1,4}}[ \u3000]+[{CJK}]{{1,4}}", node.text or ""):
+        corrections.append({
+            "provision": node.id, "original": m.group(0), "corrected": re.sub(r"[ \u3000]+", "", m.group(0)),
+            "why": "a space left by a line break inside a word (PDF wrap)",
+        })

@@ -1,0 +1,338 @@
+"""Stage 2 of the importer: cut the kept lines into notice, title and numbered outline.
+
+Guarantees:
+- every kept character lands in exactly one place: the notice, the title, or one
+  unit's label, heading or text (line breaks and layout spaces between lines aside);
+- units keep their reading order; depth follows the numbering styles in the order they
+  first appear (一、 > (一) > 1. > (1) > ①), so a document may skip a level;
+- a label whose numeral is lost (、强化…) takes the next value of its sequence, and the
+  gap is reported as a correction; other gaps in a sequence are reported as notes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import CJK, DATE_RE, DOC_NUMBER_RE, Line, TERMINAL, cn_to_int, ends_sentence, fold, int_to_cn
+
+CN = "一二三四五六七八九十百零〇两"
+
+# (style, pattern): group 1 is the label as printed, group 2 its numeral (absent when lost).
+LABELS: list[tuple[str, re.Pattern[str]]] = [
+    ("chapter", re.compile(rf"^(第([{CN}]+)章)\s*")),
+    ("article", re.compile(rf"^(第([{CN}]+)条)\s*")),
+    ("cn-dun", re.compile(rf"^(([{CN}]{{1,4}})\s*[、．])\s*")),
+    ("cn-dun", re.compile(r"^(、)()\s*")),
+    ("cn-paren", re.compile(rf"^([(（]\s*([{CN}]{{1,4}})\s*[)）])\s*")),
+    ("ar-dot", re.compile(r"^((\d{1,3})\s*[.．、](?!\d))\s*")),
+    ("ar-paren", re.compile(r"^([(（]\s*(\d{1,3})\s*[)）])\s*")),
+    ("circled", re.compile(r"^(([①-⑳]))\s*")),
+]
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+
+# Where a label may start inside a line: after a sentence end, a closing bracket or a space.
+_INLINE_RE = re.compile(
+    rf"(?<=[。;;!?!?:：)）\s])\s*(?=[(（][{CN}]{{1,4}}[)）]|[{CN}]{{1,4}}、|\d{{1,3}}[.．](?!\d)|[(（]\d{{1,3}}[)）]|第[{CN}]+条)"
+)
+_DATE_LINE_RE = re.compile(rf"^{DATE_RE.pattern}$")
+_ORG_RE = re.compile(
+    rf"^[{CJK}()（）]{{2,40}}(办公室|办公厅|人民政府|委员会|党委|省委|市委|县委|政府|局|厅|委|部|院|署|中心|办)$"
+)
+_KINDS = ["part", "section", "item", "subitem"]
+HEADING_MAX = 60  # a numbered unit's lead sentence longer than this is body text
+PARA_HEADING_MAX = 30  # stricter for unnumbered paragraphs: short, no comma
+WRAP_MIN = 25  # a kept line this long with no closing punctuation was wrapped by a PDF
+
+
+@dataclass
+class Label:
+    """A numbering found at the start of a unit."""
+
+    style: str
+    printed: str
+    value: int | None
+    rest: str
+
+
+@dataclass
+class Node:
+    """A unit of the intermediate tree (what `import --json` prints)."""
+
+    kind: str
+    line: int
+    label: str | None = None
+    style: str | None = None
+    value: int | None = None
+    heading: str | None = None
+    heading_end: str | None = None
+    text: str | None = None
+    children: list[Node] = field(default_factory=list)
+    id: str = ""
+
+
+@dataclass
+class Outline:
+    """What stage 2 found."""
+
+    notice: Node | None
+    notice_lines: list[Line]
+    title: str | None
+    title_lines: list[Line]
+    units: list[Node]
+    signature: list[str]  # issuing bodies on the notice's signature block
+    signature_date: str | None  # the signature block's date as printed
+    attachments: list[str]
+    corrections: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_label(text: str) -> Label | None:
+    """Recognise a numbering at the start of `text`."""
+    for style, pattern in LABELS:
+        m = pattern.match(text)
+        if not m:
+            continue
+        numeral = m.group(2)
+        if style in ("ar-dot", "ar-paren"):
+            value: int | None = int(numeral)
+        elif style == "circled":
+            value = _CIRCLED.index(numeral) + 1
+        elif numeral:
+            try:
+                value = cn_to_int(numeral)
+            except ValueError:
+                continue
+        else:
+            value = None
+        return Label(style, m.group(1), value, text[m.end():])
+    return None
+
+
+def build_outline(kept: list[Line]) -> Outline:
+    """Split kept lines into the notice, the title and the numbered body."""
+    notice_lines, title_lines, body_lines = _zones(kept)
+    out = Outline(
+        notice=None, notice_lines=notice_lines, title=None, title_lines=title_lines, units=[],
+        signature=[], signature_date=None, attachments=[],
+    )
+    if title_lines:
+        out.title = "".join(line.text for line in title_lines)
+    if notice_lines:
+        out.notice = _notice(notice_lines, out)
+    out.units = _body(body_lines, out)
+    _assign_ids(out.units, "")
+    return out
+
+
+def _is_label_line(line: Line) -> bool:
+    return parse_label(line.text) is not None
+
+
+def _title_like(text: str) -> bool:
+    return len(text) <= 80 and not ends_sentence(text) and parse_label(text) is None and not _DATE_LINE_RE.match(text)
+
+
+def _zones(kept: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
+    """Find the cover notice (up to its signature date), then the title lines, then the body."""
+    first_label = next((i for i, line in enumerate(kept) if _is_label_line(line)), len(kept))
+    date_idx = next((i for i in range(first_label) if _DATE_LINE_RE.match(kept[i].text)), None)
+    if date_idx is not None:
+        end = date_idx + 1
+        # A publication note such as (此件依申请公开) closes the notice.
+        while end < first_label and re.match(r"^[(（][^()（）]{1,20}[)）]$", kept[end].text):
+            end += 1
+        notice, rest = kept[:end], kept[end:]
+        title, body = _leading_title(rest)
+        return notice, title, body
+    head, tail = kept[:first_label], kept[first_label:]
+    notice = [line for line in head if "印发" in fold(line.text) and ends_sentence(line.text)]
+    others = [line for line in head if line not in notice]
+    title, preamble = _leading_title(others)
+    return notice, title, preamble + tail
+
+
+def _leading_title(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    n = 0
+    while n < len(lines) and _title_like(lines[n].text) and n < 4:
+        n += 1
+    return lines[:n], lines[n:]
+
+
+def _notice(lines: list[Line], out: Outline) -> Node:
+    """Parse the cover notice: its title, then every other line as a paragraph."""
+    node = Node(kind="notice", line=lines[0].no)
+    heading_idx = _notice_heading(lines)
+    if heading_idx:
+        node.heading = "".join(lines[i].text for i in heading_idx)
+        node.line = lines[heading_idx[0]].no
+    date_i = next((i for i, line in enumerate(lines) if _DATE_LINE_RE.match(line.text)), None)
+    if date_i is not None:
+        out.signature_date = lines[date_i].text
+        j = date_i - 1
+        while j >= 0 and _ORG_RE.match(lines[j].text) and j not in heading_idx:
+            out.signature.insert(0, lines[j].text)
+            j -= 1
+    for i, line in enumerate(lines):
+        if i not in heading_idx:
+            node.children.append(Node(kind="paragraph", line=line.no, text=line.text))
+    return node
+
+
+def _notice_heading(lines: list[Line]) -> list[int]:
+    """Indices of the lines that make up the notice title (关于印发…的通知), issuer line included."""
+    start = next((i for i, line in enumerate(lines) if re.search(r"关于|印发", fold(line.text)) and _title_like(line.text)), None)
+    if start is None:
+        return []
+    end = start
+    while end < len(lines) - 1 and not fold(lines[end].text).endswith("通知") and _title_like(lines[end + 1].text):
+        end += 1
+    if not fold(lines[end].text).endswith("通知"):
+        return []
+    if start > 0 and _ORG_RE.match(lines[start - 1].text) and not fold(lines[start].text).startswith(fold(lines[start - 1].text)):
+        start -= 1
+    return list(range(start, end + 1))
+
+
+def _logical_lines(lines: list[Line]) -> list[Line]:
+    """Join lines a PDF wrapped mid-sentence; split lines that hold several numbered units."""
+    joined: list[Line] = []
+    for line in lines:
+        prev = joined[-1] if joined else None
+        if prev and _wrapped(prev.text) and not _is_label_line(line):
+            joined[-1] = Line(prev.no, prev.text + line.text)
+        else:
+            joined.append(line)
+    out: list[Line] = []
+    last: dict[str, int] = {}
+    for line in joined:
+        for piece in _split_inline(line.text, last):
+            out.append(Line(line.no, piece))
+    return out
+
+
+def _wrapped(text: str) -> bool:
+    if ends_sentence(text) or len(text) < WRAP_MIN:
+        return False
+    label = parse_label(text)
+    return label is None or any(c in label.rest for c in TERMINAL) or len(label.rest) > HEADING_MAX
+
+
+def _split_inline(text: str, last: dict[str, int]) -> list[str]:
+    """Split where a label continues a numbering sequence, so one-line bodies come apart."""
+    pieces: list[str] = []
+    start = 0
+    label = parse_label(text)
+    if label and label.value is not None:
+        last[label.style] = label.value
+    for m in _INLINE_RE.finditer(text):
+        cand = parse_label(text[m.end():])
+        if not cand or cand.value is None:
+            continue
+        if cand.value == 1 or cand.value == last.get(cand.style, 0) + 1:
+            pieces.append(text[start:m.start()].strip())
+            start = m.end()
+            last[cand.style] = cand.value
+    pieces.append(text[start:].strip())
+    return [p for p in pieces if p]
+
+
+def _body(lines: list[Line], out: Outline) -> list[Node]:
+    """Nest numbered units by the order their styles first appear; paragraphs go under the open unit."""
+    root: list[Node] = []
+    stack: list[Node] = []
+    last: dict[str, int] = {}  # last value per style anywhere: some plans number (一)…(二十) straight through
+    for line in _logical_lines(lines):
+        if re.match(r"^附\s*件\s*\d*\s*[::]", line.text):
+            stack.clear()
+            out.attachments.extend(_attachments(line.text))
+            root.append(Node(kind="paragraph", line=line.no, text=line.text))
+            continue
+        label = parse_label(line.text)
+        if label is None:
+            node = Node(kind="paragraph", line=line.no)
+            node.heading, node.heading_end, node.text = split_heading(line.text, numbered=False)
+            (stack[-1].children if stack else root).append(node)
+            continue
+        styles = [n.style for n in stack]
+        if label.style in styles:
+            del stack[styles.index(label.style):]
+        siblings = stack[-1].children if stack else root
+        node = Node(
+            kind=_KINDS[min(len(stack), len(_KINDS) - 1)], line=line.no, label=label.printed,
+            style=label.style, value=label.value,
+        )
+        node.heading, node.heading_end, node.text = split_heading(label.rest, numbered=True)
+        _check_sequence(node, siblings, last, out)
+        last[node.style] = node.value
+        siblings.append(node)
+        stack.append(node)
+    return root
+
+
+def _check_sequence(node: Node, siblings: list[Node], last: dict[str, int], out: Outline) -> None:
+    prev = next((s for s in reversed(siblings) if s.style == node.style and s.value is not None), None)
+    expected = prev.value + 1 if prev else 1
+    if node.value is None:
+        node.value = expected
+        numeral = int_to_cn(expected) if node.style.startswith("cn") else str(expected)
+        printed = f"{node.label}{node.heading or node.text or ''}"
+        fixed = numeral + node.label  # only 、 labels can lose their numeral
+        out.corrections.append({
+            "node": node, "original": printed,
+            "corrected": f"{fixed}{node.heading or node.text or ''}",
+            "why": f"numeral lost from the label; the sequence runs {prev.label if prev else 'from the start'} → {fixed}",
+        })
+    elif node.value != expected and not (prev is None and node.value == last.get(node.style, 0) + 1):
+        out.notes.append(f"numbering: {node.label} (line {node.line}) follows {prev.label if prev else 'nothing'}; expected {expected}")
+
+
+def split_heading(rest: str, numbered: bool) -> tuple[str | None, str | None, str | None]:
+    """Split a unit's words into (heading, its closing punctuation, body text)."""
+    rest = rest.strip()
+    if not rest:
+        return None, None, None
+    m = re.search(r"[。;;!?!?]", rest)
+    if m is None:
+        if numbered and len(rest) <= HEADING_MAX:
+            return rest, None, None
+        space = re.match(rf"^([{CJK}]{{2,{PARA_HEADING_MAX}}})\s+(\S.*)$", rest)
+        if numbered and space:  # PDF one-line bodies: "指导思想 以习近平…"
+            return space.group(1), " ", space.group(2)
+        return None, None, rest
+    lead, body = rest[: m.start()], rest[m.end():].strip() or None
+    limit = HEADING_MAX if numbered else PARA_HEADING_MAX
+    if len(lead) > limit or (not numbered and re.search(r"[,,::]", lead)) or _unbalanced(lead):
+        return None, None, rest
+    return lead, m.group(0), body
+
+
+def _unbalanced(text: str) -> bool:
+    return sum(text.count(c) for c in "(（") != sum(text.count(c) for c in ")）")
+
+
+def _attachments(text: str) -> list[str]:
+    body = re.sub(r"^附\s*件\s*\d*\s*[::]\s*", "", text)
+    parts = re.split(r"\s*(?:\d+\s*[.．、]|;|;)\s*", body)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _assign_ids(nodes: list[Node], prefix: str) -> None:
+    """Give every node its path: printed numeral for numbered units, p<n> for paragraphs."""
+    seen: set[str] = set()
+    paragraphs = 0
+    for node in nodes:
+        if node.value is not None and str(node.value) not in seen:
+            seg = str(node.value)
+        else:
+            paragraphs += 1
+            seg = f"p{paragraphs}"
+        seen.add(seg)
+        node.id = f"{prefix}.{seg}" if prefix else seg
+        _assign_ids(node.children, node.id)
+
+
+def find_doc_number(text: str) -> str | None:
+    """Return the first complete 发文字号 in `text`."""
+    m = DOC_NUMBER_RE.search(text)
+    return re.sub(r"\s+", "", m.group(0)) if m else None

@@ -1,0 +1,107 @@
+"""Shared text helpers of the importer: lines, script folding, numerals, punctuation."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+
+# Whitespace that scraped pages use for layout: ideographic, en/em and no-break spaces.
+LAYOUT_SPACE = " \t\u3000\u2002\u2003\u00a0\u200b\ufeff"
+TERMINAL = "。;;!!??::)）」”』》…"
+OPEN_BRACKETS = "(（"
+CLOSE_BRACKETS = ")）"
+CJK = r"\u3400-\u9fff"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One non-blank line of the raw source."""
+
+    no: int  # 1-based line number in the raw file
+    text: str  # the line without surrounding layout whitespace
+
+
+def split_lines(raw: str) -> list[Line]:
+    """Split decoded source text into its non-blank lines, numbered as in the file."""
+    lines = []
+    for no, row in enumerate(raw.splitlines(), start=1):
+        text = row.strip(LAYOUT_SPACE)
+        if text:
+            lines.append(Line(no, text))
+    return lines
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def fold(text: str) -> str:
+    """Return `text` in simplified script, for matching only (never for output)."""
+    return _t2s().convert(text)
+
+
+def is_traditional(text: str) -> bool:
+    """Say whether `text` is written in traditional characters."""
+    cjk = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if not cjk:
+        return False
+    changed = sum(a != b for a, b in zip(text, fold(text)) if "\u4e00" <= a <= "\u9fff")
+    return changed / len(cjk) > 0.02
+
+
+_DIGITS = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+
+
+def cn_to_int(numeral: str) -> int:
+    """Convert a Chinese numeral up to 999 (一, 十二, 二十一, 一百零五) to an int."""
+    if not numeral:
+        raise ValueError("empty numeral")
+    total, current = 0, 0
+    for ch in numeral:
+        if ch in _DIGITS:
+            current = _DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        else:
+            raise ValueError(f"not a Chinese numeral: {numeral!r}")
+    return total + current
+
+
+def int_to_cn(n: int) -> str:
+    """Convert 1..99 to a Chinese numeral as used in labels (五, 十二, 二十)."""
+    digits = "〇一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[ones] if ones else "")
+
+
+def unmatched_close(text: str) -> int | None:
+    """Return the index of the first closing bracket with no opening one, handling nesting."""
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch in OPEN_BRACKETS:
+            depth += 1
+        elif ch in CLOSE_BRACKETS:
+            if depth == 0:
+                return i
+            depth -= 1
+    return None
+
+
+def ends_sentence(text: str) -> bool:
+    """Say whether `text` ends with punctuation that closes a sentence or a note."""
+    return bool(text) and text[-1] in TERMINAL
+
+
+DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+ISO_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
+DOC_NUMBER_RE = re.compile(rf"[{CJK}]{{1,10}}[〔\[［(（【]\d{{4}}[〕\]］)）】]\s*\d+\s*号")

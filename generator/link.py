@@ -1,0 +1,130 @@
+"""Pipeline stage `link`: give every entity that has a page its slug, url and output path.
+
+Templates never build paths: they read `url` and `anchor` from these objects.
+Urls are site-relative, the form MkDocs writes with use_directory_urls: false, so the
+same site works on a static host and from file://.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from opencc import OpenCC
+
+from .ids import ProvisionId
+from .model import DOC_TYPES, LEVELS, Document, Gazetteer, Place, Provision
+from .validate import Data
+
+_T2S = OpenCC("tw2sp")  # the traditional seed is a machine rendering of a mainland text: undo the phrases too
+
+
+@dataclass
+class ProvisionEntry:
+    """A provision placed in the atlas."""
+
+    pid: ProvisionId  # atlas-wide id
+    provision: Provision  # the curated unit
+    parent_id: str | None  # atlas id of the enclosing unit, none at the top
+    depth: int  # 1 for top-level units
+    url: str  # site-relative url with #anchor
+    src: str  # Markdown source path with #anchor, for links between generated pages
+    corrections: list[int] = field(default_factory=list)  # 1-based numbers of its collation notes
+
+    @property
+    def id(self) -> str:
+        return str(self.pid)
+
+    @property
+    def anchor(self) -> str:
+        return self.pid.anchor
+
+
+@dataclass
+class DocumentPage:
+    """A document and where its page lives."""
+
+    doc: Document  # the curated data
+    place: Place | None  # its most specific jurisdiction; none for national documents
+    provisions: list[ProvisionEntry]  # every unit in reading order
+
+    @property
+    def slug(self) -> str:
+        return self.doc.id
+
+    @property
+    def src_path(self) -> str:
+        """Markdown path under docs/."""
+        return f"documents/{self.doc.id}.md"
+
+    @property
+    def url(self) -> str:
+        return f"documents/{self.doc.id}.html"
+
+    @property
+    def level_label(self) -> str:
+        zh, en = LEVELS[self.doc.level]
+        return f"{zh} {en}"
+
+    @property
+    def doc_type_en(self) -> str:
+        return DOC_TYPES.get(self.doc.doc_type, ("", ""))[1]
+
+    @property
+    def jurisdiction(self) -> str:
+        """Chinese name of the most specific place, e.g. 洋县."""
+        return self.place.name if self.place else "全国"
+
+    @property
+    def jurisdiction_en(self) -> str:
+        return self.place.name_en if self.place else "China (national)"
+
+    @property
+    def date(self):
+        d = self.doc
+        return d.date_signed or d.date_issued or d.date_published
+
+    def simplified(self, text: str | None) -> str | None:
+        """Return the simplified reading of `text` for traditional documents (OpenCC tw2sp)."""
+        if text is None or self.doc.script != "zh-Hant":
+            return text
+        return _T2S.convert(text)
+
+
+@dataclass
+class Site:
+    """The linked atlas: what every page kind renders from."""
+
+    places: Gazetteer
+    documents: list[DocumentPage]
+
+    @property
+    def provision_count(self) -> int:
+        return sum(len(d.provisions) for d in self.documents)
+
+
+def link(data: Data) -> Site:
+    """Attach places, ids and urls; order documents by level, then jurisdiction, then date."""
+    by_name = {p.name: p for p in data.places.places}
+    pages = []
+    for doc in data.documents:
+        name = doc.county or doc.prefecture or doc.province
+        page = DocumentPage(doc=doc, place=by_name.get(name) if name else None, provisions=[])
+        page.provisions = list(_entries(page, doc.outline, None, 1))
+        notes: dict[str, list[int]] = {}
+        for n, corr in enumerate(doc.corrections, start=1):
+            if corr.provision:
+                notes.setdefault(corr.provision, []).append(n)
+        for entry in page.provisions:
+            entry.corrections = notes.get(entry.provision.id, [])
+        pages.append(page)
+    order = list(LEVELS)
+    pages.sort(key=lambda p: (order.index(p.doc.level), p.doc.province or "", p.jurisdiction, str(p.date or ""), p.slug))
+    return Site(places=data.places, documents=pages)
+
+
+def _entries(page: DocumentPage, provisions: list[Provision], parent: str | None, depth: int) -> Iterator[ProvisionEntry]:
+    for prov in provisions:
+        pid = ProvisionId(page.doc.id, tuple(prov.id.split(".")))
+        yield ProvisionEntry(pid, prov, parent, depth, f"{page.url}#{pid.anchor}", f"{page.src_path}#{pid.anchor}")
+        yield from _entries(page, prov.children, str(pid), depth + 1)

@@ -1,0 +1,151 @@
+"""Typed models of the curated data in site-data/ (the YAML contract).
+
+Every field carries a description: it is exported to site-data/schema/ as JSON Schema,
+so editors validate the YAML while a person types, and it documents the contract here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+Level = Literal["national", "province", "prefecture", "county"]
+Script = Literal["zh-Hans", "zh-Hant"]
+Kind = Literal["notice", "part", "section", "item", "subitem", "paragraph"]
+
+LEVELS: dict[str, tuple[str, str]] = {
+    # level: (Chinese label, English gloss)
+    "national": ("国家", "national"),
+    "province": ("省", "province"),
+    "prefecture": ("地级市", "prefecture"),
+    "county": ("县", "county"),
+}
+
+KINDS: dict[str, tuple[str, str]] = {
+    "notice": ("印发通知", "cover notice"),
+    "part": ("部分", "part"),
+    "section": ("节", "section"),
+    "item": ("条", "item"),
+    "subitem": ("项", "sub-item"),
+    "paragraph": ("段", "paragraph"),
+}
+
+# Document types the importer recognises at the end of a title, longest first, with
+# the slug used in document ids and the English gloss shown on pages.
+DOC_TYPES: dict[str, tuple[str, str]] = {
+    "工作要点": ("work-points", "Work Points"),
+    "行动方案": ("action-plan", "Action Plan"),
+    "实施意见": ("implementing-opinions", "Implementing Opinions"),
+    "实施方案": ("implementation-plan", "Implementation Plan"),
+    "政策措施": ("policy-measures", "Policy Measures"),
+    "若干措施": ("measures", "Measures"),
+    "指导意见": ("guiding-opinions", "Guiding Opinions"),
+    "管理办法": ("administrative-measures", "Administrative Measures"),
+    "实施细则": ("implementing-rules", "Implementing Rules"),
+    "规划": ("plan", "Plan"),
+    "意见": ("opinions", "Opinions"),
+    "方案": ("plan", "Plan"),
+    "办法": ("measures", "Measures"),
+    "决定": ("decision", "Decision"),
+    "通知": ("notice", "Notice"),
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Place(_Strict):
+    """One jurisdiction of the gazetteer (site-data/places.yaml)."""
+
+    name: StrictStr = Field(description="Official Chinese name in simplified script, e.g. 洋县.")
+    name_en: StrictStr = Field(description="English gloss, e.g. Yang County.")
+    slug: StrictStr = Field(
+        pattern=r"^[a-z][a-z0-9]*$",
+        description="Lower-case ASCII slug used in document ids, e.g. yangxian.",
+    )
+    level: Level = Field(
+        description="Administrative level: a county-level city is county, a prefecture-level city prefecture."
+    )
+    parent: StrictStr | None = Field(
+        default=None, description="Name of the enclosing jurisdiction; none for provinces."
+    )
+    aliases: list[StrictStr] = Field(
+        default_factory=list, description="Other names that identify it in issuer names, e.g. 浙江 for 浙江省."
+    )
+
+
+class Gazetteer(_Strict):
+    """The places that documents may belong to."""
+
+    places: list[Place] = Field(description="Every province, prefecture and county referenced by a document.")
+
+
+class Removed(_Strict):
+    """A piece of the raw source that is not part of the document, kept for the record."""
+
+    line: int = Field(ge=1, description="1-based line of the raw source file.")
+    text: StrictStr = Field(description="The removed characters exactly as they stand in the source.")
+    reason: StrictStr = Field(description="Why it was removed, e.g. navigation bar, spam, page header.")
+
+
+class Correction(_Strict):
+    """A collation note: the source is damaged here; the original stays, the reading is recorded."""
+
+    provision: StrictStr | None = Field(
+        default=None, description="Provision id the note belongs to; none when it concerns metadata."
+    )
+    original: StrictStr = Field(description="The damaged characters exactly as published.")
+    corrected: StrictStr = Field(description="The reading the editors propose.")
+    why: StrictStr = Field(description="The evidence for the reading.")
+
+
+class Provision(_Strict):
+    """One unit of a document's outline: the cover notice, a numbered unit or a paragraph."""
+
+    id: StrictStr = Field(
+        pattern=r"^(notice|\d+|p\d+)(\.(\d+|p\d+))*$",
+        description="Path inside the document, e.g. '3.2' (part 三, section (二)) or 'notice.p1'; quote it in YAML.",
+    )
+    kind: Kind = Field(description="notice, part, section, item, subitem or paragraph.")
+    label: StrictStr | None = Field(default=None, description="The numbering as printed, e.g. (一) or 、 when the numeral is lost.")
+    heading: StrictStr | None = Field(default=None, description="The lead sentence that names the unit, without its closing punctuation.")
+    heading_end: StrictStr | None = Field(default=None, description="Punctuation that closed the heading in the source, e.g. 。")
+    text: StrictStr | None = Field(default=None, description="The unit's own body text as published, after its heading.")
+    line: int = Field(ge=1, description="1-based line of the raw source where the unit starts.")
+    children: list[Provision] = Field(default_factory=list, description="Units nested under this one, in reading order.")
+
+
+class Document(_Strict):
+    """One policy document: metadata, provenance, the record of what was removed or corrected, and its outline."""
+
+    id: StrictStr = Field(
+        pattern=r"^[a-z][a-z0-9]*-\d{4}-[a-z]+(-[a-z]+)*(-\d+)?$",
+        description="Atlas id: <place slug>-<year>-<type slug>[-n], e.g. yangxian-2023-work-points; equals the file name.",
+    )
+    title: StrictStr = Field(min_length=1, description="Title as published.")
+    title_en: StrictStr | None = Field(default=None, description="English gloss of the title, written by an editor.")
+    issuer: list[StrictStr] = Field(min_length=1, description="Issuing bodies as published, in signing order.")
+    doc_number: StrictStr | None = Field(default=None, description="发文字号, e.g. 洋政办发〔2023〕20号, when the document has one.")
+    doc_type: StrictStr = Field(description="Document type from the title, e.g. 工作要点, 行动方案, 实施意见.")
+    level: Level = Field(description="Level of the issuing jurisdiction.")
+    province: StrictStr | None = Field(default=None, description="Province name from the gazetteer; none for national documents.")
+    prefecture: StrictStr | None = Field(default=None, description="Prefecture-level city from the gazetteer, when the issuer is at or below it.")
+    county: StrictStr | None = Field(default=None, description="County or county-level city from the gazetteer, when the issuer is one.")
+    date_signed: dt.date | None = Field(default=None, description="成文日期: the date on the signature block (YYYY-MM-DD).")
+    date_issued: dt.date | None = Field(default=None, description="印发日期: the date it was issued, when the source states it apart (YYYY-MM-DD).")
+    date_published: dt.date | None = Field(default=None, description="发布日期: the date the source page published it (YYYY-MM-DD).")
+    script: Script = Field(description="zh-Hans or zh-Hant: the script the source is published in.")
+    source_file: StrictStr = Field(description="File name of the raw text in site-data/raw/.")
+    source_sha256: StrictStr = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the raw file's bytes.")
+    source_url: StrictStr | None = Field(default=None, description="Where the raw text was retrieved, when known.")
+    attachments: list[StrictStr] = Field(default_factory=list, description="Attachments the text names (附件).")
+    notes: list[StrictStr] = Field(default_factory=list, description="Editors' notes shown on the page, e.g. conflicting dates.")
+    removed: list[Removed] = Field(default_factory=list, description="Everything in the raw source that is not the document.")
+    corrections: list[Correction] = Field(default_factory=list, description="Collation notes on damaged passages.")
+    outline: list[Provision] = Field(min_length=1, description="The document in reading order: cover notice, preamble, numbered units.")
+
+
+Provision.model_rebuild()

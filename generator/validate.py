@@ -1,0 +1,223 @@
+"""Pipeline stage `validate`: check all of site-data/ and collect every problem before stopping."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from .load import Loaded, Problem, load_yaml
+from .model import DOC_TYPES, Document, Gazetteer, Provision
+
+SCHEMA_HINT = "see site-data/schema/document.schema.json for every field"
+
+
+@dataclass
+class Data:
+    """Everything in site-data/, validated."""
+
+    root: Path
+    places: Gazetteer
+    documents: list[Document]
+
+
+class InvalidData(Exception):
+    """site-data/ has problems; `problems` lists every one."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(f"{len(problems)} problem(s) in site data")
+        self.problems = problems
+
+
+def load_data(root: Path) -> Data:
+    """Load and validate site-data/ at `root`; raise InvalidData with every problem found."""
+    problems: list[Problem] = []
+    base = root.parent
+    places_path = root / "places.yaml"
+    places = _parse(places_path, base, Gazetteer, problems) if places_path.exists() else Gazetteer(places=[])
+    if not places_path.exists():
+        problems.append(Problem(_label(places_path, base), 1, "(file)", "the gazetteer places.yaml", "no such file",
+                                "copy the layout of site-data/places.yaml from the README"))
+    documents: list[Document] = []
+    paths = sorted((root / "documents").glob("*.yaml"))
+    if not paths:
+        problems.append(Problem(_label(root / "documents", base), 1, "(directory)", "at least one document YAML",
+                                "none", "import one with `policy-atlas import RAW.txt`"))
+    for path in paths:
+        loaded = load_yaml(path, _label(path, base))
+        if isinstance(loaded, Problem):
+            problems.append(loaded)
+            continue
+        doc = _validate(loaded, Document, problems)
+        if doc is not None:
+            problems.extend(_check_document(doc, loaded, places or Gazetteer(places=[]), root))
+            documents.append(doc)
+    if places is not None:
+        problems.extend(_check_places(places, places_path, base))
+    if problems:
+        raise InvalidData(problems)
+    return Data(root=root, places=places, documents=documents)
+
+
+def _label(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _parse(path: Path, base: Path, model: type[BaseModel], problems: list[Problem]):
+    loaded = load_yaml(path, _label(path, base))
+    if isinstance(loaded, Problem):
+        problems.append(loaded)
+        return None
+    return _validate(loaded, model, problems)
+
+
+def _validate(loaded: Loaded, model: type[BaseModel], problems: list[Problem]):
+    if not isinstance(loaded.data, dict):
+        problems.append(Problem(loaded.label, 1, "(file)", "a mapping of fields", type(loaded.data).__name__,
+                                SCHEMA_HINT))
+        return None
+    try:
+        return model.model_validate(loaded.data)
+    except ValidationError as exc:
+        problems.extend(_explain(err, loaded, model) for err in exc.errors())
+        return None
+
+
+def _field(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(file)"
+
+
+def _explain(err: dict, loaded: Loaded, model: type[BaseModel]) -> Problem:
+    """Turn one pydantic error into expected / found / hint."""
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind, value = err["type"], err.get("input")
+    line = loaded.line_of(loc)
+    field = _field(loc)
+    if kind == "extra_forbidden":
+        known = ", ".join(_known_fields(model, loc[:-1]))
+        return Problem(loaded.label, line, field, f"one of the known fields ({known})",
+                       f"unknown field {loc[-1]!r}", "check the spelling, or remove the field")
+    if kind == "missing":
+        return Problem(loaded.label, line, field, "a value", "nothing", f"add `{loc[-1]}:`; {SCHEMA_HINT}")
+    if kind == "literal_error":
+        return Problem(loaded.label, line, field, f"one of {err['ctx']['expected']}", repr(value),
+                       _LITERAL_HINTS.get(str(loc[-1]), SCHEMA_HINT))
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return Problem(loaded.label, line, field, "a date written YYYY-MM-DD", repr(value),
+                       "write e.g. 2023-05-12 without quotes")
+    if kind == "string_type":
+        return Problem(loaded.label, line, field, "text", f"{type(value).__name__} {value!r}",
+                       "put the value in quotes, e.g. id: '3.2' (YAML reads 3.2 as a number)")
+    if kind == "string_pattern_mismatch":
+        return Problem(loaded.label, line, field, f"text matching {err['ctx']['pattern']}", repr(value),
+                       _PATTERN_HINTS.get(str(loc[-1]), SCHEMA_HINT))
+    if kind in ("too_short", "string_too_short"):
+        return Problem(loaded.label, line, field, "a non-empty value", repr(value), SCHEMA_HINT)
+    return Problem(loaded.label, line, field, err["msg"].lower(), repr(value), SCHEMA_HINT)
+
+
+_LITERAL_HINTS = {
+    "level": "a prefecture-level city is prefecture, a county-level city is county",
+    "script": "zh-Hans for simplified characters, zh-Hant for traditional",
+    "kind": "numbered units are part/section/item/subitem by depth; unnumbered ones paragraph",
+}
+_PATTERN_HINTS = {
+    "id": "document ids look like yangxian-2023-work-points; provision ids like '3.2', 'p1' or 'notice.p1'",
+    "source_sha256": "run `sha256sum site-data/raw/FILE` and paste the 64 hex digits",
+    "slug": "lower-case ASCII letters and digits, e.g. yangxian",
+}
+
+
+def _known_fields(model: type[BaseModel], loc: tuple) -> list[str]:
+    current: type[BaseModel] = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        ann = current.model_fields[part].annotation
+        nested = [a for a in getattr(ann, "__args__", (ann,)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not nested:
+            break
+        current = nested[0]
+    return list(current.model_fields)
+
+
+def _check_document(doc: Document, loaded: Loaded, places: Gazetteer, root: Path) -> list[Problem]:
+    """Cross-field checks the schema cannot express."""
+    out: list[Problem] = []
+    at = loaded.line_of
+
+    def add(loc: tuple, field: str, expected: str, found: str, hint: str) -> None:
+        out.append(Problem(loaded.label, at(loc), field, expected, found, hint))
+
+    if doc.id != loaded.path.stem:
+        add(("id",), "id", f"the file name {loaded.path.stem!r}", repr(doc.id), "rename the file or fix the id")
+    if doc.doc_type not in DOC_TYPES:
+        add(("doc_type",), "doc_type", f"one of {', '.join(DOC_TYPES)}", repr(doc.doc_type),
+            "add the type with its gloss to DOC_TYPES in generator/model.py")
+    by_name = {p.name: p for p in places.places}
+    for level in ("province", "prefecture", "county"):
+        name = getattr(doc, level)
+        if name is None:
+            continue
+        place = by_name.get(name)
+        if place is None:
+            add((level,), level, "a place named in site-data/places.yaml", repr(name), "add it to the gazetteer")
+        elif place.level != level:
+            add((level,), level, f"a {level}", f"{name!r}, which the gazetteer lists as a {place.level}",
+                "move the name to the field of its level")
+    if doc.level != "national" and getattr(doc, doc.level) is None:
+        add(("level",), doc.level, f"a {doc.level} name because level is {doc.level}", "nothing",
+            f"set {doc.level}: or correct level")
+    raw = root / "raw" / doc.source_file
+    if not raw.exists():
+        add(("source_file",), "source_file", "a file in site-data/raw/", repr(doc.source_file),
+            "keep the raw text beside the data for provenance")
+    elif hashlib.sha256(raw.read_bytes()).hexdigest() != doc.source_sha256:
+        add(("source_sha256",), "source_sha256", f"the SHA-256 of site-data/raw/{doc.source_file}",
+            doc.source_sha256[:12] + "…", "the raw file changed: re-import it, or restore the original bytes")
+    seen: dict[str, tuple] = {}
+    texts: dict[str, str] = {}
+    for loc, prov, parent in _walk(doc.outline, ("outline",), None):
+        if prov.id in seen:
+            add(loc + ("id",), f"{_field(loc)}.id", "a provision id unique in the document",
+                f"{prov.id!r}, already used at line {at(seen[prov.id] + ('id',))}", "renumber one of them")
+        seen.setdefault(prov.id, loc)
+        if parent is not None and not prov.id.startswith(parent.id + "."):
+            add(loc + ("id",), f"{_field(loc)}.id", f"an id under its parent {parent.id!r}", repr(prov.id),
+                f"write it as {parent.id}.<segment>")
+        texts[prov.id] = "".join(filter(None, [prov.label, prov.heading, prov.heading_end, prov.text]))
+    for i, corr in enumerate(doc.corrections):
+        loc = ("corrections", i)
+        if corr.provision is not None and corr.provision not in texts:
+            add(loc + ("provision",), f"corrections[{i}].provision", "the id of a provision of this document",
+                repr(corr.provision), "copy the id from the outline")
+        elif corr.provision is not None and corr.original not in texts[corr.provision]:
+            add(loc + ("original",), f"corrections[{i}].original",
+                f"characters found in provision {corr.provision}", repr(corr.original),
+                "copy the damaged passage exactly as it stands in the text")
+    return out
+
+
+def _walk(provisions: list[Provision], loc: tuple, parent: Provision | None):
+    for i, prov in enumerate(provisions):
+        here = loc + (i,)
+        yield here, prov, parent
+        yield from _walk(prov.children, here + ("children",), prov)
+
+
+def _check_places(places: Gazetteer, path: Path, base: Path) -> list[Problem]:
+    names = {p.name for p in places.places}
+    out = []
+    for i, place in enumerate(places.places):
+        if place.parent and place.parent not in names:
+            out.append(Problem(_label(path, base), 1, f"places[{i}].parent", "the name of another place",
+                               repr(place.parent), "add the parent place first"))
+    return out
