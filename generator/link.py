@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from opencc import OpenCC
 
 from .ids import ProvisionId
-from .model import DOC_TYPES, LEVELS, Document, Gazetteer, Place, Provision
+from .model import DOC_TYPES, LEVELS, Correction, Document, Gazetteer, Place, Provision
 from .validate import Data
 
 _T2S = OpenCC("tw2sp")  # the traditional seed is a machine rendering of a mainland text: undo the phrases too
@@ -47,6 +47,7 @@ class DocumentPage:
     doc: Document  # the curated data
     place: Place | None  # its most specific jurisdiction; none for national documents
     provisions: list[ProvisionEntry]  # every unit in reading order
+    corrections: list[Correction] = field(default_factory=list)  # collation notes in reading order
 
     @property
     def slug(self) -> str:
@@ -111,8 +112,11 @@ def link(data: Data) -> Site:
         name = doc.county or doc.prefecture or doc.province
         page = DocumentPage(doc=doc, place=by_name.get(name) if name else None, provisions=[])
         page.provisions = list(_entries(page, doc.outline, None, 1))
+        # Collation notes are numbered in reading order, whatever their order in the YAML.
+        order = {e.provision.id: i for i, e in enumerate(page.provisions)}
+        page.corrections = sorted(doc.corrections, key=lambda c: order.get(c.provision or "", -1))
         notes: dict[str, list[int]] = {}
-        for n, corr in enumerate(doc.corrections, start=1):
+        for n, corr in enumerate(page.corrections, start=1):
             if corr.provision:
                 notes.setdefault(corr.provision, []).append(n)
         for entry in page.provisions:

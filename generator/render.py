@@ -113,7 +113,7 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     }
     for page in site.documents:
         by_local = {e.provision.id: e for e in page.provisions}
-        collation = [(n, c, by_local.get(c.provision or "")) for n, c in enumerate(page.doc.corrections, start=1)]
+        collation = [(n, c, by_local.get(c.provision or "")) for n, c in enumerate(page.corrections, start=1)]
         ctx = DocumentContext(page=page, doc=page.doc, entries=page.provisions,
                               traditional=page.doc.script == "zh-Hant", collation=collation)
         pages[page.src_path] = _render(env, "document.md.j2", ctx)

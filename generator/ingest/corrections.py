@@ -14,7 +14,6 @@ from .text import CJK, unmatched_close
 
 # A responsibility note such as (县公安局负责) closes most items of work plans.
 _DUTY_RE = re.compile(r"(负责|負責|牵头|牽頭|配合)[))]$")
-_DUTY_CLAUSE_MAX = 40  # beyond this the opening bracket's place is a guess: leave it to an editor
 _DAMAGED_NUMBER_RE = re.compile(rf"([{CJK}]{{1,10}})[〔\[［(（【](\d{{4}})(?![〕\]］)）】])(\d+)(号?)")
 
 
@@ -31,6 +30,8 @@ def find_corrections(outline: Outline, doc_number: str | None) -> tuple[list[dic
             _duty_bracket(node, corrections, notes)
             _damaged_number(node, doc_number, corrections)
             _wrap_spaces(node, corrections)
+    order = {node.id: i for i, node in enumerate(_walk(nodes))}
+    corrections.sort(key=lambda c: order.get(c["provision"], -1))  # stable: reading order, then finding order
     return corrections, notes
 
 
@@ -50,7 +51,7 @@ def _duty_bracket(node: Node, corrections: list[dict], notes: list[str]) -> None
         return
     start = max(text.rfind("。"), text.rfind(";"), text.rfind(";")) + 1
     clause = text[start:]
-    if len(clause) > _DUTY_CLAUSE_MAX:
+    if re.search(r"[,,]", clause):  # body text runs into the note: where the bracket stood is a guess
         notes.append(
             f"provision {node.id} (line {node.line}): the opening bracket of the responsibility note"
             f" 「…{clause[-20:]}」 is lost and its place is unclear; add a correction by hand."

@@ -292,13 +292,13 @@ def split_heading(rest: str, numbered: bool) -> tuple[str | None, str | None, st
     rest = rest.strip()
     if not rest:
         return None, None, None
+    space = re.match(rf"^([{CJK}]{{2,{PARA_HEADING_MAX}}})\s+(\S.*)$", rest)
+    if numbered and space:  # PDF one-line bodies keep the heading apart by a space: "指导思想 以习近平…"
+        return space.group(1), " ", space.group(2)
     m = re.search(r"[。;;!?!?]", rest)
     if m is None:
         if numbered and len(rest) <= HEADING_MAX:
             return rest, None, None
-        space = re.match(rf"^([{CJK}]{{2,{PARA_HEADING_MAX}}})\s+(\S.*)$", rest)
-        if numbered and space:  # PDF one-line bodies: "指导思想 以习近平…"
-            return space.group(1), " ", space.group(2)
         return None, None, rest
     lead, body = rest[: m.start()], rest[m.end():].strip() or None
     limit = HEADING_MAX if numbered else PARA_HEADING_MAX
