@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 Loc = tuple[str | int, ...]
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml keeps marks too, and is ~10x faster
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def load_yaml(path: Path, label: str) -> Loaded | Problem:
     """Parse `path`; on a syntax error return the Problem instead."""
     text = path.read_text(encoding="utf-8")
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None

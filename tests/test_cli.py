@@ -1,0 +1,153 @@
+"""CLI: exit codes and the whole error text for each kind of bad input; import never overwrites."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from generator.cli import main
+from tests.conftest import FIXTURES, copy_project
+
+DOC = "site-data/documents/shilixian-2024-work-points.yaml"
+
+
+@pytest.fixture
+def fixture_project(tmp_path, monkeypatch) -> Path:
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    monkeypatch.chdir(proj)
+    return proj
+
+
+def run(*args):
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def edit(proj: Path, old: str, new: str, path: str = DOC) -> None:
+    file = proj / path
+    text = file.read_text(encoding="utf-8")
+    assert old in text
+    file.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def line_of(proj: Path, needle: str, path: str = DOC) -> int:
+    lines = (proj / path).read_text(encoding="utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if needle in line)
+
+
+def test_check_passes_on_good_data(fixture_project):
+    assert run("check") == (0, "check: 2 documents, 23 provisions, no problems.\n", "")
+
+
+def test_unknown_field(fixture_project):
+    edit(fixture_project, "doc_type: 工作要点", "doc_type: 工作要点\nsubject: 户籍")
+    n = line_of(fixture_project, "subject:")
+    code, out, err = run("check")
+    assert code == 1 and out == ""
+    assert err == (
+        f"{DOC}:{n}: subject: expected one of the known fields (id, title, title_en, issuer, doc_number, doc_type, "
+        "level, province, prefecture, county, date_signed, date_issued, date_published, script, source_file, "
+        "source_sha256, source_url, attachments, notes, removed, corrections, outline); found unknown field 'subject'. "
+        "hint: check the spelling, or remove the field\n"
+        "check: 1 problem(s); nothing was written.\n"
+    )
+
+
+def test_wrong_date_format(fixture_project):
+    edit(fixture_project, "date_signed: 2024-03-01", "date_signed: 2024/03/01")
+    n = line_of(fixture_project, "date_signed:")
+    assert run("check") == (1, "", (
+        f"{DOC}:{n}: date_signed: expected a date written YYYY-MM-DD; found '2024/03/01'. "
+        "hint: write e.g. 2023-05-12 without quotes\n"
+        "check: 1 problem(s); nothing was written.\n"))
+
+
+def test_duplicate_provision_id(fixture_project):
+    edit(fixture_project, "- id: '1.2'", "- id: '1.1'")
+    first, second = line_of(fixture_project, "- id: '1.1'"), None
+    lines = (fixture_project / DOC).read_text(encoding="utf-8").splitlines()
+    second = [i for i, line in enumerate(lines, start=1) if "- id: '1.1'" in line][1]
+    code, out, err = run("check")
+    assert code == 1
+    assert err == (
+        f"{DOC}:{second}: outline[2].children[1].id: expected a provision id unique in the document; "
+        f"found '1.1', already used at line {first}. hint: renumber one of them\n"
+        f"{DOC}:{line_of(fixture_project, 'provision: ' + chr(39) + '1.2')}: corrections[0].provision: expected the id of a "
+        "provision of this document; found '1.2'. hint: copy the id from the outline\n"
+        "check: 2 problem(s); nothing was written.\n")
+
+
+def test_missing_title(fixture_project):
+    edit(fixture_project, "title: 示例县2024年城镇化工作要点\n", "")
+    assert run("check") == (1, "", (
+        f"{DOC}:4: title: expected a value; found nothing. hint: add `title:`; "
+        "see site-data/schema/document.schema.json for every field\n"
+        "check: 1 problem(s); nothing was written.\n"))
+
+
+def test_bad_level(fixture_project):
+    edit(fixture_project, "level: county", "level: city")
+    n = line_of(fixture_project, "level: city")
+    assert run("check") == (1, "", (
+        f"{DOC}:{n}: level: expected one of 'national', 'province', 'prefecture' or 'county'; found 'city'. "
+        "hint: a prefecture-level city is prefecture, a county-level city is county\n"
+        "check: 1 problem(s); nothing was written.\n"))
+
+
+def test_yaml_syntax_error(fixture_project):
+    edit(fixture_project, "doc_type: 工作要点", "doc_type: [工作要点")
+    code, out, err = run("check")
+    n = line_of(fixture_project, "doc_type: [")
+    assert code == 1
+    assert re.fullmatch(
+        rf"{re.escape(DOC)}:{n + 1}: \(file\): expected valid YAML; found a syntax error: .+\. "
+        r"hint: check indentation and quoting near this line; a value containing ': ' must be quoted\n"
+        r"check: 1 problem\(s\); nothing was written\.\n", err), err
+
+
+def test_every_problem_is_reported_at_once(fixture_project):
+    edit(fixture_project, "level: county", "level: city")
+    edit(fixture_project, "date_issued: 2022-05-06", "date_issued: May 6", "site-data/documents/shilishi-2022-work-points.yaml")
+    edit(fixture_project, "- id: '1.2'", "- id: 1.2")
+    code, _, err = run("check")
+    lines = err.splitlines()
+    assert code == 1 and len(lines) == 4 and lines[-1] == "check: 3 problem(s); nothing was written."
+    assert [line.split(": ")[1] for line in lines[:3]] == ["date_issued", "level", "outline[2].children[1].id"]
+
+
+def test_failed_build_writes_nothing(fixture_project):
+    edit(fixture_project, "level: county", "level: city")
+    code, _, err = run("build", "--skip-mkdocs")
+    assert code == 1 and "nothing was written" in err
+    assert not (fixture_project / "docs").exists()
+
+
+def test_import_refuses_to_overwrite_curated_yaml(fixture_project):
+    before = (fixture_project / DOC).read_text(encoding="utf-8")
+    code, out, err = run("import", "site-data/raw/county.txt")
+    assert code == 1 and out == ""
+    assert err == (f"import: {fixture_project / DOC}: already exists and may hold curated edits; not overwritten. "
+                   "hint: compare with `policy-atlas import RAW --json`, or move the file away to re-import\n")
+    assert (fixture_project / DOC).read_text(encoding="utf-8") == before
+
+
+def test_import_json_prints_the_tree(fixture_project):
+    import json
+
+    code, out, _ = run("import", "site-data/raw/county.txt", "--json")
+    tree = json.loads(out)
+    assert code == 0 and tree["id"] == "shilixian-2024-work-points"
+    assert [n["label"] for n in tree["outline"][1:3]] == ["一、", "、"]
+
+
+def test_import_writes_new_yaml_and_keeps_raw(fixture_project, tmp_path):
+    (fixture_project / DOC).unlink()
+    raw = tmp_path / "new.txt"
+    shutil.copy(fixture_project / "site-data/raw/county.txt", raw)
+    code, out, _ = run("import", str(raw))
+    assert code == 0 and out.startswith(f"wrote {DOC}: 0 note(s) and 2 correction(s)")
+    assert (fixture_project / "site-data/raw/new.txt").exists()

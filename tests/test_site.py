@@ -1,0 +1,171 @@
+"""The generated site: escaping, export contract, schema, and a strict MkDocs build of the shipped data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from html.parser import HTMLParser
+
+import markdown
+import pytest
+import yaml
+
+from generator.build import build, generate, schema_text
+from generator.export import DOCUMENT_FIELDS, PROVISION_FIELDS
+from generator.model import Document, Gazetteer
+from generator.render import md_escape
+from tests.conftest import FIXTURES, ROOT, copy_project
+
+MD_EXTENSIONS = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8").replace("!ENV", ""))["markdown_extensions"]
+
+
+def to_html(md_text: str) -> str:
+    names, configs = [], {}
+    for ext in MD_EXTENSIONS:
+        if isinstance(ext, dict):
+            (name, cfg), = ext.items()
+            names.append(name)
+            configs[name] = cfg or {}
+        else:
+            names.append(ext)
+    return markdown.markdown(md_text, extensions=names, extension_configs=configs)
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+@pytest.mark.parametrize("evil", [
+    "<script>alert(1)</script>", "**粗体** _斜体_", "[链接](http://example.com)", "{{ x }} {% y %}", "# 标题",
+    "| a | b |", "text {: #id .cls }", "1. 列表", "> 引用", "`code`", "&amp; &lt;", "![img](x.png)", "\\*"])
+def test_data_text_renders_literally(evil):
+    parser = _Text()
+    parser.feed(to_html(md_escape(evil)))
+    assert parser.tags == ["p"]
+    assert "".join(parser.text) == evil
+
+
+@pytest.fixture(scope="module")
+def fixture_files(tmp_path_factory):
+    return generate(copy_project(tmp_path_factory.mktemp("fx") / "proj", FIXTURES / "site-data"))
+
+
+def test_injected_text_in_fixture_stays_text(fixture_files):
+    _, files = fixture_files
+    html = to_html(files["documents/shilixian-2024-work-points.md"])
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'href="http://example.com"' not in html and "[链接](http://example.com)" in html
+    assert "<h1>不是标题" not in html
+
+
+def test_export_follows_the_contract(fixture_files):
+    site, files = fixture_files
+    data = json.loads(files["data/atlas.json"])
+    assert data["schema_version"] == 1
+    assert [list(d) for d in data["documents"]] == [DOCUMENT_FIELDS] * len(site.documents)
+    provs = data["provisions"]
+    assert all(list(p) == PROVISION_FIELDS for p in provs)
+    ids = [p["id"] for p in provs]
+    assert len(ids) == len(set(ids)) == site.provision_count
+    seen: set[str] = set()
+    for p in provs:  # reading order: a parent comes before its children
+        assert p["parent_id"] is None or p["parent_id"] in seen
+        assert p["url"] == f"documents/{p['document_id']}.html#p-" + p["id"].split(":")[1].replace(".", "-")
+        seen.add(p["id"])
+    first = next(p for p in provs if p["id"] == "shilixian-2024-work-points:1.1")
+    assert (first["depth"], first["label"], first["heading"]) == (2, "(一)", "放开落户限制")
+    rows = list(csv.DictReader(io.StringIO(files["data/provisions.csv"])))
+    assert [r["id"] for r in rows] == ids and list(rows[0]) == PROVISION_FIELDS
+
+
+def test_traditional_document_offers_simplified_reading(fixture_files):
+    _, files = fixture_files
+    page = files["documents/shilishi-2022-work-points.md"]
+    assert '=== "繁體原文 As published"' in page and '=== "简体阅读 Simplified reading"' in page
+    assert "全面放開落戶限制" in page and "全面放开落户限制" in page
+    assert "互联网" in page  # OpenCC tw2sp also restores mainland phrasing (網際網路)
+
+
+@pytest.mark.parametrize("name,model", [("document", Document), ("places", Gazetteer)])
+def test_committed_schema_is_current(name, model):
+    path = ROOT / "site-data" / "schema" / f"{name}.schema.json"
+    assert path.read_text(encoding="utf-8") == schema_text(model), "run `policy-atlas schema`"
+
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        ref = a.get("src") if tag in ("script", "img", "iframe", "source") else a.get("href") if tag == "link" else None
+        if ref and re.match(r"^(https?:)?//", ref):
+            self.external.append(f"<{tag}> {ref}")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    proj = copy_project(tmp_path_factory.mktemp("site") / "proj")
+    summary = build(proj)
+    return proj, summary
+
+
+def test_build_of_shipped_data(built):
+    proj, summary = built
+    assert (summary.documents, summary.pages) == (5, 9)
+    data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))
+    assert len(data["provisions"]) == summary.provisions
+    assert (proj / "site/data/provisions.csv").exists()
+    with zipfile.ZipFile(proj / "dist/policy-atlas-offline.zip") as zf:
+        assert "policy-atlas/index.html" in zf.namelist()
+        assert "policy-atlas/documents/yangxian-2023-work-points.html" in zf.namelist()
+
+
+def test_every_heading_and_sentence_is_on_its_page(built):
+    proj, _ = built
+    data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))
+    pages: dict[str, str] = {}
+    for p in data["provisions"]:
+        url, anchor = p["url"].split("#")
+        if url not in pages:
+            parser = _Text()
+            parser.feed((proj / "site" / url).read_text(encoding="utf-8"))
+            pages[url] = "".join(parser.text)
+            assert f'id="{anchor}"' in (proj / "site" / url).read_text(encoding="utf-8")
+        for part in (p["label"], p["heading"], p["text"]):
+            if part:
+                assert part in pages[url], (p["id"], part)
+
+
+def test_no_spam_anywhere_and_no_chrome_in_the_text(built):
+    proj, _ = built
+    for path in (proj / "site").rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".csv", ".js", ".xml"):
+            assert "九游" not in path.read_text(encoding="utf-8", errors="replace"), path
+    data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))
+    body = "".join((p["text"] or "") + (p["heading"] or "") for p in data["provisions"])
+    for chrome in ("走进洋县", "字体大小", "基本介紹", "相關詞條", "责任编辑", "网站地图", "当前位置"):
+        assert chrome not in body
+
+
+def test_site_requests_nothing_outside_itself(built):
+    proj, _ = built
+    refs = _Refs()
+    for path in (proj / "site").rglob("*.html"):
+        refs.feed(path.read_text(encoding="utf-8"))
+    assert refs.external == []
+    for css in (proj / "site").rglob("*.css"):
+        assert not re.search(r"@import\s+url\(\s*['\"]?https?:|fonts\.googleapis", css.read_text(encoding="utf-8")), css
