@@ -36,7 +36,7 @@ def load_data(root: Path) -> Data:
     problems: list[Problem] = []
     base = root.parent
     places_path = root / "places.yaml"
-    places = _parse(places_path, base, Gazetteer, problems) if places_path.exists() else Gazetteer(places=[])
+    places, places_loaded = _parse(places_path, base, Gazetteer, problems) if places_path.exists() else (None, None)
     if not places_path.exists():
         problems.append(Problem(_label(places_path, base), 1, "(file)", "the gazetteer places.yaml", "no such file",
                                 "copy the layout of site-data/places.yaml from the README"))
@@ -55,7 +55,7 @@ def load_data(root: Path) -> Data:
             problems.extend(_check_document(doc, loaded, places or Gazetteer(places=[]), root))
             documents.append(doc)
     if places is not None:
-        problems.extend(_check_places(places, places_path, base))
+        problems.extend(_check_places(places, places_loaded))
     if problems:
         raise InvalidData(problems)
     return Data(root=root, places=places, documents=documents)
@@ -72,8 +72,8 @@ def _parse(path: Path, base: Path, model: type[BaseModel], problems: list[Proble
     loaded = load_yaml(path, _label(path, base))
     if isinstance(loaded, Problem):
         problems.append(loaded)
-        return None
-    return _validate(loaded, model, problems)
+        return None, None
+    return _validate(loaded, model, problems), loaded
 
 
 def _validate(loaded: Loaded, model: type[BaseModel], problems: list[Problem]):
@@ -213,11 +213,11 @@ def _walk(provisions: list[Provision], loc: tuple, parent: Provision | None):
         yield from _walk(prov.children, here + ("children",), prov)
 
 
-def _check_places(places: Gazetteer, path: Path, base: Path) -> list[Problem]:
+def _check_places(places: Gazetteer, loaded: Loaded) -> list[Problem]:
     names = {p.name for p in places.places}
     out = []
     for i, place in enumerate(places.places):
         if place.parent and place.parent not in names:
-            out.append(Problem(_label(path, base), 1, f"places[{i}].parent", "the name of another place",
-                               repr(place.parent), "add the parent place first"))
+            out.append(Problem(loaded.label, loaded.line_of(("places", i, "parent")), f"places[{i}].parent",
+                               "the name of another place", repr(place.parent), "add the parent place first"))
     return out

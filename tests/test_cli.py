@@ -43,27 +43,27 @@ def test_check_passes_on_good_data(fixture_project):
     assert run("check") == (0, "check: 2 documents, 23 provisions, no problems.\n", "")
 
 
-def test_unknown_field(fixture_project):
-    edit(fixture_project, "doc_type: 工作要点", "doc_type: 工作要点\nsubject: 户籍")
-    n = line_of(fixture_project, "subject:")
-    code, out, err = run("check")
-    assert code == 1 and out == ""
-    assert err == (
-        f"{DOC}:{n}: subject: expected one of the known fields (id, title, title_en, issuer, doc_number, doc_type, "
-        "level, province, prefecture, county, date_signed, date_issued, date_published, script, source_file, "
-        "source_sha256, source_url, attachments, notes, removed, corrections, outline); found unknown field 'subject'. "
-        "hint: check the spelling, or remove the field\n"
-        "check: 1 problem(s); nothing was written.\n"
-    )
+FIELDS = ("id, title, title_en, issuer, doc_number, doc_type, level, province, prefecture, county, date_signed, "
+          "date_issued, date_published, script, source_file, source_sha256, source_url, attachments, notes, removed, "
+          "corrections, outline")
 
 
-def test_wrong_date_format(fixture_project):
-    edit(fixture_project, "date_signed: 2024-03-01", "date_signed: 2024/03/01")
-    n = line_of(fixture_project, "date_signed:")
-    assert run("check") == (1, "", (
-        f"{DOC}:{n}: date_signed: expected a date written YYYY-MM-DD; found '2024/03/01'. "
-        "hint: write e.g. 2023-05-12 without quotes\n"
-        "check: 1 problem(s); nothing was written.\n"))
+@pytest.mark.parametrize("old,new,needle,message", [
+    ("doc_type: 工作要点", "doc_type: 工作要点\nsubject: 户籍", "subject:",
+     f"subject: expected one of the known fields ({FIELDS}); found unknown field 'subject'. "
+     "hint: check the spelling, or remove the field"),
+    ("date_signed: 2024-03-01", "date_signed: 2024/03/01", "date_signed:",
+     "date_signed: expected a date written YYYY-MM-DD; found '2024/03/01'. hint: write e.g. 2023-05-12 without quotes"),
+    ("title: 示例县2024年城镇化工作要点\n", "", "id: shilixian",
+     "title: expected a value; found nothing. hint: add `title:`; see site-data/schema/document.schema.json for every field"),
+    ("level: county", "level: city", "level: city",
+     "level: expected one of 'national', 'province', 'prefecture' or 'county'; found 'city'. "
+     "hint: a prefecture-level city is prefecture, a county-level city is county"),
+], ids=["unknown-field", "date-format", "missing-title", "bad-level"])
+def test_bad_field_is_reported_with_file_line_and_hint(fixture_project, old, new, needle, message):
+    edit(fixture_project, old, new)
+    n = line_of(fixture_project, needle)
+    assert run("check") == (1, "", f"{DOC}:{n}: {message}\ncheck: 1 problem(s); nothing was written.\n")
 
 
 def test_duplicate_provision_id(fixture_project):
@@ -79,23 +79,6 @@ def test_duplicate_provision_id(fixture_project):
         f"{DOC}:{line_of(fixture_project, 'provision: ' + chr(39) + '1.2')}: corrections[0].provision: expected the id of a "
         "provision of this document; found '1.2'. hint: copy the id from the outline\n"
         "check: 2 problem(s); nothing was written.\n")
-
-
-def test_missing_title(fixture_project):
-    edit(fixture_project, "title: 示例县2024年城镇化工作要点\n", "")
-    assert run("check") == (1, "", (
-        f"{DOC}:4: title: expected a value; found nothing. hint: add `title:`; "
-        "see site-data/schema/document.schema.json for every field\n"
-        "check: 1 problem(s); nothing was written.\n"))
-
-
-def test_bad_level(fixture_project):
-    edit(fixture_project, "level: county", "level: city")
-    n = line_of(fixture_project, "level: city")
-    assert run("check") == (1, "", (
-        f"{DOC}:{n}: level: expected one of 'national', 'province', 'prefecture' or 'county'; found 'city'. "
-        "hint: a prefecture-level city is prefecture, a county-level city is county\n"
-        "check: 1 problem(s); nothing was written.\n"))
 
 
 def test_yaml_syntax_error(fixture_project):
@@ -151,3 +134,12 @@ def test_import_writes_new_yaml_and_keeps_raw(fixture_project, tmp_path):
     code, out, _ = run("import", str(raw))
     assert code == 0 and out.startswith(f"wrote {DOC}: 0 note(s) and 2 correction(s)")
     assert (fixture_project / "site-data/raw/new.txt").exists()
+
+
+def test_gazetteer_parent_must_exist(fixture_project):
+    edit(fixture_project, "parent: 示例省}", "parent: 示范省}", "site-data/places.yaml")
+    n = line_of(fixture_project, "parent: 示范省", "site-data/places.yaml")
+    code, _, err = run("check")
+    assert code == 1 and err.startswith(
+        f"site-data/places.yaml:{n}: places[1].parent: expected the name of another place; found '示范省'. "
+        "hint: add the parent place first\n")

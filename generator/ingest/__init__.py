@@ -146,7 +146,7 @@ def to_yaml(doc: Document) -> str:
     header = (
         f"# Imported by `policy-atlas import` from site-data/raw/{doc.source_file}.\n"
         "# Review every field and provision against the raw text, add title_en, then run `policy-atlas check`.\n"
-        "# Schema: site-data/schema/document.schema.json\n"
+        "# yaml-language-server: $schema=../schema/document.schema.json\n"
     )
     return header + body
 
