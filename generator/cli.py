@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from . import build as build_mod
-from .ingest import ImportError_, import_raw, to_yaml, write_yaml
+from .ingest import ImporterError, import_raw, to_yaml, write_yaml
 from .validate import InvalidData, load_data
 
 
@@ -49,7 +50,7 @@ def import_cmd(raw: Path, doc_id: str | None, as_json: bool, stdout: bool) -> No
             click.echo(to_yaml(doc), nl=False)
             return
         target = write_yaml(doc, root / "documents")
-    except (ImportError_, ValueError) as exc:
+    except (ImporterError, ValueError) as exc:
         click.echo(f"import: {exc}", err=True)
         sys.exit(1)
     except InvalidData as exc:
@@ -105,6 +106,4 @@ def schema() -> None:
 
 
 def _progress_wanted() -> bool:
-    import os
-
     return sys.stderr.isatty() and not os.environ.get("CI")

@@ -23,15 +23,6 @@ LEVELS: dict[str, tuple[str, str]] = {
     "county": ("县", "county"),
 }
 
-KINDS: dict[str, tuple[str, str]] = {
-    "notice": ("印发通知", "cover notice"),
-    "part": ("部分", "part"),
-    "section": ("节", "section"),
-    "item": ("条", "item"),
-    "subitem": ("项", "sub-item"),
-    "paragraph": ("段", "paragraph"),
-}
-
 # Document types the importer recognises at the end of a title, longest first, with
 # the slug used in document ids and the English gloss shown on pages.
 DOC_TYPES: dict[str, tuple[str, str]] = {

@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from generator.ingest import ImportError_, import_raw
+from generator.ingest import ImporterError, import_raw
 from generator.ingest.outline import parse_label, split_heading
 from generator.ingest.text import cn_to_int, int_to_cn
 from generator.model import Document
@@ -170,7 +170,7 @@ def test_chrome_variants_are_removed_with_reasons(places):
 
 def test_unknown_place_explains_itself(places):
     text = "某某县人民政府办公室\n关于印发工作要点的通知\n各部门:\n现印发。\n某某县人民政府办公室\n2024年1月2日\n某某县工作要点\n一、任务\n"
-    with pytest.raises(ImportError_) as err:
+    with pytest.raises(ImporterError) as err:
         _imp(text, places).document()
     assert "could not find id, level" in str(err.value) and "--id" in str(err.value)
 

@@ -25,10 +25,10 @@ from .chrome import Chrome, strip_chrome
 from .corrections import find_corrections
 from .metadata import Metadata, extract_metadata
 from .outline import Node, Outline, build_outline
-from .text import fold, split_lines
+from .text import split_lines
 
 
-class ImportError_(Exception):
+class ImporterError(Exception):
     """The raw text cannot become a document; the message says what to do."""
 
 
@@ -61,12 +61,12 @@ class Imported:
         }
 
     def document(self) -> Document:
-        """Return the validated document model; raise ImportError_ naming what is missing."""
+        """Return the validated document model; raise ImporterError naming what is missing."""
         m = self.meta
         missing = [name for name, value in [("id", self.doc_id), ("title", m.title), ("issuer", m.issuer),
                                             ("doc_type", m.doc_type), ("level", m.level)] if not value]
         if missing:
-            raise ImportError_(
+            raise ImporterError(
                 f"{self.source_file}: could not find {', '.join(missing)}. "
                 "hint: run with --json to see what each stage found; pass --id for the id, "
                 "and add the issuer's place to site-data/places.yaml"
@@ -89,7 +89,7 @@ def import_raw(raw: bytes, source_file: str, places: Gazetteer, doc_id: str | No
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportError_(f"{source_file}: not UTF-8 ({exc.reason} at byte {exc.start}). hint: convert it with iconv -f GB18030 -t UTF-8") from exc
+        raise ImporterError(f"{source_file}: not UTF-8 ({exc.reason} at byte {exc.start}). hint: convert it with iconv -f GB18030 -t UTF-8") from exc
     chrome = strip_chrome(split_lines(text))
     outline = build_outline(chrome.kept)
     if outline.notice:
@@ -163,7 +163,7 @@ def write_yaml(doc: Document, directory: Path) -> Path:
     """Write the YAML for `doc` under `directory`, never over an existing (curated) file."""
     target = directory / f"{doc.id}.yaml"
     if target.exists():
-        raise ImportError_(
+        raise ImporterError(
             f"{target}: already exists and may hold curated edits; not overwritten. "
             "hint: compare with `policy-atlas import RAW --json`, or move the file away to re-import"
         )
@@ -172,4 +172,4 @@ def write_yaml(doc: Document, directory: Path) -> Path:
     return target
 
 
-__all__ = ["Imported", "ImportError_", "import_raw", "to_yaml", "write_yaml", "fold"]
+__all__ = ["Imported", "ImporterError", "import_raw", "to_yaml", "write_yaml"]
