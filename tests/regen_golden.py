@@ -28,6 +28,7 @@ def site_goldens(tmp) -> dict[str, str]:
     """Return {docs path: content} for the fixture corpus."""
     project = copy_project(tmp, FIXTURES / "site-data")
     _, files = generate(project)
+    del files[".gitignore"]  # docs/'s own ignore-all file would hide the goldens from git
     return files
 
 
