@@ -24,12 +24,12 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import load_places, mkdocs_build, pack_archive, static_files, sync_dir  # noqa: E402
+from generator.build import mkdocs_build, pack_archive, static_files, sync_dir  # noqa: E402
 from generator.export import export_files  # noqa: E402
 from generator.ingest import import_raw  # noqa: E402
 from generator.link import link  # noqa: E402
 from generator.render import render  # noqa: E402
-from generator.validate import load_data  # noqa: E402
+from generator.validate import load_data, load_places  # noqa: E402
 
 
 def measure(fn):

@@ -21,10 +21,9 @@ from pathlib import Path
 
 from .export import export_files
 from .link import Site, link
-from .load import load_yaml
 from .model import Document, Gazetteer, Provision
 from .render import render
-from .validate import InvalidData, _validate, load_data
+from .validate import InvalidData, load_data
 
 ARCHIVE = "dist/policy-atlas-offline.zip"
 
@@ -52,16 +51,6 @@ def iter_provisions(provisions: list[Provision]) -> Iterator[Provision]:
     for p in provisions:
         yield p
         yield from iter_provisions(p.children)
-
-
-def load_places(root: Path) -> Gazetteer:
-    """Load site-data/places.yaml alone (the importer needs only the gazetteer)."""
-    problems: list = []
-    loaded = load_yaml(root / "places.yaml", "site-data/places.yaml")
-    places = None if not hasattr(loaded, "data") else _validate(loaded, Gazetteer, problems)
-    if places is None:
-        raise InvalidData(problems or [loaded])
-    return places
 
 
 def generate(project: Path) -> tuple[Site, dict[str, str]]:

@@ -11,7 +11,7 @@ import click
 
 from . import build as build_mod
 from .ingest import ImporterError, import_raw, to_yaml, write_yaml
-from .validate import InvalidData, load_data
+from .validate import InvalidData, load_data, load_places
 
 
 def _project() -> Path:
@@ -40,7 +40,7 @@ def import_cmd(raw: Path, doc_id: str | None, as_json: bool, stdout: bool) -> No
     """Turn RAW policy text into site-data/documents/ID.yaml (never over a curated file)."""
     root = _project() / "site-data"
     try:
-        places = build_mod.load_places(root)
+        places = load_places(root)
         imported = import_raw(raw.read_bytes(), raw.name, places, doc_id)
         if as_json:
             click.echo(json.dumps(imported.tree(), ensure_ascii=False, indent=2))

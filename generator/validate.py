@@ -34,31 +34,41 @@ class InvalidData(Exception):
 def load_data(root: Path) -> Data:
     """Load and validate site-data/ at `root`; raise InvalidData with every problem found."""
     problems: list[Problem] = []
-    base = root.parent
-    places_path = root / "places.yaml"
-    places, places_loaded = _parse(places_path, base, Gazetteer, problems) if places_path.exists() else (None, None)
-    if not places_path.exists():
-        problems.append(Problem(_label(places_path, base), 1, "(file)", "the gazetteer places.yaml", "no such file",
-                                "copy the layout of site-data/places.yaml from the README"))
+    places = _places(root, problems)
     documents: list[Document] = []
     paths = sorted((root / "documents").glob("*.yaml"))
     if not paths:
-        problems.append(Problem(_label(root / "documents", base), 1, "(directory)", "at least one document YAML",
+        problems.append(Problem(_label(root / "documents", root.parent), 1, "(directory)", "at least one document YAML",
                                 "none", "import one with `policy-atlas import RAW.txt`"))
     for path in paths:
-        loaded = load_yaml(path, _label(path, base))
-        if isinstance(loaded, Problem):
-            problems.append(loaded)
-            continue
-        doc = _validate(loaded, Document, problems)
+        doc, loaded = _parse(path, root.parent, Document, problems)
         if doc is not None:
             problems.extend(_check_document(doc, loaded, places or Gazetteer(places=[]), root))
             documents.append(doc)
-    if places is not None:
-        problems.extend(_check_places(places, places_loaded))
     if problems:
         raise InvalidData(problems)
     return Data(root=root, places=places, documents=documents)
+
+
+def load_places(root: Path) -> Gazetteer:
+    """Load and check site-data/places.yaml alone (the importer needs only the gazetteer)."""
+    problems: list[Problem] = []
+    places = _places(root, problems)
+    if problems:
+        raise InvalidData(problems)
+    return places
+
+
+def _places(root: Path, problems: list[Problem]) -> Gazetteer | None:
+    path = root / "places.yaml"
+    if not path.exists():
+        problems.append(Problem(_label(path, root.parent), 1, "(file)", "the gazetteer places.yaml", "no such file",
+                                "copy the layout of site-data/places.yaml from the README"))
+        return None
+    places, loaded = _parse(path, root.parent, Gazetteer, problems)
+    if places is not None:
+        problems.extend(_check_places(places, loaded))
+    return places
 
 
 def _label(path: Path, base: Path) -> str:

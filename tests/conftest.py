@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import load_places
+from generator.validate import load_places
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

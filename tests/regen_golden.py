@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from generator.build import generate, load_places
+from generator.build import generate
+from generator.validate import load_places
 from generator.ingest import import_raw, to_yaml
 from tests.conftest import FIXTURES, GOLDEN, RAW, ROOT, copy_project
 
