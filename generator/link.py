@@ -47,7 +47,8 @@ class DocumentPage:
     doc: Document  # the curated data
     place: Place | None  # its most specific jurisdiction; none for national documents
     provisions: list[ProvisionEntry]  # every unit in reading order
-    corrections: list[Correction] = field(default_factory=list)  # collation notes in reading order
+    # Collation notes numbered from 1 in reading order, each with its provision (none for metadata notes).
+    collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -112,19 +113,22 @@ def link(data: Data) -> Site:
         name = doc.county or doc.prefecture or doc.province
         page = DocumentPage(doc=doc, place=by_name.get(name) if name else None, provisions=[])
         page.provisions = list(_entries(page, doc.outline, None, 1))
-        # Collation notes are numbered in reading order, whatever their order in the YAML.
-        order = {e.provision.id: i for i, e in enumerate(page.provisions)}
-        page.corrections = sorted(doc.corrections, key=lambda c: order.get(c.provision or "", -1))
-        notes: dict[str, list[int]] = {}
-        for n, corr in enumerate(page.corrections, start=1):
-            if corr.provision:
-                notes.setdefault(corr.provision, []).append(n)
-        for entry in page.provisions:
-            entry.corrections = notes.get(entry.provision.id, [])
+        _number_collation(page)
         pages.append(page)
     order = list(LEVELS)
     pages.sort(key=lambda p: (order.index(p.doc.level), p.doc.province or "", p.jurisdiction, str(p.date or ""), p.slug))
     return Site(places=data.places, documents=pages)
+
+
+def _number_collation(page: DocumentPage) -> None:
+    """Number the collation notes in reading order, whatever their order in the YAML."""
+    entries = {e.provision.id: (i, e) for i, e in enumerate(page.provisions)}
+    located = [(entries.get(c.provision or "", (-1, None)), c) for c in page.doc.corrections]
+    located.sort(key=lambda item: item[0][0])
+    for n, ((_, entry), corr) in enumerate(located, start=1):
+        page.collation.append((n, corr, entry))
+        if entry is not None:
+            entry.corrections.append(n)
 
 
 def _entries(page: DocumentPage, provisions: list[Provision], parent: str | None, depth: int) -> Iterator[ProvisionEntry]:

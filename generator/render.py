@@ -112,10 +112,8 @@ def render(site: Site, templates: Path) -> dict[str, str]:
         "data.md": _render(env, "data.md.j2", StaticContext(site)),
     }
     for page in site.documents:
-        by_local = {e.provision.id: e for e in page.provisions}
-        collation = [(n, c, by_local.get(c.provision or "")) for n, c in enumerate(page.corrections, start=1)]
         ctx = DocumentContext(page=page, doc=page.doc, entries=page.provisions,
-                              traditional=page.doc.script == "zh-Hant", collation=collation)
+                              traditional=page.doc.script == "zh-Hant", collation=page.collation)
         pages[page.src_path] = _render(env, "document.md.j2", ctx)
     return pages
 
