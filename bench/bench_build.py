@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import copy
 import random
-import shutil
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from generator.ingest import import_raw  # noqa: E402
 from generator.link import link  # noqa: E402
 from generator.render import render  # noqa: E402
 from generator.validate import load_data, load_places  # noqa: E402
+from tests.conftest import copy_project  # noqa: E402
 
 
 def measure(fn):
@@ -65,14 +65,6 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     rows.append((label, f"= {len(data.documents)} docs, {site.provision_count} provisions, site {size / 2**20:.1f} MiB",
                  sum(r[2] for r in rows if r[0] == label), None))
     return rows
-
-
-def scratch_project(tmp: Path) -> Path:
-    proj = tmp / "proj"
-    shutil.copytree(ROOT / "templates", proj / "templates")
-    shutil.copy(ROOT / "mkdocs.yml", proj / "mkdocs.yml")
-    shutil.copytree(ROOT / "site-data", proj / "site-data", ignore=shutil.ignore_patterns("schema"))
-    return proj
 
 
 def synthesize(proj: Path, n: int, seed: int = 7) -> None:
@@ -120,10 +112,10 @@ def main() -> None:
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        rows += run(scratch_project(Path(tmp)), "shipped", with_import=True)
+        rows += run(copy_project(Path(tmp) / "proj"), "shipped", with_import=True)
     if args.docs:
         with tempfile.TemporaryDirectory() as tmp:
-            proj = scratch_project(Path(tmp))
+            proj = copy_project(Path(tmp) / "proj")
             synthesize(proj, args.docs)
             rows += run(proj, f"synthetic {args.docs}", with_import=False)
     print(f"{'corpus':<14} {'stage':<58} {'seconds':>8} {'peak RSS MiB':>12}")

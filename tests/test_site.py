@@ -70,6 +70,15 @@ def test_injected_text_in_fixture_stays_text(fixture_files):
     assert "<h1>不是标题" not in html
 
 
+def test_assets_are_copied_verbatim(fixture_files):
+    _, files = fixture_files
+    assets = ROOT / "templates" / "assets"
+    expected = {f"assets/{p.relative_to(assets).as_posix()}": p.read_text(encoding="utf-8")
+                for p in assets.rglob("*") if p.is_file()}
+    assert {k: v for k, v in files.items() if k.startswith("assets/")} == expected
+    assert "assets/vendor/iframe-worker-shim.js" in expected
+
+
 def test_export_follows_the_contract(fixture_files):
     site, files = fixture_files
     data = json.loads(files["data/atlas.json"])
