@@ -10,13 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from opencc import OpenCC
-
+from .chinese import simplified_reading
 from .ids import ProvisionId
 from .model import DOC_TYPES, LEVELS, Correction, Document, Gazetteer, Place, Provision
 from .validate import Data
-
-_T2S = OpenCC("tw2sp")  # the traditional seed is a machine rendering of a mainland text: undo the phrases too
 
 
 @dataclass
@@ -90,7 +87,7 @@ class DocumentPage:
         """Return the simplified reading of `text` for traditional documents (OpenCC tw2sp)."""
         if text is None or self.doc.script != "zh-Hant":
             return text
-        return _T2S.convert(text)
+        return simplified_reading(text)
 
 
 @dataclass

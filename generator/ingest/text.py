@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-import opencc
+from ..chinese import fold  # noqa: F401  (re-exported for the importer's stages)
 
 # Whitespace that scraped pages use for layout: ideographic, en/em and no-break spaces.
 LAYOUT_SPACE = " \t\u3000\u2002\u2003\u00a0\u200b\ufeff"
@@ -32,16 +32,6 @@ def split_lines(raw: str) -> list[Line]:
         if text:
             lines.append(Line(no, text))
     return lines
-
-
-@lru_cache(maxsize=1)
-def _t2s() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
-def fold(text: str) -> str:
-    """Return `text` in simplified script, for matching only (never for output)."""
-    return _t2s().convert(text)
 
 
 def is_traditional(text: str) -> bool:

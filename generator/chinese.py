@@ -1,0 +1,30 @@
+"""Script folding shared by the importer, the classifier and the similarity measure."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from opencc import OpenCC
+
+_T2S = OpenCC("t2s")
+_TW2SP = OpenCC("tw2sp")  # the traditional seed is a machine rendering of a mainland text: undo the phrases too
+
+
+@lru_cache(maxsize=None)
+def _fold_char(ch: str) -> str:
+    out = _T2S.convert(ch).lower()
+    return out if len(out) == 1 else ch
+
+
+def fold(text: str) -> str:
+    """Return `text` in simplified script and lower case, character for character, for matching only.
+
+    Folding one character at a time keeps every offset valid in the original text, so a
+    match found in the folded text can be highlighted in the text as published.
+    """
+    return "".join(map(_fold_char, text))
+
+
+def simplified_reading(text: str) -> str:
+    """Return the simplified reading of a traditional text for display (OpenCC tw2sp, phrases too)."""
+    return _TW2SP.convert(text)
