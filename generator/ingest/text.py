@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from ..chinese import fold  # noqa: F401  (re-exported for the importer's stages)
 
