@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .chinese import simplified_reading
 from .ids import ProvisionId
-from .model import DOC_TYPES, LEVELS, Correction, Document, Gazetteer, Place, Provision
+from .model import DOC_TYPES, LEVELS, Correction, Document, Gazetteer, Place, Provision, Theme
 from .validate import Data
 
 
@@ -22,11 +22,31 @@ class ProvisionEntry:
 
     pid: ProvisionId  # atlas-wide id
     provision: Provision  # the curated unit
-    parent_id: str | None  # atlas id of the enclosing unit, none at the top
+    page: DocumentPage  # the document it belongs to
+    parent: ProvisionEntry | None  # the enclosing unit, none at the top
     depth: int  # 1 for top-level units
     url: str  # site-relative url with #anchor
     src: str  # Markdown source path with #anchor, for links between generated pages
     corrections: list[int] = field(default_factory=list)  # 1-based numbers of its collation notes
+    themes: list[Assignment] = field(default_factory=list)  # filled by classify: primary first
+    related: list[Related] = field(default_factory=list)  # filled by relate: most similar first
+
+    @property
+    def parent_id(self) -> str | None:
+        return self.parent.id if self.parent else None
+
+    @property
+    def ancestors(self) -> list[ProvisionEntry]:
+        """Enclosing units, outermost first."""
+        out, up = [], self.parent
+        while up is not None:
+            out.insert(0, up)
+            up = up.parent
+        return out
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.provision.text)
 
     @property
     def id(self) -> str:
@@ -91,11 +111,65 @@ class DocumentPage:
 
 
 @dataclass
+class ThemePage:
+    """A theme and where its page lives; `cells` is filled by classify."""
+
+    theme: Theme  # the curated definition
+    # Document id -> its provisions with text on this theme, in reading order (missing: not addressed).
+    cells: dict[str, list[ProvisionEntry]] = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        return self.theme.id
+
+    @property
+    def src_path(self) -> str:
+        return f"themes/{self.theme.id}.md"
+
+    @property
+    def url(self) -> str:
+        return f"themes/{self.theme.id}.html"
+
+    @property
+    def title(self) -> str:
+        return f"{self.theme.name_zh} {self.theme.name_en}"
+
+    def column_anchor(self, page: DocumentPage) -> str:
+        """Anchor of a document's column on the theme page."""
+        return f"doc-{page.doc.id}"
+
+    def column_src(self, page: DocumentPage) -> str:
+        return f"{self.src_path}#{self.column_anchor(page)}"
+
+
+@dataclass
+class Assignment:
+    """A theme given to a provision, and why."""
+
+    theme: ThemePage
+    score: int  # classification score; 0 when curated or structural
+    terms: list[str]  # the taxonomy terms found, strongest first (shown on hover)
+    how: str  # terms | heading (its parent's) | inherited | notice | preamble | curated
+    spans: dict[str, list[tuple[int, int]]]  # field (heading, text) -> matched character spans
+
+
+@dataclass
+class Related:
+    """A similar provision in another document."""
+
+    entry: ProvisionEntry  # the other provision
+    score: float  # cosine similarity, 0..1
+    shared: list[str]  # passages both texts contain verbatim (6+ characters), longest first
+
+
+@dataclass
 class Site:
     """The linked atlas: what every page kind renders from."""
 
     places: Gazetteer
     documents: list[DocumentPage]
+    themes: list[ThemePage]
+    lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
 
     @property
     def provision_count(self) -> int:
@@ -114,7 +188,8 @@ def link(data: Data) -> Site:
         pages.append(page)
     order = list(LEVELS)
     pages.sort(key=lambda p: (order.index(p.doc.level), p.doc.province or "", p.jurisdiction, str(p.date or ""), p.slug))
-    return Site(places=data.places, documents=pages)
+    themes = [ThemePage(theme=t) for t in data.taxonomy.themes]
+    return Site(places=data.places, documents=pages, themes=themes, lines=data.lines)
 
 
 def _number_collation(page: DocumentPage) -> None:
@@ -128,8 +203,10 @@ def _number_collation(page: DocumentPage) -> None:
             entry.corrections.append(n)
 
 
-def _entries(page: DocumentPage, provisions: list[Provision], parent: str | None, depth: int) -> Iterator[ProvisionEntry]:
+def _entries(page: DocumentPage, provisions: list[Provision], parent: ProvisionEntry | None,
+             depth: int) -> Iterator[ProvisionEntry]:
     for prov in provisions:
         pid = ProvisionId(page.doc.id, tuple(prov.id.split(".")))
-        yield ProvisionEntry(pid, prov, parent, depth, f"{page.url}#{pid.anchor}", f"{page.src_path}#{pid.anchor}")
-        yield from _entries(page, prov.children, str(pid), depth + 1)
+        entry = ProvisionEntry(pid, prov, page, parent, depth, f"{page.url}#{pid.anchor}", f"{page.src_path}#{pid.anchor}")
+        yield entry
+        yield from _entries(page, prov.children, entry, depth + 1)

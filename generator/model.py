@@ -106,6 +106,10 @@ class Provision(_Strict):
     heading_end: StrictStr | None = Field(default=None, description="Punctuation that closed the heading in the source, e.g. 。")
     text: StrictStr | None = Field(default=None, description="The unit's own body text as published, after its heading.")
     line: int = Field(ge=1, description="1-based line of the raw source where the unit starts.")
+    themes: list[StrictStr] | None = Field(
+        default=None,
+        description="Theme ids chosen by an editor, primary first; replaces the automatic classification for this unit.",
+    )
     children: list[Provision] = Field(default_factory=list, description="Units nested under this one, in reading order.")
 
 
@@ -140,3 +144,26 @@ class Document(_Strict):
 
 
 Provision.model_rebuild()
+
+
+class Theme(_Strict):
+    """One theme of the taxonomy (site-data/themes.yaml): what readers compare across jurisdictions."""
+
+    id: StrictStr = Field(pattern=r"^[a-z]+(-[a-z]+)*$", description="Stable id used in urls and overrides, e.g. hukou-reform.")
+    name_zh: StrictStr = Field(min_length=1, description="Chinese name, e.g. 户籍制度改革.")
+    name_en: StrictStr = Field(min_length=1, description="English gloss, e.g. Hukou reform.")
+    scope: StrictStr = Field(min_length=1, description="One-line scope note in Chinese: what belongs here.")
+    scope_en: StrictStr = Field(min_length=1, description="The scope note in English.")
+    terms: list[StrictStr] = Field(default_factory=list, description="Terms that signal the theme on their own (score 2), in simplified script.")
+    weak_terms: list[StrictStr] = Field(default_factory=list, description="Terms that signal it only together with others (score 1).")
+    structural: Literal["notice", "preamble"] | None = Field(
+        default=None,
+        description="notice: the theme takes the units of the cover notice instead of matching terms; "
+        "preamble: it also takes the unnumbered paragraphs before the first numbered unit.",
+    )
+
+
+class Taxonomy(_Strict):
+    """The themes, in the order pages list them."""
+
+    themes: list[Theme] = Field(min_length=1, description="Every theme; ids unique.")

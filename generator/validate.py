@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from .load import Loaded, Problem, load_yaml
-from .model import DOC_TYPES, Document, Gazetteer, Provision
+from .model import DOC_TYPES, Document, Gazetteer, Provision, Taxonomy
 
 SCHEMA_HINT = "see site-data/schema/document.schema.json for every field"
 
@@ -20,7 +20,9 @@ class Data:
 
     root: Path
     places: Gazetteer
+    taxonomy: Taxonomy
     documents: list[Document]
+    lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
 
 
 class InvalidData(Exception):
@@ -35,7 +37,10 @@ def load_data(root: Path) -> Data:
     """Load and validate site-data/ at `root`; raise InvalidData with every problem found."""
     problems: list[Problem] = []
     places = _places(root, problems)
+    taxonomy = _taxonomy(root, problems)
+    theme_ids = {t.id for t in taxonomy.themes} if taxonomy else None
     documents: list[Document] = []
+    lines: dict[tuple[str, str], tuple[str, int, str]] = {}
     paths = sorted((root / "documents").glob("*.yaml"))
     if not paths:
         problems.append(Problem(_label(root / "documents", root.parent), 1, "(directory)", "at least one document YAML",
@@ -43,11 +48,13 @@ def load_data(root: Path) -> Data:
     for path in paths:
         doc, loaded = _parse(path, root.parent, Document, problems)
         if doc is not None:
-            problems.extend(_check_document(doc, loaded, places or Gazetteer(places=[]), root))
+            problems.extend(_check_document(doc, loaded, places or Gazetteer(places=[]), theme_ids, root))
             documents.append(doc)
+            for loc, prov, _ in _walk(doc.outline, ("outline",), None):
+                lines[(doc.id, prov.id)] = (loaded.label, loaded.line_of(loc + ("id",)), _field(loc))
     if problems:
         raise InvalidData(problems)
-    return Data(root=root, places=places, documents=documents)
+    return Data(root=root, places=places, taxonomy=taxonomy, documents=documents, lines=lines)
 
 
 def load_places(root: Path) -> Gazetteer:
@@ -69,6 +76,34 @@ def _places(root: Path, problems: list[Problem]) -> Gazetteer | None:
     if places is not None:
         problems.extend(_check_places(places, loaded))
     return places
+
+
+def _taxonomy(root: Path, problems: list[Problem]) -> Taxonomy | None:
+    path = root / "themes.yaml"
+    if not path.exists():
+        problems.append(Problem(_label(path, root.parent), 1, "(file)", "the theme taxonomy themes.yaml", "no such file",
+                                "copy site-data/themes.yaml from the project and adapt it"))
+        return None
+    taxonomy, loaded = _parse(path, root.parent, Taxonomy, problems)
+    if taxonomy is None:
+        return None
+    seen: dict[str, int] = {}
+    for i, theme in enumerate(taxonomy.themes):
+        at = loaded.line_of(("themes", i, "id"))
+        if theme.id in seen:
+            problems.append(Problem(loaded.label, at, f"themes[{i}].id", "a theme id used once",
+                                    f"{theme.id!r}, already used at line {seen[theme.id]}", "rename one of them"))
+        seen.setdefault(theme.id, at)
+        if theme.structural is None and not theme.terms:
+            problems.append(Problem(loaded.label, at, f"themes[{i}].terms", "at least one term",
+                                    "none", "list the words that signal the theme, or set structural: notice"))
+        for field in ("terms", "weak_terms"):
+            for j, term in enumerate(getattr(theme, field)):
+                if not term.strip():
+                    problems.append(Problem(loaded.label, loaded.line_of(("themes", i, field, j)),
+                                            f"themes[{i}].{field}[{j}]", "a non-empty term", repr(term),
+                                            "remove the empty entry"))
+    return taxonomy
 
 
 def _label(path: Path, base: Path) -> str:
@@ -159,7 +194,8 @@ def _known_fields(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(current.model_fields)
 
 
-def _check_document(doc: Document, loaded: Loaded, places: Gazetteer, root: Path) -> list[Problem]:
+def _check_document(doc: Document, loaded: Loaded, places: Gazetteer, theme_ids: set[str] | None,
+                    root: Path) -> list[Problem]:
     """Cross-field checks the schema cannot express."""
     out: list[Problem] = []
     at = loaded.line_of
@@ -204,6 +240,13 @@ def _check_document(doc: Document, loaded: Loaded, places: Gazetteer, root: Path
             add(loc + ("id",), f"{_field(loc)}.id", f"an id under its parent {parent.id!r}", repr(prov.id),
                 f"write it as {parent.id}.<segment>")
         texts[prov.id] = "".join(filter(None, [prov.label, prov.heading, prov.heading_end, prov.text]))
+        for j, theme in enumerate(prov.themes or []):
+            if theme_ids is not None and theme not in theme_ids:
+                add(loc + ("themes", j), f"{_field(loc)}.themes[{j}]", "a theme id from site-data/themes.yaml",
+                    repr(theme), "copy the id from themes.yaml, e.g. hukou-reform")
+        if prov.themes is not None and not prov.themes:
+            add(loc + ("themes",), f"{_field(loc)}.themes", "at least one theme id", "an empty list",
+                "name the themes, or remove the field to use the automatic classification")
     for i, corr in enumerate(doc.corrections):
         loc = ("corrections", i)
         if corr.provision is not None and corr.provision not in texts:

@@ -1,0 +1,165 @@
+"""Pipeline stage `classify`: give every provision its themes, primary first, and keep why.
+
+Rules (also stated at the top of site-data/themes.yaml, where editors read them):
+- texts are folded to simplified script and lower case, so 落戶 matches 落户 and 5G matches 5g;
+- a `terms` match scores 2, a `weak_terms` match 1; in the body a term counts at most twice,
+  in the heading (which names the unit) every match counts double;
+- a theme found in an enclosing unit's heading adds 1 to each unit below it, and a paragraph
+  without a heading of its own takes first the primary theme its parent's heading names;
+- otherwise themes its own heading names come first, then the rest by score; the first theme
+  scoring at least 2 is primary, and a unit keeps every other theme scoring at least 3 (more
+  than one passing mention) and a quarter of the best score;
+- responsibility notes such as (县财政局负责) are not read: an agency's name is not a topic;
+- a unit with text that scores nothing takes the nearest enclosing heading's primary theme;
+- units of the cover notice take the `structural: notice` theme, and the paragraphs before the
+  first numbered unit (the preamble) the `structural: preamble` theme;
+- `themes:` written by an editor in the document's YAML replaces all of the above.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .chinese import fold
+from .link import Assignment, ProvisionEntry, Site, ThemePage
+from .load import Problem
+
+STRONG, WEAK = 2, 1
+BODY_CAP = 2  # a long paragraph repeating one word is still one signal
+ANCESTOR_BONUS = 1
+MIN_SCORE = 2  # one strong term, or two weak ones
+MIN_SECONDARY = 3  # a single passing mention does not make a second theme
+MIN_SHARE = 4  # secondary themes need at least 1/MIN_SHARE of the best score
+
+
+@dataclass
+class _Matcher:
+    """The compiled terms of one theme."""
+
+    page: ThemePage
+    pattern: re.Pattern | None
+    weight: dict[str, int]
+
+    @classmethod
+    def of(cls, page: ThemePage) -> _Matcher:
+        weight = {fold(t): WEAK for t in page.theme.weak_terms}
+        weight.update({fold(t): STRONG for t in page.theme.terms})
+        terms = sorted(weight, key=lambda t: (-len(t), t))  # longest first: 老旧小区 before 小区
+        pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
+        return cls(page, pattern, weight)
+
+
+# A bracketed note naming agencies, or a trailing one whose opening bracket the source lost.
+_NOTE = re.compile(r"[(（][^()（）]{0,120}?(?:局|委|厅|办|负责|责任单位|政府|各镇)[^()（）]{0,60}[)）]"
+                   r"|(?<=[。;;])[^。;;()（）]{0,160}(?:局|委|厅|负责)[^。;;()（）]{0,60}[)）]\s*$")
+
+
+def mask_notes(text: str) -> str:
+    """Blank out responsibility notes, keeping every offset."""
+    return _NOTE.sub(lambda m: " " * len(m.group()), text)
+
+
+def _matches(matchers: list[_Matcher], text: str) -> list[list[re.Match]]:
+    """Find every theme's terms in `text`; a match inside a longer term of any theme does not count.
+
+    So 农业 (industry) inside 农业转移人口 (hukou reform) is not a signal for industry.
+    """
+    found = [list(m.pattern.finditer(text)) if m.pattern else [] for m in matchers]
+    spans = sorted({x.span() for ms in found for x in ms}, key=lambda s: (s[0], -s[1]))
+    covered = set()
+    reach = -1
+    for start, end in spans:  # sorted by start, longest first: anything ending within reach is inside
+        if end <= reach:
+            covered.add((start, end))
+        reach = max(reach, end)
+    return [[x for x in ms if x.span() not in covered] for ms in found]
+
+
+def _score(m: _Matcher, heading: list[re.Match], body: list[re.Match]):
+    """Return (score, heading score, terms strongest first, spans per field) of one theme."""
+    spans = {f: [x.span() for x in ms] for f, ms in (("heading", heading), ("text", body)) if ms}
+    head_score = sum(2 * m.weight[x.group()] for x in heading)
+    counts: dict[str, int] = {x.group(): 0 for x in heading}
+    for x in body:
+        counts[x.group()] = counts.get(x.group(), 0) + 1
+    score = head_score + sum(m.weight[t] * min(n, BODY_CAP) for t, n in counts.items())
+    terms = sorted(counts, key=lambda t: (-m.weight[t], -counts[t], t))
+    return score, head_score, terms, spans
+
+
+def classify(site: Site) -> list[Problem]:
+    """Assign themes to every provision and fill each theme's cells; return units left without one."""
+    matchers = [_Matcher.of(t) for t in site.themes if t.theme.structural != "notice"]
+    structural = {t.theme.structural: t for t in site.themes if t.theme.structural}
+    by_id = {t.slug: t for t in site.themes}
+    heading_themes: dict[str, list[ThemePage]] = {}  # provision atlas id -> themes its heading names
+    problems: list[Problem] = []
+    for page in site.documents:
+        for e in page.provisions:
+            heading = _matches(matchers, fold(e.provision.heading or ""))
+            body = _matches(matchers, mask_notes(fold(e.provision.text or "")))
+            scored = []
+            for order, m in enumerate(matchers):
+                score, head, terms, spans = _score(m, heading[order], body[order])
+                if head >= MIN_SCORE:
+                    heading_themes.setdefault(e.id, []).append(m.page)
+                if any(m.page in heading_themes.get(a.id, ()) for a in e.ancestors):
+                    score += ANCESTOR_BONUS
+                if terms:
+                    scored.append((score, head, order, Assignment(m.page, score, terms, "terms", spans)))
+            e.themes = _choose(e, scored, by_id, structural, heading_themes)
+            if e.has_text and not e.themes:
+                problems.append(_unthemed(site, e))
+            if e.has_text:
+                for a in e.themes:
+                    a.theme.cells.setdefault(page.doc.id, []).append(e)
+    return problems
+
+
+def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], structural: dict[str, ThemePage],
+            heading_themes: dict[str, list[ThemePage]]) -> list[Assignment]:
+    found = {a.theme.slug: a for *_, a in scored}
+    if e.provision.themes is not None:
+        return [Assignment(by_id[t], found[t].score if t in found else 0, found[t].terms if t in found else [],
+                           "curated", found[t].spans if t in found else {}) for t in e.provision.themes]
+    if "notice" in structural and e.pid.path[0] == "notice":
+        return [Assignment(structural["notice"], 0, [], "notice", {})]
+    if "preamble" in structural and _in_preamble(e):
+        return [Assignment(structural["preamble"], 0, [], "preamble", {})]
+    scored.sort(key=lambda s: (s[1] == 0, -s[0], -s[1], s[2]))
+    best = scored[0][0] if scored else 0
+    chosen = [a for i, (score, _, _, a) in enumerate(scored)
+              if score >= (MIN_SCORE if i == 0 else MIN_SECONDARY) and score * MIN_SHARE >= best]
+    parent = e.parent
+    if e.provision.kind == "paragraph" and not e.provision.heading and parent and parent.themes \
+            and "heading" in parent.themes[0].spans:
+        lead = parent.themes[0].theme
+        chosen = [found.get(lead.slug) or Assignment(lead, ANCESTOR_BONUS, [], "heading", {})] + \
+                 [a for a in chosen if a.theme is not lead]
+    if chosen or not e.has_text:
+        return chosen
+    for up in reversed(e.ancestors):
+        if heading_themes.get(up.id):
+            primary = up.themes[0].theme if up.themes else heading_themes[up.id][0]
+            return [Assignment(primary, 0, [], "inherited", {})]
+    return []
+
+
+def _in_preamble(e: ProvisionEntry) -> bool:
+    """Say whether `e` is an unnumbered top-level paragraph before the first numbered unit."""
+    if e.depth != 1 or e.provision.kind != "paragraph":
+        return False
+    for other in e.page.provisions:
+        if other is e:
+            return True
+        if other.depth == 1 and other.provision.kind not in ("notice", "paragraph"):
+            return False
+    return False
+
+
+def _unthemed(site: Site, e: ProvisionEntry) -> Problem:
+    file, line, field = site.lines.get((e.page.doc.id, e.provision.id), (f"site-data/documents/{e.page.doc.id}.yaml", 1, "outline"))
+    return Problem(file, line, f"{field}.themes", "at least one theme for a unit with text",
+                   "no taxonomy term in its heading or text, nor above it",
+                   "add `themes: [<id>]` to the unit, or the missing term to site-data/themes.yaml")
