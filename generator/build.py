@@ -1,4 +1,4 @@
-"""The pipeline: load -> validate -> link -> render -> export -> write -> mkdocs -> archive.
+"""The pipeline: load -> validate -> link -> classify -> relate -> render -> export -> write -> mkdocs -> archive.
 
 Nothing is written until every document has been validated and every page rendered in
 memory. docs/ is then synced (changed files written, stale ones deleted); MkDocs builds
@@ -15,13 +15,14 @@ import sys
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .classify import classify
 from .export import export_files
 from .link import Site, link
-from .model import Document, Gazetteer, Provision
+from .model import Document, Gazetteer, Taxonomy
+from .relate import relate
 from .render import render
 from .validate import InvalidData, load_data
 
@@ -46,17 +47,19 @@ class Summary:
                 f"{self.pages} pages in {self.seconds:.1f} s")
 
 
-def iter_provisions(provisions: list[Provision]) -> Iterator[Provision]:
-    """Yield every provision of an outline in reading order."""
-    for p in provisions:
-        yield p
-        yield from iter_provisions(p.children)
+def analyse(project: Path) -> Site:
+    """Validate site-data/, link it and classify every provision; raise InvalidData with every problem."""
+    site = link(load_data(project / "site-data"))
+    problems = classify(site)
+    if problems:
+        raise InvalidData(problems)
+    return site
 
 
 def generate(project: Path) -> tuple[Site, dict[str, str]]:
     """Validate site-data/ and render every file of docs/ in memory."""
-    data = load_data(project / "site-data")
-    site = link(data)
+    site = analyse(project)
+    relate(site)
     files = render(site, project / "templates")
     files.update(export_files(site))
     files.update(static_files(project))
@@ -154,10 +157,10 @@ def schema_text(model) -> str:
 
 
 def write_schemas(directory: Path) -> list[Path]:
-    """Write document.schema.json and places.schema.json."""
+    """Write document.schema.json, places.schema.json and themes.schema.json."""
     directory.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, model in (("document", Document), ("places", Gazetteer)):
+    for name, model in (("document", Document), ("places", Gazetteer), ("themes", Taxonomy)):
         path = directory / f"{name}.schema.json"
         path.write_text(schema_text(model), encoding="utf-8")
         out.append(path)

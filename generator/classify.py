@@ -60,13 +60,15 @@ def mask_notes(text: str) -> str:
     return _NOTE.sub(lambda m: " " * len(m.group()), text)
 
 
-def _matches(matchers: list[_Matcher], text: str) -> list[list[re.Match]]:
-    """Find every theme's terms in `text`; a match inside a longer term of any theme does not count.
+def _matches(matchers: list[_Matcher], ignore: re.Pattern | None, text: str) -> list[list[re.Match]]:
+    """Find every theme's terms in `text`; a match inside a longer term of any theme, or inside an
+    ignored phrase, does not count.
 
-    So 农业 (industry) inside 农业转移人口 (hukou reform) is not a signal for industry.
+    So 农业 (industry) inside 农业转移人口 (hukou reform) is not a signal for industry, nor 市政 in 市政府.
     """
     found = [list(m.pattern.finditer(text)) if m.pattern else [] for m in matchers]
-    spans = sorted({x.span() for ms in found for x in ms}, key=lambda s: (s[0], -s[1]))
+    ignored = {x.span() for x in ignore.finditer(text)} if ignore else set()
+    spans = sorted({x.span() for ms in found for x in ms} | ignored, key=lambda s: (s[0], -s[1]))
     covered = set()
     reach = -1
     for start, end in spans:  # sorted by start, longest first: anything ending within reach is inside
@@ -91,14 +93,16 @@ def _score(m: _Matcher, heading: list[re.Match], body: list[re.Match]):
 def classify(site: Site) -> list[Problem]:
     """Assign themes to every provision and fill each theme's cells; return units left without one."""
     matchers = [_Matcher.of(t) for t in site.themes if t.theme.structural != "notice"]
+    phrases = sorted({fold(p) for p in site.ignore}, key=lambda t: (-len(t), t))
+    ignore = re.compile("|".join(map(re.escape, phrases))) if phrases else None
     structural = {t.theme.structural: t for t in site.themes if t.theme.structural}
     by_id = {t.slug: t for t in site.themes}
     heading_themes: dict[str, list[ThemePage]] = {}  # provision atlas id -> themes its heading names
     problems: list[Problem] = []
     for page in site.documents:
         for e in page.provisions:
-            heading = _matches(matchers, fold(e.provision.heading or ""))
-            body = _matches(matchers, mask_notes(fold(e.provision.text or "")))
+            heading = _matches(matchers, ignore, fold(e.provision.heading or ""))
+            body = _matches(matchers, ignore, mask_notes(fold(e.provision.text or "")))
             scored = []
             for order, m in enumerate(matchers):
                 score, head, terms, spans = _score(m, heading[order], body[order])
@@ -114,6 +118,9 @@ def classify(site: Site) -> list[Problem]:
             if e.has_text:
                 for a in e.themes:
                     a.theme.cells.setdefault(page.doc.id, []).append(e)
+    for theme in site.themes:  # in each cell, provisions with the theme as primary first, each group in reading order
+        for cell in theme.cells.values():
+            cell.sort(key=lambda e: e.themes[0].theme is not theme)
     return problems
 
 

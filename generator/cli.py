@@ -11,7 +11,7 @@ import click
 
 from . import build as build_mod
 from .ingest import ImporterError, import_raw, to_yaml, write_yaml
-from .validate import InvalidData, load_data, load_places
+from .validate import InvalidData, load_places
 
 
 def _project() -> Path:
@@ -67,11 +67,11 @@ def import_cmd(raw: Path, doc_id: str | None, as_json: bool, stdout: bool) -> No
 def check() -> None:
     """Validate all of site-data/ and report every problem."""
     try:
-        data = load_data(_project() / "site-data")
+        site = build_mod.analyse(_project())
     except InvalidData as exc:
         _fail_data(exc)
-    provisions = sum(1 for d in data.documents for _ in build_mod.iter_provisions(d.outline))
-    click.echo(f"check: {len(data.documents)} documents, {provisions} provisions, no problems.")
+    click.echo(f"check: {len(site.documents)} documents, {site.provision_count} provisions, "
+               f"{len(site.themes)} themes, no problems.")
 
 
 @main.command()

@@ -49,6 +49,16 @@ class ProvisionEntry:
         return bool(self.provision.text)
 
     @property
+    def name(self) -> str:
+        """What to call the unit in a link: its label and heading, or its enclosing unit's and its id."""
+        own = (self.provision.label or "") + (self.provision.heading or "")
+        if own:
+            return own
+        named = next((u for u in reversed(self.ancestors) if u.provision.label or u.provision.heading), None)
+        up = (named.provision.label or "") + (named.provision.heading or "") if named else ""
+        return f"{up} ¶{self.provision.id}" if up else f"¶{self.provision.id}"
+
+    @property
     def id(self) -> str:
         return str(self.pid)
 
@@ -160,6 +170,7 @@ class Related:
     entry: ProvisionEntry  # the other provision
     score: float  # cosine similarity, 0..1
     shared: list[str]  # passages both texts contain verbatim (6+ characters), longest first
+    spans: list[tuple[int, int]]  # where those passages stand in the other provision's text
 
 
 @dataclass
@@ -169,6 +180,7 @@ class Site:
     places: Gazetteer
     documents: list[DocumentPage]
     themes: list[ThemePage]
+    ignore: list[str]  # phrases that never signal a theme (site-data/themes.yaml)
     lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
 
     @property
@@ -189,7 +201,7 @@ def link(data: Data) -> Site:
     order = list(LEVELS)
     pages.sort(key=lambda p: (order.index(p.doc.level), p.doc.province or "", p.jurisdiction, str(p.date or ""), p.slug))
     themes = [ThemePage(theme=t) for t in data.taxonomy.themes]
-    return Site(places=data.places, documents=pages, themes=themes, lines=data.lines)
+    return Site(places=data.places, documents=pages, themes=themes, ignore=data.taxonomy.ignore, lines=data.lines)
 
 
 def _number_collation(page: DocumentPage) -> None:

@@ -167,3 +167,7 @@ class Taxonomy(_Strict):
     """The themes, in the order pages list them."""
 
     themes: list[Theme] = Field(min_length=1, description="Every theme; ids unique.")
+    ignore: list[StrictStr] = Field(
+        default_factory=list,
+        description="Phrases that never signal a theme: a term inside one does not count, e.g. 市政 inside 市政府.",
+    )

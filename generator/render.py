@@ -18,7 +18,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .link import DocumentPage, ProvisionEntry, Site
+from .link import Assignment, DocumentPage, ProvisionEntry, Site, ThemePage
 from .model import LEVELS, Correction
 
 # Characters Python-Markdown honours a backslash escape for (core + tables' "|").
@@ -35,6 +35,29 @@ def md_escape(value: object) -> str:
     text = html.escape(text, quote=True)
     # html.escape produced &lt; etc.; escape the remaining Markdown specials, not the entities' own chars.
     return re.sub(r"&(lt|gt|amp|quot|#x27);|" + _MD_SPECIAL.pattern, lambda m: m.group(0) if m.group(1) else "\\" + m.group(2), text)
+
+
+def highlight(text: str | None, spans: list[tuple[int, int]]) -> Markup:
+    """Escape `text` for Markdown and HTML, wrapping each span in <mark>."""
+    if not text:
+        return Markup("")
+    out, at = [], 0
+    for start, end in sorted(set(spans)):
+        if start < at:  # overlapping spans: extend the open mark rather than nest
+            start = at
+        if start >= end:
+            continue
+        out.append(md_escape(text[at:start]))
+        out.append(f"<mark>{md_escape(text[start:end])}</mark>")
+        at = end
+    out.append(md_escape(text[at:]))
+    return Markup("".join(out))
+
+
+def link_title(value: object) -> Markup:
+    """Make `value` safe inside a Markdown link title "...": no quote can end it early."""
+    text = " ".join(str(value).split())
+    return Markup(text.replace("\\", "＼").replace('"', "”"))
 
 
 def html_text(value: object) -> Markup:
@@ -72,6 +95,57 @@ class DocumentContext:
 
 
 @dataclass
+class CellItem:
+    """One provision in a theme cell: where it stands and its text with the theme's terms marked."""
+
+    entry: ProvisionEntry  # the provision (url, src, anchor, id)
+    assignment: Assignment  # why it is on this theme
+    path: list[str]  # labels and headings of the enclosing units, outermost first
+    heading: Markup  # label + heading, escaped, matched terms marked
+    text: Markup  # body text, escaped, matched terms marked
+    primary: bool  # whether this theme is the provision's primary theme
+
+
+@dataclass
+class Column:
+    """One document's cell on a theme page or a compare row."""
+
+    page: DocumentPage  # the document
+    anchor: str  # id of the column element
+    items: list[CellItem]  # empty: the document does not address the theme
+
+
+@dataclass
+class ThemeContext:
+    """themes/ID.md: one theme, the jurisdictions side by side."""
+
+    theme: ThemePage
+    columns: list[Column]  # one per document, by level then date
+    addressed: int  # number of documents with at least one provision on the theme
+    shown: int  # items shown before the rest collapse
+
+
+@dataclass
+class MatrixContext:
+    """themes/index.md: themes x documents, provisions counted, each cell linking to its column."""
+
+    documents: list[DocumentPage]  # the columns, by level then date
+    rows: list[tuple[ThemePage, list[tuple[DocumentPage, int, int]]]]  # (theme, [(document, count, shade 0-4)])
+    unassigned: int  # provisions with text but no theme (0 once check passes)
+
+
+@dataclass
+class CompareContext:
+    """compare.md: any two documents read theme by theme in two columns (chosen in the browser)."""
+
+    documents: list[DocumentPage]  # the choices, by level then date
+    rows: list[tuple[ThemePage, list[Column]]]  # per theme, one column per document
+    first: DocumentPage  # shown on the left before a reader chooses
+    second: DocumentPage  # shown on the right before a reader chooses
+    shown: int  # items shown per cell before the rest collapse
+
+
+@dataclass
 class StaticContext:
     """about.md and data.md: prose pages that quote a few facts of the site."""
 
@@ -90,11 +164,27 @@ def environment(templates: Path) -> Environment:
         lstrip_blocks=True,
     )
     env.filters["html"] = html_text
+    env.filters["title"] = link_title
+    env.filters["highlight"] = highlight
     env.filters["raw"] = lambda v: Markup(v)  # for values built by code (urls, anchors), never data
     env.filters["level"] = lambda level: "{} {}".format(*LEVELS[level])
     env.filters["link_from"] = lambda src, here: Markup(posixpath.relpath(src, posixpath.dirname(here) or "."))
     env.filters["date"] = lambda d: d.isoformat() if d else "—"
+    env.globals["how_title"] = how_title
     return env
+
+
+def how_title(a: Assignment) -> str:
+    """Say why a provision carries a theme, for the chip's hover text."""
+    if a.how == "curated":
+        return "编者指定 set by an editor" + (f";词语 terms: {'、'.join(a.terms)}" if a.terms else "")
+    if a.how == "notice":
+        return "印发通知 the cover notice"
+    if a.how == "preamble":
+        return "文前说明 the preamble"
+    if a.how in ("heading", "inherited"):
+        return "承上级标题 from the heading above"
+    return f"依据词语 matched terms: {'、'.join(a.terms)}"
 
 
 def render(site: Site, templates: Path) -> dict[str, str]:
@@ -111,6 +201,15 @@ def render(site: Site, templates: Path) -> dict[str, str]:
         "about.md": _render(env, "about.md.j2", StaticContext(site)),
         "data.md": _render(env, "data.md.j2", StaticContext(site)),
     }
+    columns = sorted(site.documents, key=_column_order)
+    pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site, columns))
+    for theme in site.themes:
+        ctx = ThemeContext(theme=theme, columns=_columns(theme, columns), addressed=len(theme.cells), shown=SHOWN)
+        pages[theme.src_path] = _render(env, "theme.md.j2", ctx)
+    if len(columns) >= 2:
+        rows = [(t, _columns(t, columns, compare=True)) for t in site.themes]
+        pages["compare.md"] = _render(env, "compare.md.j2", CompareContext(
+            documents=columns, rows=rows, first=columns[0], second=columns[1], shown=SHOWN))
     for page in site.documents:
         ctx = DocumentContext(page=page, doc=page.doc, entries=page.provisions,
                               traditional=page.doc.script == "zh-Hant", collation=page.collation)
@@ -121,6 +220,42 @@ def render(site: Site, templates: Path) -> dict[str, str]:
 def _render(env: Environment, template: str, ctx: object) -> str:
     """Render `template` with the context's fields as its variables."""
     return env.get_template(template).render({f.name: getattr(ctx, f.name) for f in fields(ctx)})
+
+
+SHOWN = 3  # provisions shown in a cell before "show N more"
+
+
+def _column_order(page: DocumentPage) -> tuple:
+    return list(LEVELS).index(page.doc.level), str(page.date or ""), page.slug
+
+
+def _columns(theme: ThemePage, documents: list[DocumentPage], compare: bool = False) -> list[Column]:
+    return [Column(page=p, anchor=f"{theme.slug}--{p.slug}" if compare else theme.column_anchor(p),
+                   items=[_item(theme, e) for e in theme.cells.get(p.doc.id, [])])
+            for p in documents]
+
+
+def _item(theme: ThemePage, e: ProvisionEntry) -> CellItem:
+    a = next(a for a in e.themes if a.theme is theme)
+    prov = e.provision
+    label = prov.label or ""
+    # Heading spans are offsets into the heading; shift them past the label shown before it.
+    heading = highlight(label + (prov.heading or ""), [(s + len(label), t + len(label)) for s, t in a.spans.get("heading", [])])
+    return CellItem(entry=e, assignment=a, path=[(u.provision.label or "") + (u.provision.heading or "") for u in e.ancestors
+                                                  if u.provision.label or u.provision.heading],
+                    heading=heading, text=highlight(prov.text, a.spans.get("text", [])), primary=e.themes[0] is a)
+
+
+def _matrix(site: Site, documents: list[DocumentPage]) -> MatrixContext:
+    rows = []
+    for theme in site.themes:
+        cells = []
+        for p in documents:
+            n = len(theme.cells.get(p.doc.id, []))
+            cells.append((p, n, 0 if n == 0 else 1 if n == 1 else 2 if n <= 3 else 3 if n <= 6 else 4))
+        rows.append((theme, cells))
+    unassigned = sum(1 for p in documents for e in p.provisions if e.has_text and not e.themes)
+    return MatrixContext(documents=documents, rows=rows, unassigned=unassigned)
 
 
 def _documents_index(site: Site) -> DocumentsIndexContext:
