@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from .link import Assignment, DocumentPage, ProvisionEntry, Site, ThemePage
 from .model import LEVELS, Correction
+from .relate import THRESHOLD as RELATED_THRESHOLD
 
 # Characters Python-Markdown honours a backslash escape for (core + tables' "|").
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
@@ -171,6 +172,7 @@ def environment(templates: Path) -> Environment:
     env.filters["link_from"] = lambda src, here: Markup(posixpath.relpath(src, posixpath.dirname(here) or "."))
     env.filters["date"] = lambda d: d.isoformat() if d else "—"
     env.globals["how_title"] = how_title
+    env.globals["related_threshold"] = RELATED_THRESHOLD
     return env
 
 
