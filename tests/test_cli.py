@@ -40,7 +40,7 @@ def line_of(proj: Path, needle: str, path: str = DOC) -> int:
 
 
 def test_check_passes_on_good_data(fixture_project):
-    assert run("check") == (0, "check: 2 documents, 23 provisions, no problems.\n", "")
+    assert run("check") == (0, "check: 2 documents, 23 provisions, 6 themes, no problems.\n", "")
 
 
 FIELDS = ("id, title, title_en, issuer, doc_number, doc_type, level, province, prefecture, county, date_signed, "

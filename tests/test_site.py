@@ -64,10 +64,16 @@ def fixture_files(tmp_path_factory):
 
 def test_injected_text_in_fixture_stays_text(fixture_files):
     _, files = fixture_files
-    html = to_html(files["documents/shilixian-2024-work-points.md"])
-    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert 'href="http://example.com"' not in html and "[链接](http://example.com)" in html
-    assert "<h1>不是标题" not in html
+    for page in ("documents/shilixian-2024-work-points.md", "themes/hukou-reform.md", "compare.md"):
+        html = to_html(files[page])
+        assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
+    for page in ("documents/shilixian-2024-work-points.md", "themes/land-reform.md"):
+        html = to_html(files[page])
+        assert 'href="http://example.com"' not in html and "[链接](http://example.com)" in html, page
+        text = _Text()
+        text.feed(html)
+        assert "落实{{ 用地 }}指标 [链接](http://example.com) {#x}。" in "".join(text.text), page
+    assert "<h1>不是标题" not in to_html(files["documents/shilixian-2024-work-points.md"])
 
 
 def test_assets_are_copied_verbatim(fixture_files):
@@ -134,8 +140,9 @@ def built(tmp_path_factory):
 
 def test_build_of_shipped_data(built):
     proj, summary = built
-    assert (summary.documents, summary.pages) == (5, 9)
     data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))
+    # home, documents index, about, data, theme matrix, compare; one page per document and per theme
+    assert (summary.documents, summary.pages) == (5, 6 + 5 + len(data["themes"]))
     assert len(data["provisions"]) == summary.provisions
     assert (proj / "site/data/provisions.csv").exists()
     with zipfile.ZipFile(proj / "dist/policy-atlas-offline.zip") as zf:
