@@ -6,7 +6,8 @@ Rules (also stated at the top of site-data/themes.yaml, where editors read them)
   in the heading (which names the unit) every match counts double;
 - a theme found in an enclosing unit's heading adds 1 to each unit below it, and a paragraph
   without a heading of its own takes first the primary theme its parent's heading names;
-- otherwise themes its own heading names come first, then the rest by score; the first theme
+- otherwise themes its own heading names (a strong term, or two weak ones) come first, then
+  the rest by score; the first theme
   scoring at least 2 is primary, and a unit keeps every other theme scoring at least 3 (more
   than one passing mention) and a quarter of the best score;
 - responsibility notes such as (县财政局负责) are not read: an agency's name is not a topic;
@@ -29,6 +30,7 @@ STRONG, WEAK = 2, 1
 BODY_CAP = 2  # a long paragraph repeating one word is still one signal
 ANCESTOR_BONUS = 1
 MIN_SCORE = 2  # one strong term, or two weak ones
+HEADING_NAMES = 2 * STRONG  # a heading names a theme with a strong term (or two weak ones)
 MIN_SECONDARY = 3  # a single passing mention does not make a second theme
 MIN_SHARE = 4  # secondary themes need at least 1/MIN_SHARE of the best score
 
@@ -106,7 +108,7 @@ def classify(site: Site) -> list[Problem]:
             scored = []
             for order, m in enumerate(matchers):
                 score, head, terms, spans = _score(m, heading[order], body[order])
-                if head >= MIN_SCORE:
+                if head >= HEADING_NAMES:
                     heading_themes.setdefault(e.id, []).append(m.page)
                 if any(m.page in heading_themes.get(a.id, ()) for a in e.ancestors):
                     score += ANCESTOR_BONUS
@@ -134,13 +136,13 @@ def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], struct
         return [Assignment(structural["notice"], 0, [], "notice", {})]
     if "preamble" in structural and _in_preamble(e):
         return [Assignment(structural["preamble"], 0, [], "preamble", {})]
-    scored.sort(key=lambda s: (s[1] == 0, -s[0], -s[1], s[2]))
+    scored.sort(key=lambda s: (s[1] < HEADING_NAMES, -s[0], -s[1], s[2]))
     best = scored[0][0] if scored else 0
     chosen = [a for i, (score, _, _, a) in enumerate(scored)
               if score >= (MIN_SCORE if i == 0 else MIN_SECONDARY) and score * MIN_SHARE >= best]
     parent = e.parent
     if e.provision.kind == "paragraph" and not e.provision.heading and parent and parent.themes \
-            and "heading" in parent.themes[0].spans:
+            and parent.themes[0].theme in heading_themes.get(parent.id, ()):
         lead = parent.themes[0].theme
         chosen = [found.get(lead.slug) or Assignment(lead, ANCESTOR_BONUS, [], "heading", {})] + \
                  [a for a in chosen if a.theme is not lead]
