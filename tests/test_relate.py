@@ -1,0 +1,72 @@
+"""Similar provisions across documents: hand-made cases (identical, shared phrase, unrelated) and the seeds."""
+
+from __future__ import annotations
+
+from generator.relate import THRESHOLD, relate, shared_spans
+from tests.test_classify import _doc, _p, _site, shipped  # noqa: F401  (fixture)
+
+PHRASE = "推动产业配套设施提质增效"
+
+
+def _related(*outlines):
+    site, _ = _site(*[_doc(doc_id, outline) for doc_id, outline in zip(
+        ("shilixian-2024-work-points", "shilishi-2022-work-points", "shilizhen-2023-work-points"), outlines)])
+    relate(site)
+    return {e.id: [(r.entry.id, r.score, r.shared) for r in e.related] for p in site.documents for e in p.provisions}
+
+
+def test_identical_texts_in_two_scripts_score_one_and_share_everything():
+    simplified = "深化户籍制度改革,全面放开落户限制,推动农业转移人口市民化。"
+    traditional = "深化戶籍制度改革,全面放開落戶限制,推動農業轉移人口市民化。"
+    rel = _related([_p("1", text=simplified)], [_p("1", text=traditional)])
+    (other, score, shared), = rel["shilixian-2024-work-points:1"]
+    assert other == "shilishi-2022-work-points:1" and score == 1.0
+    assert shared == [traditional]  # shown as the other document publishes it
+
+
+def test_a_shared_phrase_is_found_and_reported_verbatim():
+    a = f"{PHRASE},加快县城供水管网改造,完善排水防涝设施。"
+    b = f"围绕县城建设,{PHRASE},推进供水管网建设和排水防涝设施改造。"
+    rel = _related([_p("1", text=a)], [_p("1", text=b)])
+    (other, score, shared), = rel["shilixian-2024-work-points:1"]
+    assert THRESHOLD <= score < 1
+    assert PHRASE in shared[0]
+
+
+def test_unrelated_texts_are_not_linked_and_a_document_is_never_related_to_itself():
+    hukou = "深化户籍制度改革,全面放开落户限制,推动农业转移人口市民化。"
+    rel = _related([_p("1", text=hukou), _p("2", text=hukou)],
+                   [_p("1", text="加强历史文化保护传承,开展传统村落调查认定,活化利用历史建筑。")])
+    assert rel["shilixian-2024-work-points:1"] == []  # its twin is in the same document
+    assert rel["shilishi-2022-work-points:1"] == []
+
+
+def test_short_units_and_the_cover_notice_are_not_compared():
+    line = "各乡镇人民政府,县直各部门,各有关单位,请认真贯彻落实。"
+    rel = _related([_p("notice", kind="notice", children=[_p("notice.p1", kind="paragraph", text=line)]), _p("1", text="放开落户。")],
+                   [_p("notice", kind="notice", children=[_p("notice.p1", kind="paragraph", text=line)]), _p("1", text="放开落户。")])
+    assert all(v == [] for v in rel.values())
+
+
+def test_at_most_three_most_similar_first_and_ties_break_on_id():
+    text = "推进县城供水管网改造,加快排水防涝设施建设,完善燃气管网。"
+    rel = _related([_p("1", text=text)], [_p(str(i), text=text) for i in (3, 1, 2, 4)])
+    assert [r[0] for r in rel["shilixian-2024-work-points:1"]] == [
+        "shilishi-2022-work-points:1", "shilishi-2022-work-points:2", "shilishi-2022-work-points:3"]
+
+
+def test_shared_spans_are_maximal_runs_of_six_or_more():
+    a, b = "甲乙丙丁戊己庚辛壬癸", "子丑乙丙丁戊己庚寅卯"
+    assert shared_spans(a, b) == ([(1, 7)], [(2, 8)])  # 乙丙丁戊己庚
+    assert shared_spans("甲乙丙丁戊", "甲乙丙丁戊") == ([], [])  # five characters are not a borrowed phrase
+
+
+def test_seed_pairs_above_the_threshold(shipped):
+    relate(shipped)
+    pairs = {(e.id, r.entry.id): r for p in shipped.documents for e in p.provisions for r in e.related}
+    # The guiding-thought paragraphs quote the same formula; green-building targets copy the same sentence.
+    assert "以习近平新时代中国特色社会主义思想为指导,全面贯彻党的二十大" in pairs[
+        ("linxian-2024-action-plan:1.1.p1", "zhejiang-2023-implementing-opinions:1.p1")].shared[0]
+    assert ("linxian-2024-action-plan:3.3.15.p1", "yangxian-2023-work-points:3.11") in pairs
+    assert all(r.score >= THRESHOLD for r in pairs.values())
+    assert all(a.split(":")[0] != b.split(":")[0] for a, b in pairs)
