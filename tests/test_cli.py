@@ -143,3 +143,49 @@ def test_gazetteer_parent_must_exist(fixture_project):
     assert code == 1 and err.startswith(
         f"site-data/places.yaml:{n}: places[1].parent: expected the name of another place; found '示范省'. "
         "hint: add the parent place first\n")
+
+
+THEMES = "site-data/themes.yaml"
+
+
+def test_unknown_theme_in_an_override(fixture_project):
+    edit(fixture_project, "themes: [land-reform, finance-investment]", "themes: [land-reform, housing]")
+    n = line_of(fixture_project, "themes: [land-reform, housing]")
+    assert run("check") == (1, "", (
+        f"{DOC}:{n}: outline[4].themes[1]: expected a theme id from site-data/themes.yaml; found 'housing'. "
+        "hint: copy the id from themes.yaml, e.g. hukou-reform\n"
+        "check: 1 problem(s); nothing was written.\n"))
+
+
+def test_a_unit_with_text_and_no_theme(fixture_project):
+    edit(fixture_project, "  themes: [land-reform, finance-investment]  # editor: the task list is about factor supply\n", "")
+    n = line_of(fixture_project, "- id: p2")
+    assert run("check") == (1, "", (
+        f"{DOC}:{n}: outline[4].themes: expected at least one theme for a unit with text; "
+        "found no taxonomy term in its heading or text, nor above it. "
+        "hint: add `themes: [<id>]` to the unit, or the missing term to site-data/themes.yaml\n"
+        "check: 1 problem(s); nothing was written.\n"))
+
+
+def test_duplicate_theme_id_and_a_theme_without_terms(fixture_project):
+    edit(fixture_project, "  - id: land-reform", "  - id: hukou-reform", THEMES)
+    edit(fixture_project, "    terms: [资金]\n", "", THEMES)
+    first = line_of(fixture_project, "  - id: hukou-reform", THEMES)
+    lines = (fixture_project / THEMES).read_text(encoding="utf-8").splitlines()
+    second = [i for i, line in enumerate(lines, start=1) if line == "  - id: hukou-reform"][1]
+    finance = line_of(fixture_project, "  - id: finance-investment", THEMES)
+    code, _, err = run("check")
+    assert code == 1
+    assert err.startswith(
+        f"{THEMES}:{second}: themes[3].id: expected a theme id used once; found 'hukou-reform', already used at line {first}. "
+        "hint: rename one of them\n"
+        f"{THEMES}:{finance}: themes[4].terms: expected at least one term; found none. "
+        "hint: list the words that signal the theme, or set structural: notice\n")
+
+
+def test_missing_taxonomy(fixture_project):
+    (fixture_project / THEMES).unlink()
+    assert run("check") == (1, "", (
+        f"{THEMES}:1: (file): expected the theme taxonomy themes.yaml; found no such file. "
+        "hint: copy site-data/themes.yaml from the project and adapt it\n"
+        "check: 1 problem(s); nothing was written.\n"))
