@@ -24,9 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.build import mkdocs_build, pack_archive, static_files, sync_dir  # noqa: E402
+from generator.classify import classify  # noqa: E402
 from generator.export import export_files  # noqa: E402
 from generator.ingest import import_raw  # noqa: E402
 from generator.link import link  # noqa: E402
+from generator.relate import relate  # noqa: E402
 from generator.render import render  # noqa: E402
 from generator.validate import load_data, load_places  # noqa: E402
 from tests.conftest import copy_project  # noqa: E402
@@ -51,6 +53,11 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     rows.append((label, "load+validate", s, m))
     site, s, m = measure(lambda: link(data))
     rows.append((label, "link", s, m))
+    problems, s, m = measure(lambda: classify(site))
+    # Shuffling moves preambles after numbered units, so a few synthetic paragraphs lose their theme.
+    rows.append((label, f"classify ({len(problems)} units without a theme)", s, m))
+    _, s, m = measure(lambda: relate(site))
+    rows.append((label, "relate", s, m))
     pages, s, m = measure(lambda: render(site, project / "templates"))
     rows.append((label, "render", s, m))
     export, s, m = measure(lambda: export_files(site))
