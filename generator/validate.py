@@ -66,25 +66,26 @@ def load_places(root: Path) -> Gazetteer:
     return places
 
 
-def _places(root: Path, problems: list[Problem]) -> Gazetteer | None:
-    path = root / "places.yaml"
+def _required(root: Path, name: str, model: type[BaseModel], what: str, hint: str, problems: list[Problem]):
+    """Parse the file `name` under `root`, which must exist; return (model or None, Loaded or None)."""
+    path = root / name
     if not path.exists():
-        problems.append(Problem(_label(path, root.parent), 1, "(file)", "the gazetteer places.yaml", "no such file",
-                                "copy the layout of site-data/places.yaml from the README"))
-        return None
-    places, loaded = _parse(path, root.parent, Gazetteer, problems)
+        problems.append(Problem(_label(path, root.parent), 1, "(file)", f"{what} {name}", "no such file", hint))
+        return None, None
+    return _parse(path, root.parent, model, problems)
+
+
+def _places(root: Path, problems: list[Problem]) -> Gazetteer | None:
+    places, loaded = _required(root, "places.yaml", Gazetteer, "the gazetteer",
+                               "copy the layout of site-data/places.yaml from the README", problems)
     if places is not None:
         problems.extend(_check_places(places, loaded))
     return places
 
 
 def _taxonomy(root: Path, problems: list[Problem]) -> Taxonomy | None:
-    path = root / "themes.yaml"
-    if not path.exists():
-        problems.append(Problem(_label(path, root.parent), 1, "(file)", "the theme taxonomy themes.yaml", "no such file",
-                                "copy site-data/themes.yaml from the project and adapt it"))
-        return None
-    taxonomy, loaded = _parse(path, root.parent, Taxonomy, problems)
+    taxonomy, loaded = _required(root, "themes.yaml", Taxonomy, "the theme taxonomy",
+                                 "copy site-data/themes.yaml from the project and adapt it", problems)
     if taxonomy is None:
         return None
     seen: dict[str, int] = {}
