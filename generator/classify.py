@@ -137,7 +137,7 @@ def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], struct
     if "preamble" in structural and _in_preamble(e):
         return [Assignment(structural["preamble"], 0, [], "preamble", {})]
     scored.sort(key=lambda s: (s[1] < HEADING_NAMES, -s[0], -s[1], s[2]))
-    best = scored[0][0] if scored else 0
+    best = max((s[0] for s in scored), default=0)
     chosen = [a for i, (score, _, _, a) in enumerate(scored)
               if score >= (MIN_SCORE if i == 0 else MIN_SECONDARY) and score * MIN_SHARE >= best]
     parent = e.parent

@@ -22,14 +22,14 @@ class ProvisionEntry:
 
     pid: ProvisionId  # atlas-wide id
     provision: Provision  # the curated unit
-    page: DocumentPage  # the document it belongs to
-    parent: ProvisionEntry | None  # the enclosing unit, none at the top
+    page: DocumentPage = field(repr=False)  # the document it belongs to
+    parent: ProvisionEntry | None = field(repr=False)  # the enclosing unit, none at the top
     depth: int  # 1 for top-level units
     url: str  # site-relative url with #anchor
     src: str  # Markdown source path with #anchor, for links between generated pages
     corrections: list[int] = field(default_factory=list)  # 1-based numbers of its collation notes
-    themes: list[Assignment] = field(default_factory=list)  # filled by classify: primary first
-    related: list[Related] = field(default_factory=list)  # filled by relate: most similar first
+    themes: list[Assignment] = field(default_factory=list, repr=False)  # filled by classify: primary first
+    related: list[Related] = field(default_factory=list, repr=False)  # filled by relate: most similar first
 
     @property
     def parent_id(self) -> str | None:
@@ -73,9 +73,9 @@ class DocumentPage:
 
     doc: Document  # the curated data
     place: Place | None  # its most specific jurisdiction; none for national documents
-    provisions: list[ProvisionEntry]  # every unit in reading order
+    provisions: list[ProvisionEntry] = field(repr=False)  # every unit in reading order
     # Collation notes numbered from 1 in reading order, each with its provision (none for metadata notes).
-    collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list)
+    collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list, repr=False)
 
     @property
     def slug(self) -> str:
@@ -126,7 +126,7 @@ class ThemePage:
 
     theme: Theme  # the curated definition
     # Document id -> its provisions with text on this theme, in reading order (missing: not addressed).
-    cells: dict[str, list[ProvisionEntry]] = field(default_factory=dict)
+    cells: dict[str, list[ProvisionEntry]] = field(default_factory=dict, repr=False)
 
     @property
     def slug(self) -> str:
@@ -167,7 +167,7 @@ class Assignment:
 class Related:
     """A similar provision in another document."""
 
-    entry: ProvisionEntry  # the other provision
+    entry: ProvisionEntry = field(repr=False)  # the other provision
     score: float  # cosine similarity, 0..1
     shared: list[str]  # passages both texts contain verbatim (6+ characters), longest first
     spans: list[tuple[int, int]]  # where those passages stand in the other provision's text
