@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from generator.build import build, generate, schema_text
-from generator.export import DOCUMENT_FIELDS, PROVISION_FIELDS
-from generator.model import Document, Gazetteer
+from generator.export import DOCUMENT_FIELDS, PROVISION_FIELDS, THEME_FIELDS
+from generator.model import Document, Gazetteer, Taxonomy
 from generator.render import md_escape
 from tests.conftest import FIXTURES, ROOT, copy_project
 
@@ -103,6 +103,17 @@ def test_export_follows_the_contract(fixture_files):
     assert (first["depth"], first["label"], first["heading"]) == (2, "(一)", "放开落户限制")
     rows = list(csv.DictReader(io.StringIO(files["data/provisions.csv"])))
     assert [r["id"] for r in rows] == ids and list(rows[0]) == PROVISION_FIELDS
+    # Themes: the taxonomy in page order; every provision with text has one, ids resolve.
+    assert [list(t) for t in data["themes"]] == [THEME_FIELDS] * len(site.themes)
+    theme_ids = {t["id"] for t in data["themes"]}
+    assert all(t["url"] == f"themes/{t['id']}.html" for t in data["themes"])
+    assert all(p["themes"] and set(p["themes"]) <= theme_ids for p in provs if p["text"])
+    assert next(p for p in provs if p["id"] == "shilixian-2024-work-points:p2")["themes"] == ["land-reform", "finance-investment"]
+    assert next(p for p in provs if p["id"] == "shilixian-2024-work-points:1.1")["themes"] == ["hukou-reform"]
+    assert all(set(r) == {"provision_id", "score"} and r["provision_id"] in ids for p in provs for r in p["related"])
+    row = next(r for r in rows if r["id"] == "shilixian-2024-work-points:p2")
+    assert row["themes"] == "land-reform;finance-investment"
+    assert list(csv.DictReader(io.StringIO(files["data/themes.csv"])))[1]["id"] == "hukou-reform"
 
 
 def test_traditional_document_offers_simplified_reading(fixture_files):
@@ -113,7 +124,7 @@ def test_traditional_document_offers_simplified_reading(fixture_files):
     assert "互联网" in page  # OpenCC tw2sp also restores mainland phrasing (網際網路)
 
 
-@pytest.mark.parametrize("name,model", [("document", Document), ("places", Gazetteer)])
+@pytest.mark.parametrize("name,model", [("document", Document), ("places", Gazetteer), ("themes", Taxonomy)])
 def test_committed_schema_is_current(name, model):
     path = ROOT / "site-data" / "schema" / f"{name}.schema.json"
     assert path.read_text(encoding="utf-8") == schema_text(model), "run `policy-atlas schema`"
