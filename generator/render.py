@@ -208,10 +208,9 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     for theme in site.themes:
         ctx = ThemeContext(theme=theme, columns=_columns(theme, columns), addressed=len(theme.cells), shown=SHOWN)
         pages[theme.src_path] = _render(env, "theme.md.j2", ctx)
-    if len(columns) >= 2:
-        rows = [(t, _columns(t, columns, compare=True)) for t in site.themes]
-        pages["compare.md"] = _render(env, "compare.md.j2", CompareContext(
-            documents=columns, rows=rows, first=columns[0], second=columns[1], shown=SHOWN))
+    rows = [(t, _columns(t, columns, compare=True)) for t in site.themes]
+    pages["compare.md"] = _render(env, "compare.md.j2", CompareContext(  # nav and theme pages link here always
+        documents=columns, rows=rows, first=columns[0], second=columns[min(1, len(columns) - 1)], shown=SHOWN))
     for page in site.documents:
         ctx = DocumentContext(page=page, doc=page.doc, entries=page.provisions,
                               traditional=page.doc.script == "zh-Hant", collation=page.collation)
