@@ -105,12 +105,13 @@ def classify(site: Site) -> list[Problem]:
         for e in page.provisions:
             heading = _matches(matchers, ignore, fold(e.provision.heading or ""))
             body = _matches(matchers, ignore, mask_notes(fold(e.provision.text or "")))
+            above = {t for a in e.ancestors for t in heading_themes.get(a.id, ())}  # themes named by headings above
             scored = []
             for order, m in enumerate(matchers):
                 score, head, terms, spans = _score(m, heading[order], body[order])
                 if head >= HEADING_NAMES:
                     heading_themes.setdefault(e.id, []).append(m.page)
-                if any(m.page in heading_themes.get(a.id, ()) for a in e.ancestors):
+                if m.page in above:
                     score += ANCESTOR_BONUS
                 if terms:
                     scored.append((score, head, order, Assignment(m.page, score, terms, "terms", spans)))

@@ -16,7 +16,7 @@ from .model import DOC_TYPES, LEVELS, Correction, Document, Gazetteer, Place, Pr
 from .validate import Data
 
 
-@dataclass
+@dataclass(eq=False)  # an entity: equal only to itself, hashable
 class ProvisionEntry:
     """A provision placed in the atlas."""
 
@@ -49,13 +49,16 @@ class ProvisionEntry:
         return bool(self.provision.text)
 
     @property
+    def caption(self) -> str:
+        """Its label and heading as printed, e.g. (一)放开落户限制; empty for plain paragraphs."""
+        return (self.provision.label or "") + (self.provision.heading or "")
+
+    @property
     def name(self) -> str:
-        """What to call the unit in a link: its label and heading, or its enclosing unit's and its id."""
-        own = (self.provision.label or "") + (self.provision.heading or "")
-        if own:
-            return own
-        named = next((u for u in reversed(self.ancestors) if u.provision.label or u.provision.heading), None)
-        up = (named.provision.label or "") + (named.provision.heading or "") if named else ""
+        """What to call the unit in a link: its caption, or its enclosing unit's and its id."""
+        if self.caption:
+            return self.caption
+        up = next((u.caption for u in reversed(self.ancestors) if u.caption), "")
         return f"{up} ¶{self.provision.id}" if up else f"¶{self.provision.id}"
 
     @property
@@ -67,7 +70,7 @@ class ProvisionEntry:
         return self.pid.anchor
 
 
-@dataclass
+@dataclass(eq=False)  # an entity: equal only to itself, hashable
 class DocumentPage:
     """A document and where its page lives."""
 
@@ -120,12 +123,13 @@ class DocumentPage:
         return simplified_reading(text)
 
 
-@dataclass
+@dataclass(eq=False)  # an entity: equal only to itself, hashable
 class ThemePage:
     """A theme and where its page lives; `cells` is filled by classify."""
 
     theme: Theme  # the curated definition
-    # Document id -> its provisions with text on this theme, in reading order (missing: not addressed).
+    # Document id -> its provisions with text on this theme (missing: not addressed); those with the
+    # theme as primary first, each group in reading order.
     cells: dict[str, list[ProvisionEntry]] = field(default_factory=dict, repr=False)
 
     @property
@@ -139,10 +143,6 @@ class ThemePage:
     @property
     def url(self) -> str:
         return f"themes/{self.theme.id}.html"
-
-    @property
-    def title(self) -> str:
-        return f"{self.theme.name_zh} {self.theme.name_en}"
 
     def column_anchor(self, page: DocumentPage) -> str:
         """Anchor of a document's column on the theme page."""

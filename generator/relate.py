@@ -17,6 +17,7 @@ import logging
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -34,11 +35,18 @@ BLOCK = 512  # rows per dense block of the similarity matrix: bounds memory on l
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 
 
-def tokens(text: str) -> list[str]:
-    """Return the jieba words and character bigrams of folded `text` (punctuation dropped)."""
+@lru_cache(maxsize=1)
+def _jieba():
+    """Import jieba once, quietly (its dictionary loads on first use, about a second)."""
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
+    return jieba
+
+
+def tokens(text: str) -> list[str]:
+    """Return the jieba words and character bigrams of folded `text` (punctuation dropped)."""
+    jieba = _jieba()
     out: list[str] = []
     for run in _CJK_RUN.findall(text):
         out.extend(w for w in jieba.lcut(run) if len(w) > 1 or not w.isascii())
@@ -107,7 +115,8 @@ def relate(site: Site) -> None:
     folded = [mask_notes(fold(e.provision.text or "")) for e in entries]
     texts = [fold(e.provision.heading or "") + "。" + t for e, t in zip(entries, folded)]
     matrix = vectors(texts)
-    doc_of = np.array([site.documents.index(e.page) for e in entries])
+    number = {page.doc.id: i for i, page in enumerate(site.documents)}
+    doc_of = np.array([number[e.page.doc.id] for e in entries])
     ids = [e.id for e in entries]
     for start in range(0, len(entries), BLOCK):
         block = (matrix[start:start + BLOCK] @ matrix.T).toarray()

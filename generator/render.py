@@ -12,7 +12,7 @@ import html
 import posixpath
 import re
 from collections import defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -205,10 +205,12 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     }
     columns = sorted(site.documents, key=_column_order)
     pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site, columns))
+    rows = []
     for theme in site.themes:
         ctx = ThemeContext(theme=theme, columns=_columns(theme, columns), addressed=len(theme.cells), shown=SHOWN)
         pages[theme.src_path] = _render(env, "theme.md.j2", ctx)
-    rows = [(t, _columns(t, columns, compare=True)) for t in site.themes]
+        # The compare page shows the same cells; one page holds every theme, so anchors name the theme too.
+        rows.append((theme, [replace(c, anchor=f"{theme.slug}--{c.page.slug}") for c in ctx.columns]))
     pages["compare.md"] = _render(env, "compare.md.j2", CompareContext(  # nav and theme pages link here always
         documents=columns, rows=rows, first=columns[0], second=columns[min(1, len(columns) - 1)], shown=SHOWN))
     for page in site.documents:
@@ -230,9 +232,8 @@ def _column_order(page: DocumentPage) -> tuple:
     return list(LEVELS).index(page.doc.level), str(page.date or ""), page.slug
 
 
-def _columns(theme: ThemePage, documents: list[DocumentPage], compare: bool = False) -> list[Column]:
-    return [Column(page=p, anchor=f"{theme.slug}--{p.slug}" if compare else theme.column_anchor(p),
-                   items=[_item(theme, e) for e in theme.cells.get(p.doc.id, [])])
+def _columns(theme: ThemePage, documents: list[DocumentPage]) -> list[Column]:
+    return [Column(page=p, anchor=theme.column_anchor(p), items=[_item(theme, e) for e in theme.cells.get(p.doc.id, [])])
             for p in documents]
 
 
@@ -242,8 +243,7 @@ def _item(theme: ThemePage, e: ProvisionEntry) -> CellItem:
     label = prov.label or ""
     # Heading spans are offsets into the heading; shift them past the label shown before it.
     heading = highlight(label + (prov.heading or ""), [(s + len(label), t + len(label)) for s, t in a.spans.get("heading", [])])
-    return CellItem(entry=e, assignment=a, path=[(u.provision.label or "") + (u.provision.heading or "") for u in e.ancestors
-                                                  if u.provision.label or u.provision.heading],
+    return CellItem(entry=e, assignment=a, path=[u.caption for u in e.ancestors if u.caption],
                     heading=heading, text=highlight(prov.text, a.spans.get("text", [])), primary=e.themes[0] is a)
 
 
