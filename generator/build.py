@@ -1,4 +1,4 @@
-"""The pipeline: load -> validate -> link -> classify -> relate -> render -> export -> write -> mkdocs -> archive.
+"""The pipeline: load -> validate -> link -> facts -> classify -> relate -> render -> export -> write -> mkdocs -> archive.
 
 Nothing is written until every document has been validated and every page rendered in
 memory. docs/ is then synced (changed files written, stale ones deleted); MkDocs builds
@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .classify import classify
 from .export import export_files
+from .facts import extract
 from .link import Site, link
 from .model import Document, Gazetteer, Taxonomy
 from .relate import relate
@@ -48,9 +49,10 @@ class Summary:
 
 
 def analyse(project: Path) -> Site:
-    """Validate site-data/, link it and classify every provision; raise InvalidData with every problem."""
+    """Validate site-data/, link it, read its facts and classify every provision; raise InvalidData with every problem."""
     site = link(load_data(project / "site-data"))
-    problems = classify(site)
+    problems = extract(site)
+    problems += classify(site)
     if problems:
         raise InvalidData(problems)
     return site

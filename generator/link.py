@@ -7,13 +7,16 @@ same site works on a static host and from file://.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .chinese import simplified_reading
 from .ids import ProvisionId
-from .model import DOC_TYPES, LEVELS, Correction, Document, Gazetteer, Place, Provision, Theme
+from .model import DOC_TYPES, LEVELS, Agency, Correction, Document, Gazetteer, Indicator, Place, Provision, Theme
 from .validate import Data
+
+ANNUAL_PLANS = ("工作要点",)  # document types that cover one year: targets without a year take the plan's
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
@@ -30,6 +33,12 @@ class ProvisionEntry:
     corrections: list[int] = field(default_factory=list)  # 1-based numbers of its collation notes
     themes: list[Assignment] = field(default_factory=list, repr=False)  # filled by classify: primary first
     related: list[Related] = field(default_factory=list, repr=False)  # filled by relate: most similar first
+    # Filled by facts:
+    note: tuple[int, int] | None = None  # span of the responsibility note closing its text
+    tasks: list[Task] = field(default_factory=list, repr=False)  # the bodies its note names, lead first
+    targets: list[Target] = field(default_factory=list, repr=False)  # quantitative targets, in reading order
+    deadlines: list[Deadline] = field(default_factory=list, repr=False)  # time commitments, in reading order
+    citations: list[Citation] = field(default_factory=list, repr=False)  # policies it cites, in reading order
 
     @property
     def parent_id(self) -> str | None:
@@ -116,6 +125,12 @@ class DocumentPage:
         d = self.doc
         return d.date_signed or d.date_issued or d.date_published
 
+    @property
+    def plan_year(self) -> int | None:
+        """The year an annual work plan covers (洋县2023年…工作要点), none for other documents."""
+        m = re.search(r"(20\d\d)\s*年(?:度)?", self.doc.title)
+        return int(m.group(1)) if m and self.doc.doc_type in ANNUAL_PLANS else None
+
     def simplified(self, text: str | None) -> str | None:
         """Return the simplified reading of `text` for traditional documents (OpenCC tw2sp)."""
         if text is None or self.doc.script != "zh-Hant":
@@ -173,6 +188,151 @@ class Related:
     spans: list[tuple[int, int]]  # where those passages stand in the other provision's text
 
 
+@dataclass(eq=False)  # an entity: equal only to itself, hashable
+class AgencyPage:
+    """A kind of responsible body and where its page lives; `tasks` is filled by facts."""
+
+    agency: Agency  # the curated definition
+    tasks: list[Task] = field(default_factory=list, repr=False)  # every note naming it, in site order
+
+    @property
+    def slug(self) -> str:
+        return self.agency.id
+
+    @property
+    def src_path(self) -> str:
+        return f"agencies/{self.agency.id}.md"
+
+    @property
+    def url(self) -> str:
+        return f"agencies/{self.agency.id}.html"
+
+
+@dataclass
+class Task:
+    """A body named in a provision's responsibility note."""
+
+    entry: ProvisionEntry = field(repr=False)  # the provision it answers for
+    agency: AgencyPage | None  # none for a name the source damaged beyond reading (a lone 局)
+    name: str  # as printed, e.g. 市公安局
+    role: str  # lead | support
+    level: str | None  # LEVELS key: its prefix read against the document's place; none for local units
+
+
+@dataclass(eq=False)  # an entity: equal only to itself, hashable
+class IndicatorEntry:
+    """A canonical indicator and its section of the indicators page; `targets` is filled by facts."""
+
+    indicator: Indicator  # the curated definition
+    theme: ThemePage  # the theme it belongs to
+    targets: list[Target] = field(default_factory=list, repr=False)  # in site order
+
+    @property
+    def anchor(self) -> str:
+        return f"ind-{self.indicator.id}"
+
+    @property
+    def url(self) -> str:
+        return f"indicators.html#{self.anchor}"
+
+    @property
+    def src(self) -> str:
+        return f"indicators.md#{self.anchor}"
+
+
+@dataclass
+class Target:
+    """A quantitative target stated in a provision."""
+
+    entry: ProvisionEntry = field(repr=False)  # where it is stated
+    number: int  # 1-based, in reading order within the provision
+    span: tuple[int, int]  # the number, unit and comparator word in the provision's text
+    clause: tuple[int, int]  # the clause that states it
+    printed: str  # number and unit as printed, e.g. 2.4万人次
+    value: float  # normalised value, e.g. 24000
+    value_max: float | None  # upper end of a range (1.1-1.5倍), else none
+    unit: str  # normalised unit, one of model.UNITS
+    comparator: str  # ≥ ≤ ≈ =
+    comparator_text: str  # the words as printed, e.g. 达到…以上
+    indicator: str  # the phrase it measures, as printed
+    canonical: IndicatorEntry | None  # the curated indicator it lines up with
+    year: int | None  # the year it is due
+    year_from_plan: bool  # the year is the annual plan's, not stated in the sentence
+
+    @property
+    def id(self) -> str:
+        return f"{self.entry.id}/t{self.number}"
+
+    @property
+    def text(self) -> str:
+        """The clause as published."""
+        return (self.entry.provision.text or "")[self.clause[0]:self.clause[1]]
+
+    @property
+    def theme(self) -> ThemePage | None:
+        """Its canonical indicator's theme, else its provision's primary theme."""
+        if self.canonical:
+            return self.canonical.theme
+        return self.entry.themes[0].theme if self.entry.themes else None
+
+
+@dataclass
+class Deadline:
+    """A time commitment stated in a provision: 到2025年, 6月底前, 十四五期间."""
+
+    entry: ProvisionEntry = field(repr=False)
+    span: tuple[int, int]  # the time phrase in the provision's text
+    sentence: tuple[int, int]  # the sentence that makes the commitment
+    year: int  # the year it is due (the last year of a period)
+    month: int | None  # the month, when stated
+    start_year: int | None  # first year of a period, e.g. 2020 of 2020—2022年
+
+    @property
+    def text(self) -> str:
+        return (self.entry.provision.text or "")[self.span[0]:self.span[1]]
+
+    @property
+    def statement(self) -> str:
+        """The sentence as published."""
+        return (self.entry.provision.text or "")[self.sentence[0]:self.sentence[1]]
+
+
+@dataclass(eq=False)  # an entity: equal only to itself, hashable
+class PolicyPage:
+    """A policy cited by the documents, and where its page lives."""
+
+    slug: str  # <level>-<8 hex digits of its key>: stable while its title and issuer read the same
+    title: str  # normalised title, simplified script
+    issuer: str  # normalised issuer; empty when no citation names one
+    level: str  # national | province | prefecture | county | unknown
+    doc_number: str | None  # its document number, when a citation prints it
+    citations: list[Citation] = field(default_factory=list, repr=False)  # in site order
+
+    @property
+    def src_path(self) -> str:
+        return f"policies/{self.slug}.md"
+
+    @property
+    def url(self) -> str:
+        return f"policies/{self.slug}.html"
+
+    @property
+    def documents(self) -> list[DocumentPage]:
+        """The citing documents, in site order, once each."""
+        return list(dict.fromkeys(c.entry.page for c in self.citations))
+
+
+@dataclass
+class Citation:
+    """A place where a provision cites a policy."""
+
+    entry: ProvisionEntry = field(repr=False)
+    policy: PolicyPage = field(repr=False)
+    span: tuple[int, int]  # 《title》 (and its number) in the provision's text
+    printed: str  # the title as printed, without 《》; empty for a bare document number
+    doc_number: str | None
+
+
 @dataclass
 class Site:
     """The linked atlas: what every page kind renders from."""
@@ -181,7 +341,10 @@ class Site:
     documents: list[DocumentPage]
     themes: list[ThemePage]
     ignore: list[str]  # phrases that never signal a theme (site-data/themes.yaml)
+    agencies: list[AgencyPage]  # in the order of site-data/agencies.yaml
+    indicators: list[IndicatorEntry]  # in the order of site-data/indicators.yaml
     lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
+    policies: list[PolicyPage] = field(default_factory=list)  # filled by facts: by level, then most cited
 
     @property
     def provision_count(self) -> int:
@@ -201,7 +364,10 @@ def link(data: Data) -> Site:
     order = list(LEVELS)
     pages.sort(key=lambda p: (order.index(p.doc.level), p.doc.province or "", p.jurisdiction, str(p.date or ""), p.slug))
     themes = [ThemePage(theme=t) for t in data.taxonomy.themes]
-    return Site(places=data.places, documents=pages, themes=themes, ignore=data.taxonomy.ignore, lines=data.lines)
+    by_theme = {t.slug: t for t in themes}
+    return Site(places=data.places, documents=pages, themes=themes, ignore=data.taxonomy.ignore,
+                agencies=[AgencyPage(a) for a in data.agencies.agencies],
+                indicators=[IndicatorEntry(i, by_theme[i.theme]) for i in data.indicators.indicators], lines=data.lines)
 
 
 def _number_collation(page: DocumentPage) -> None:

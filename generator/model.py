@@ -43,6 +43,10 @@ DOC_TYPES: dict[str, tuple[str, str]] = {
     "通知": ("notice", "Notice"),
 }
 
+# Units a quantitative target is normalised to (万人次 -> 人次 ×10000, 个工作日 -> 工作日).
+UNITS = ("%", "个", "所", "座", "套", "户", "家", "条", "处", "项", "名", "张", "辆", "台", "人", "人次", "倍",
+         "工作日", "公里", "公里/平方公里", "平方米", "万平方米", "亩", "万亩", "元", "万元", "亿元")
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -171,3 +175,50 @@ class Taxonomy(_Strict):
         default_factory=list,
         description="Phrases that never signal a theme: a term inside one does not count, e.g. 市政 inside 市政府.",
     )
+
+
+AgencyKind = Literal["government", "party", "local", "other"]
+
+
+class Agency(_Strict):
+    """One kind of responsible body (site-data/agencies.yaml): the same department at every level."""
+
+    id: StrictStr = Field(pattern=r"^[a-z]+(-[a-z]+)*$", description="Stable id used in urls, e.g. public-security.")
+    name_zh: StrictStr = Field(min_length=1, description="Chinese name without a level, e.g. 公安部门.")
+    name_en: StrictStr = Field(min_length=1, description="English gloss, e.g. Public security.")
+    kind: AgencyKind = Field(
+        default="government",
+        description="government: a department of the government; party: a Party organ; "
+        "local: the towns or districts below the issuer (各镇, 各县区政府); other: banks, utilities, groups.",
+    )
+    aliases: list[StrictStr] = Field(
+        min_length=1,
+        description="Every name it is printed under, without the level prefix (省/市/县/区): "
+        "公安局, 公安厅, 公安. Damaged short forms (发改 for 发改局) may be listed too.",
+    )
+
+
+class Agencies(_Strict):
+    """The responsible bodies, in the order pages list them."""
+
+    agencies: list[Agency] = Field(min_length=1, description="Every agency; ids and aliases unique.")
+
+
+class Indicator(_Strict):
+    """A canonical indicator (site-data/indicators.yaml): one measure compared across jurisdictions."""
+
+    id: StrictStr = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", description="Stable id, e.g. green-building-share.")
+    name_zh: StrictStr = Field(min_length=1, description="Chinese name, e.g. 绿色建筑占新建建筑比例.")
+    name_en: StrictStr = Field(min_length=1, description="English gloss, e.g. Green buildings, share of new floor area.")
+    unit: StrictStr = Field(min_length=1, description="Unit after normalisation, e.g. % or 人次; targets in another unit do not match.")
+    theme: StrictStr = Field(description="Theme id of site-data/themes.yaml the indicator belongs to.")
+    phrases: list[StrictStr] = Field(
+        min_length=1,
+        description="Phrase variants in simplified script; a target whose indicator phrase contains one matches.",
+    )
+
+
+class Indicators(_Strict):
+    """The canonical indicators, in the order the indicators page lists them."""
+
+    indicators: list[Indicator] = Field(description="Every canonical indicator; ids unique.")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+from .chinese import fold
 from .load import Loaded, Problem, load_yaml
-from .model import DOC_TYPES, Document, Gazetteer, Provision, Taxonomy
+from .model import DOC_TYPES, UNITS, Agencies, Document, Gazetteer, Indicators, Provision, Taxonomy
 
 SCHEMA_HINT = "see site-data/schema/document.schema.json for every field"
 
@@ -21,6 +22,8 @@ class Data:
     root: Path
     places: Gazetteer
     taxonomy: Taxonomy
+    agencies: Agencies
+    indicators: Indicators
     documents: list[Document]
     lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
 
@@ -39,6 +42,8 @@ def load_data(root: Path) -> Data:
     places = _places(root, problems)
     taxonomy = _taxonomy(root, problems)
     theme_ids = {t.id for t in taxonomy.themes} if taxonomy else None
+    agencies = _agencies(root, problems)
+    indicators = _indicators(root, theme_ids, problems)
     documents: list[Document] = []
     lines: dict[tuple[str, str], tuple[str, int, str]] = {}
     paths = sorted((root / "documents").glob("*.yaml"))
@@ -54,7 +59,8 @@ def load_data(root: Path) -> Data:
                 lines[(doc.id, prov.id)] = (loaded.label, loaded.line_of(loc + ("id",)), _field(loc))
     if problems:
         raise InvalidData(problems)
-    return Data(root=root, places=places, taxonomy=taxonomy, documents=documents, lines=lines)
+    return Data(root=root, places=places, taxonomy=taxonomy, agencies=agencies, indicators=indicators,
+                documents=documents, lines=lines)
 
 
 def load_places(root: Path) -> Gazetteer:
@@ -105,6 +111,62 @@ def _taxonomy(root: Path, problems: list[Problem]) -> Taxonomy | None:
                                             f"themes[{i}].{field}[{j}]", "a non-empty term", repr(term),
                                             "remove the empty entry"))
     return taxonomy
+
+
+def _agencies(root: Path, problems: list[Problem]) -> Agencies | None:
+    agencies, loaded = _required(root, "agencies.yaml", Agencies, "the agency list",
+                                 "copy site-data/agencies.yaml from the project and adapt it", problems)
+    if agencies is None:
+        return None
+    ids: dict[str, int] = {}
+    names: dict[str, tuple[str, int]] = {}
+    for i, agency in enumerate(agencies.agencies):
+        at = loaded.line_of(("agencies", i, "id"))
+        if agency.id in ids:
+            problems.append(Problem(loaded.label, at, f"agencies[{i}].id", "an agency id used once",
+                                    f"{agency.id!r}, already used at line {ids[agency.id]}", "rename one of them"))
+        ids.setdefault(agency.id, at)
+        for j, alias in enumerate(agency.aliases):
+            line = loaded.line_of(("agencies", i, "aliases", j))
+            key = fold(alias.strip())
+            if not key:
+                problems.append(Problem(loaded.label, line, f"agencies[{i}].aliases[{j}]", "a non-empty name",
+                                        repr(alias), "remove the empty entry"))
+            elif key in names and names[key][0] != agency.id:
+                owner, first = names[key]
+                problems.append(Problem(loaded.label, line, f"agencies[{i}].aliases[{j}]", "a name that belongs to one agency",
+                                        f"{alias!r}, already an alias of {owner!r} at line {first}",
+                                        "keep the name under the agency it denotes"))
+            names.setdefault(key, (agency.id, line))
+    return agencies
+
+
+def _indicators(root: Path, theme_ids: set[str] | None, problems: list[Problem]) -> Indicators | None:
+    indicators, loaded = _required(root, "indicators.yaml", Indicators, "the indicator list",
+                                   "copy site-data/indicators.yaml from the project and adapt it", problems)
+    if indicators is None:
+        return None
+    ids: dict[str, int] = {}
+    for i, ind in enumerate(indicators.indicators):
+        at = loaded.line_of(("indicators", i, "id"))
+        if ind.id in ids:
+            problems.append(Problem(loaded.label, at, f"indicators[{i}].id", "an indicator id used once",
+                                    f"{ind.id!r}, already used at line {ids[ind.id]}", "rename one of them"))
+        ids.setdefault(ind.id, at)
+        if theme_ids is not None and ind.theme not in theme_ids:
+            problems.append(Problem(loaded.label, loaded.line_of(("indicators", i, "theme")), f"indicators[{i}].theme",
+                                    "a theme id of site-data/themes.yaml", repr(ind.theme),
+                                    "use one of: " + ", ".join(sorted(theme_ids))))
+        if ind.unit not in UNITS:
+            problems.append(Problem(loaded.label, loaded.line_of(("indicators", i, "unit")), f"indicators[{i}].unit",
+                                    "a unit the target extractor normalises to", repr(ind.unit),
+                                    "use one of: " + " ".join(UNITS)))
+        for j, phrase in enumerate(ind.phrases):
+            if not phrase.strip():
+                problems.append(Problem(loaded.label, loaded.line_of(("indicators", i, "phrases", j)),
+                                        f"indicators[{i}].phrases[{j}]", "a non-empty phrase", repr(phrase),
+                                        "remove the empty entry"))
+    return indicators
 
 
 def _label(path: Path, base: Path) -> str:

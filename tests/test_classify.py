@@ -9,7 +9,7 @@ import pytest
 from generator.build import analyse
 from generator.classify import classify, mask_notes
 from generator.link import link
-from generator.model import Document, Gazetteer, Taxonomy
+from generator.model import Agencies, Document, Gazetteer, Indicators, Taxonomy
 from generator.render import _columns
 from generator.validate import Data
 from tests.conftest import ROOT
@@ -32,6 +32,9 @@ TAXONOMY = {
     ],
 }
 
+AGENCIES = Agencies.model_validate({"agencies": [
+    {"id": "finance", "name_zh": "财政部门", "name_en": "Finance", "aliases": ["财政局"]}]})
+
 
 def _doc(doc_id: str, outline: list[dict], script: str = "zh-Hans") -> Document:
     return Document.model_validate({
@@ -42,7 +45,7 @@ def _doc(doc_id: str, outline: list[dict], script: str = "zh-Hans") -> Document:
 
 def _site(*docs: Document):
     data = Data(root=Path("."), places=Gazetteer(places=[]), taxonomy=Taxonomy.model_validate(TAXONOMY),
-                documents=list(docs), lines={})
+                agencies=AGENCIES, indicators=Indicators(indicators=[]), documents=list(docs), lines={})
     site = link(data)
     problems = classify(site)
     return site, problems

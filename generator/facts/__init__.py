@@ -1,0 +1,158 @@
+"""Pipeline stage `facts`: read the checkable commitments out of every provision.
+
+- notes.py: the responsibility note closing a provision, and the agencies it names;
+- times.py: time commitments (到2025年, 6月底前, 十四五期间);
+- targets.py: quantitative targets, lined up with the curated indicators;
+- citations.py: cited policies, one page per policy however it is cited.
+
+Each module states its guarantees at its top. Every extractor reads the folded text (simplified
+script, same length), so spans index the published text. This stage runs before classify: the
+themes do not read the notes it finds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+
+from ..chinese import fold
+from ..link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvisionEntry, Site,
+                    Target, Task)
+from ..load import Problem
+from .citations import FoundCitation, find_citations, normalise_title
+from .notes import Lexicon, Party, find_note
+from .targets import find_targets
+from .times import find_times
+
+SENTENCE_END = "。!?!?"
+POLICY_LEVELS = ("national", "province", "prefecture", "county", "unknown")
+_NATIONAL = ("中共中央", "党中央", "国务院", "全国", "国家", "中华人民共和国")
+
+
+def extract(site: Site) -> list[Problem]:
+    """Fill tasks, targets, deadlines and citations of every provision; return names not in agencies.yaml."""
+    lexicon = Lexicon([a.agency for a in site.agencies])
+    pages = {a.agency.id: a for a in site.agencies}
+    problems: list[Problem] = []
+    found: list[tuple[ProvisionEntry, FoundCitation]] = []
+    for page in site.documents:
+        previous: ProvisionEntry | None = None
+        for e in page.provisions:
+            text = fold(e.provision.text or "")
+            if not text:
+                continue
+            note = find_note(text, lexicon)
+            if note:
+                e.note = (note.start, note.end)
+                # A note standing alone on its line answers for the unit before it.
+                owner = previous if previous and note.start == 0 and not e.provision.heading else e
+                for party in note.parties:
+                    if party.known:
+                        owner.tasks.append(_task(owner, party, pages))
+                    else:
+                        problems.append(_unknown_agency(site, e, party, text[note.start:note.end]))
+            times = find_times(text, page.plan_year)
+            if e.pid.path[0] != "notice":  # the cover notice's dates are not commitments
+                    e.deadlines = [Deadline(e, (t.start, t.end), _sentence(text, t.start), t.year, t.month, t.start_year)
+                               for t in times]
+            for n, f in enumerate(find_targets(text, times, page.plan_year), start=1):
+                target = Target(e, n, (f.start, f.end), f.clause, f.printed, f.value, f.value_max, f.unit, f.comparator,
+                                f.comparator_text, f.indicator, _indicator(site.indicators, f.indicator, f.unit),
+                                f.year, f.year_from_plan)
+                e.targets.append(target)
+                if target.canonical:
+                    target.canonical.targets.append(target)
+            found.extend((e, c) for c in find_citations(text) if not _cites_itself(page, c))
+            previous = e
+    for agency in site.agencies:
+        for task in agency.tasks:
+            task.entry.tasks.sort(key=lambda t: t.role != "lead")
+    site.policies = _policies(site, found)
+    return problems
+
+
+def _task(e: ProvisionEntry, party: Party, pages: dict[str, AgencyPage]) -> Task:
+    agency = pages[party.agency.id] if party.agency else None
+    level = None if party.agency and party.agency.kind == "local" else _level(party.prefix, e.page)
+    task = Task(e, agency, party.name, party.role, level)
+    if agency:
+        agency.tasks.append(task)
+    return task
+
+
+def _level(prefix: str, page: DocumentPage) -> str:
+    """Read a level prefix (省, 市, 县…) against the document's own place: 市 in 敦煌市 is the county-level city."""
+    own = page.place.level if page.place else page.doc.level
+    if not prefix or prefix == "委":
+        return own
+    if page.place and page.place.name.endswith(prefix[0]):
+        return own
+    return {"省": "province", "市": "prefecture", "州": "prefecture"}.get(prefix[0], "county")
+
+
+def _sentence(text: str, at: int) -> tuple[int, int]:
+    start = max((i + 1 for i in range(at) if text[i] in SENTENCE_END), default=0)
+    end = next((i + 1 for i in range(at, len(text)) if text[i] in SENTENCE_END), len(text))
+    return start, end
+
+
+def _indicator(indicators: list[IndicatorEntry], phrase: str, unit: str) -> IndicatorEntry | None:
+    folded = fold(phrase)
+    return next((i for i in indicators if i.indicator.unit == unit and any(fold(p) in folded for p in i.indicator.phrases)),
+                None)
+
+
+def _cites_itself(page: DocumentPage, c: FoundCitation) -> bool:
+    own_title = normalise_title(fold(page.doc.title))[0]
+    own_number = fold(page.doc.doc_number or "")
+    return (c.title == own_title and not c.issuer) or (c.doc_number is not None and fold(c.doc_number) == own_number)
+
+
+def _policies(site: Site, found: list[tuple[ProvisionEntry, FoundCitation]]) -> list[PolicyPage]:
+    """Group citations into policies: one per (issuer, title), untitled issuers joining the only named one."""
+    issuers: dict[str, set[str]] = defaultdict(set)
+    for _, c in found:
+        if c.issuer:
+            issuers[c.title].add(c.issuer)
+    policies: dict[tuple[str, str], PolicyPage] = {}
+    for e, c in found:
+        named = issuers.get(c.title, set())
+        issuer = c.issuer or (next(iter(named)) if len(named) == 1 else "")
+        key = (issuer, c.title)
+        policy = policies.get(key)
+        if policy is None:
+            level = _policy_level(site, e.page, issuer, c.title)
+            digest = hashlib.sha1("\u0000".join(key).encode()).hexdigest()[:8]
+            policy = policies[key] = PolicyPage(f"{level}-{digest}", c.title, issuer, level, c.doc_number)
+        policy.doc_number = policy.doc_number or c.doc_number
+        citation = Citation(e, policy, (c.start, c.end), (e.provision.text or "")[c.start + 1:c.end - 1] if c.printed else "",
+                            c.doc_number)
+        if c.printed:  # the title as published, without 《》 and the number after it
+            citation.printed = (e.provision.text or "")[c.start + 1:c.start + 1 + len(c.printed)]
+        policy.citations.append(citation)
+        e.citations.append(citation)
+    return sorted(policies.values(), key=lambda p: (POLICY_LEVELS.index(p.level), -len(p.documents), p.title))
+
+
+def _policy_level(site: Site, page: DocumentPage, issuer: str, title: str) -> str:
+    """Say which level issued a policy: national words, a place of the gazetteer, or 省/市/县 read against the citing document."""
+    words = issuer or title
+    if any(w in issuer or title.startswith(w) or w in title[:8] for w in _NATIONAL):
+        return "national"
+    for place in site.places.places:
+        if any(words.startswith(fold(n)) for n in [place.name, *place.aliases]):
+            return place.level
+    if words.startswith("省"):
+        return "province"
+    if words.startswith("市"):
+        return page.place.level if page.place and page.place.name.endswith("市") else "prefecture"
+    if words.startswith("县"):
+        return "county"
+    return "unknown"
+
+
+def _unknown_agency(site: Site, e: ProvisionEntry, party: Party, note: str) -> Problem:
+    file, line, field = site.lines.get((e.page.doc.id, e.provision.id), (f"site-data/documents/{e.page.doc.id}.yaml", 1, "outline"))
+    return Problem(file, line, f"{field}.text", "agency names listed in site-data/agencies.yaml",
+                   f"{party.name!r} in the responsibility note {note!r}",
+                   "add the name to the aliases of its agency in site-data/agencies.yaml, or add a new agency")

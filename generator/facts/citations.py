@@ -1,0 +1,82 @@
+"""Cited policies: 《titles》 and document numbers such as 青发改规划〔2021〕319号.
+
+Guarantees:
+- a citation is a 《title》, with the document number printed after it when there is one, or a
+  document number on its own; a document citing its own title or number is not a citation;
+- titles are normalised so one policy is one key: folded to simplified script, a
+  关于印发X的通知 or X的通知 wrapper reduced to X, a 转发 wrapper reduced to the forwarded policy;
+- the issuer is read from the words right before the title (中共中央办公厅、国务院办公厅《…》);
+  a title cited without an issuer joins the one policy of that title that has one;
+- a short title such as 《纲要》 takes the words that name it (海东市“十四五”规划《纲要》).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*\d+\s*号")
+_TITLE = re.compile(r"《(?P<title>[^《》]+)》(?:\s*[(（](?P<number>[^()（）]*号)[)）])?")
+_PRINTING = re.compile(r"^(?:关于)?印发(?P<inner>.+)的通知$")
+_FORWARDING = re.compile(r"^.+?转发(?P<issuer>.+?)(?P<inner>关于.+)的通知$")
+_NOTICE_OF = re.compile(r"^(?P<inner>.+(?:规划|方案|意见|办法|要点|纲要|措施|计划|细则|规定|[)）]))的通知$")
+_VERBS = re.compile(r"贯彻落实|全面落实|认真落实|推动落实|落实好|落实|根据|按照|依据|参照|执行|对照|贯彻")
+_ISSUER_END = re.compile(r"(?:办公厅|人民政府|政府|委员会|办公室|国务院|中共中央|委|厅|局|部|院|省|市|县|区|州)$")
+_SEGMENT_END = re.compile(r"[,,。;;:：》“”]")
+
+
+@dataclass
+class FoundCitation:
+    """A citation found in a text."""
+
+    start: int  # offset of 《 (or of the document number)
+    end: int
+    printed: str  # the title as printed, without 《》; empty for a bare document number
+    title: str  # the normalised title (simplified, wrappers removed); the number for a bare number
+    issuer: str  # normalised issuer, empty when the text names none
+    doc_number: str | None  # e.g. 青发改规划〔2021〕319号
+
+
+def normalise_title(title: str) -> tuple[str, str]:
+    """Return (title, issuer named inside it) with 印发/转发/的通知 wrappers removed; `title` is folded."""
+    title = title.strip().strip("“”\"")
+    m = _FORWARDING.match(title)
+    if m:
+        return m["inner"], m["issuer"]
+    m = _PRINTING.match(title) or _NOTICE_OF.match(title)
+    return (m["inner"] if m else title), ""
+
+
+def _issuer_before(text: str, at: int) -> tuple[str, int]:
+    """Return (issuer, start of the words naming the title) from the text before offset `at`."""
+    seg_start = max((m.end() for m in _SEGMENT_END.finditer(text, max(0, at - 40), at)), default=max(0, at - 40))
+    segment = text[seg_start:at]
+    verb = None
+    for verb in _VERBS.finditer(segment):
+        pass
+    words_start = seg_start + (verb.end() if verb else 0)
+    words = text[words_start:at].lstrip("和及与、 ")
+    return (words if _ISSUER_END.search(words) else ""), at - len(words)
+
+
+def find_citations(text: str) -> list[FoundCitation]:
+    """Return the citations of a folded `text`, in order."""
+    out = []
+    covered = []
+    for m in _TITLE.finditer(text):
+        title, inner_issuer = normalise_title(m["title"])
+        issuer, words_start = _issuer_before(text, m.start())
+        if len(title) <= 4:  # 规划《纲要》: the words before name the title
+            composed = text[max((x.end() for x in re.finditer(r"[,,。;;:：》]", text[:m.start()])), default=0):m.start()]
+            composed = _VERBS.split(composed)[-1]
+            title, issuer = composed + title, ""
+        number = m["number"].strip() if m["number"] else None
+        out.append(FoundCitation(m.start(), m.end(), m["title"], title, inner_issuer or issuer, number))
+        covered.append((m.start(), m.end()))
+    for m in DOC_NUMBER.finditer(text):
+        if any(s <= m.start() < e for s, e in covered):
+            continue
+        number = m.group()
+        out.append(FoundCitation(m.start(), m.end(), "", number, "", number))
+    out.sort(key=lambda c: c.start)
+    return out

@@ -1,0 +1,178 @@
+"""Responsibility notes: find the note that closes a provision and name its agencies.
+
+Guarantees:
+- a note is found only at the end of a text: a bracketed list of bodies, e.g. (县公安局负责),
+  (责任单位:公安局、发改局,各镇), (省公安厅牵头,省人力社保厅按职责负责); or, where the source
+  lost the opening bracket and even the first characters, the longest run before the closing
+  bracket that reads wholly as a list of known bodies (公安局负责), 局、县卫健局人社局…);
+- every name is read against site-data/agencies.yaml, longest alias first, after an optional
+  level prefix (省, 市, 县, 区, 县委…): 县公安局, 市公安局 and 省公安厅 are one agency at three
+  levels; a name that is not listed is reported, never dropped;
+- the body named before 牵头 leads; without 牵头, the first one listed leads (as the sources
+  say: 第一个责任单位负总责); the others support;
+- offsets index the folded text, which has the same length as the published one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..chinese import fold
+from ..model import Agency
+
+# Level prefixes, longest first; a bare 委 is 县委/市委 whose first character the source lost.
+PREFIXES = ("县区", "省委", "市委", "县委", "区委", "州委", "省", "市", "县", "区", "州", "委")
+# Words between names that carry no body: separators, 等部门, 按职责分工负责, 责任单位: ...
+FILLERS = tuple(sorted((
+    "、", ",", ",", ";", ";", " ", "\u3000", ":", ":", "及", "和", "与", "等", "部门", "单位", "等部门", "等单位",
+    "责任单位", "牵头单位", "配合单位", "按职责分工负责", "按职责负责", "分工负责", "负责", "共同负责",
+    "配合", "参与", "分别", "牵头",
+), key=len, reverse=True))
+LEAD = "牵头"
+FRAGMENTS = ("局", "委", "办")  # a name reduced to its last character by damage
+_LOOKS_LIKE_NOTE = re.compile(r"局|委|厅|办|部|负责|责任单位|政府|各镇|中心|分公司|支行")
+_SENTENCE_END = re.compile(r"[。;;!?!?]")
+
+
+@dataclass
+class Party:
+    """One body named in a note, as printed."""
+
+    name: str  # as printed, e.g. 市公安局
+    agency: Agency | None  # the canonical agency; none for an unreadable fragment or an unknown name
+    prefix: str  # the level prefix as printed, e.g. 市; empty when none
+    role: str  # lead | support
+    known: bool  # false: the name is not in site-data/agencies.yaml (a problem to report)
+
+
+@dataclass
+class Note:
+    """A responsibility note and the bodies it names."""
+
+    start: int  # offset of the note in the provision's text (its opening bracket, when printed)
+    end: int  # offset just past the note
+    parties: list[Party]
+
+
+class Lexicon:
+    """Every alias of site-data/agencies.yaml, folded, for longest-first lookup."""
+
+    def __init__(self, agencies: list[Agency]):
+        self.by_alias = {fold(a.strip()): agency for agency in agencies for a in agency.aliases if a.strip()}
+        self.longest = max((len(a) for a in self.by_alias), default=0)
+
+    def alias_at(self, text: str, i: int) -> tuple[int, Agency] | None:
+        """Return (length, agency) of the longest alias starting at `i`."""
+        for n in range(min(self.longest, len(text) - i), 0, -1):
+            agency = self.by_alias.get(text[i:i + n])
+            if agency is not None:
+                return n, agency
+        return None
+
+    def name_at(self, text: str, i: int) -> tuple[int, str, Agency] | None:
+        """Return (length, prefix, agency) of the longest prefixed or bare name starting at `i`."""
+        best = None
+        hit = self.alias_at(text, i)
+        if hit:
+            best = (hit[0], "", hit[1])
+        for p in PREFIXES:
+            if text.startswith(p, i):
+                hit = self.alias_at(text, i + len(p))
+                if hit and (best is None or len(p) + hit[0] > best[0]):
+                    best = (len(p) + hit[0], p, hit[1])
+        return best
+
+
+def _filler_at(text: str, i: int) -> int:
+    return next((len(f) for f in FILLERS if text.startswith(f, i)), 0)
+
+
+def parse_parties(body: str, lexicon: Lexicon, strict: bool) -> list[Party] | None:
+    """Read the bodies named in a note's folded `body`.
+
+    strict: return None unless the whole body reads as names and fillers. Otherwise an
+    unreadable run becomes an unknown party (reported by the caller).
+    """
+    parties: list[Party] = []
+    mode = "support"  # after 牵头单位: the names that follow lead, until 配合单位
+    group = 0  # first party of the current run of names: 牵头 after a run makes it lead
+    i, unknown_from = 0, None
+
+    def close_unknown(at: int) -> None:
+        nonlocal unknown_from
+        if unknown_from is not None:
+            name = body[unknown_from:at]
+            fragment = name in FRAGMENTS or any(name == p + f for p in PREFIXES for f in FRAGMENTS)
+            parties.append(Party(name, None, "", mode, known=fragment))
+            unknown_from = None
+
+    while i < len(body):
+        hit = lexicon.name_at(body, i)
+        if hit:
+            close_unknown(i)
+            n, prefix, agency = hit
+            parties.append(Party(body[i:i + n], agency, prefix, mode, known=True))
+            i += n
+            continue
+        n = _filler_at(body, i)
+        if n:
+            close_unknown(i)
+            word = body[i:i + n]
+            if word == "牵头单位":
+                mode = "lead"
+            elif word == "配合单位":
+                mode = "support"
+            elif word == LEAD:
+                for p in parties[group:]:
+                    p.role = "lead"
+            if word in (LEAD, "、", ",", ",", ";", ";") and word != "、":
+                group = len(parties)
+            i += n
+            continue
+        if strict and not (body[i] in FRAGMENTS and (i + 1 == len(body) or _filler_at(body, i + 1)
+                                                   or lexicon.name_at(body, i + 1))):
+            return None
+        if unknown_from is None:
+            unknown_from = i
+        i += 1
+    close_unknown(len(body))
+    if not any(p.agency for p in parties):
+        return None
+    if not any(p.role == "lead" for p in parties):
+        parties[0].role = "lead"
+    return parties
+
+
+def find_note(text: str, lexicon: Lexicon) -> Note | None:
+    """Return the responsibility note that ends `text` (already folded), if any."""
+    end = len(text.rstrip(" \u3000。"))
+    if end == 0 or text[end - 1] not in ")）":
+        return None
+    depth, k = 0, end - 1
+    while k >= 0:  # the matching opening bracket, stepping over nested ones such as 各镇(街道)
+        if text[k] in ")）":
+            depth += 1
+        elif text[k] in "(（":
+            depth -= 1
+            if depth == 0:
+                break
+        k -= 1
+    if k >= 0:
+        body = text[k + 1:end - 1]
+        if not _LOOKS_LIKE_NOTE.search(body):
+            return None
+        parties = parse_parties(body, lexicon, strict=False)
+        return Note(k, end, parties) if parties else None
+    # The opening bracket was lost: the note is the longest tail of the last sentence that reads as names.
+    sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, end - 1)), default=0)
+    for i in range(sentence, end - 1):
+        parties = parse_parties(text[i:end - 1], lexicon, strict=True)
+        if parties:
+            return Note(i, end, parties)
+    tail = text[sentence:end - 1]
+    if _LOOKS_LIKE_NOTE.search(tail):  # a note, but with a name we do not know: read it leniently to report it
+        parties = parse_parties(tail, lexicon, strict=False)
+        if parties:
+            return Note(sentence, end, parties)
+    return None

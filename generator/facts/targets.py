@@ -1,0 +1,130 @@
+"""Quantitative targets: 到2025年…比例达到30%,2027年达到34%; 新建5G基站25座; 1.1-1.5倍.
+
+Guarantees:
+- a target is a number with a unit of model.UNITS (or a multiple of one: 2.4万人次 is 24000 人次,
+  9千人 is 9000 人, 15个工作日 is 15 工作日); 5G, PM2.5, 3A级, years, ages and durations are not;
+- population sizes that qualify a noun (常住人口1万人以上乡镇) and counts that name a document
+  (16条措施) are conditions, not targets;
+- a range (1.1-1.5倍, 1-2所) keeps both ends; the comparator reads 以上/不低于 as ≥, 以内/不超过 as ≤,
+  左右 as ≈, anything else as =;
+- the indicator phrase is the clause before the number (without its time phrase and verb of
+  reaching), plus the object after it when the number comes first (建设2个美丽城镇); a clause
+  with no phrase of its own (2027年达到34%) measures what the previous target in its sentence did;
+- the year is the nearest time commitment before it in its sentence (see times.py), else the
+  plan's year for an annual work plan, else none;
+- numbers inside 《titles》 are not read; offsets index the folded text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..model import UNITS
+from .times import Time, mask_titles
+
+# Units as printed -> (unit, multiplier); 万/千 before a count unit multiply it.
+_PRINTED: dict[str, tuple[str, float]] = {u: (u, 1) for u in UNITS}
+_PRINTED.update({"个工作日": ("工作日", 1), "公里每平方公里": ("公里/平方公里", 1)})
+for _u in ("人次", "人", "户", "套", "个", "家", "座", "所", "条", "处", "项", "名", "张", "辆", "台", "公里"):
+    _PRINTED[f"万{_u}"] = (_u, 10_000)
+    _PRINTED[f"千{_u}"] = (_u, 1_000)
+_UNIT_RE = "|".join(re.escape(u) for u in sorted(_PRINTED, key=len, reverse=True))
+_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9.])(?P<v>\d+(?:\.\d+)?)(?:\s*[-—–~～至到]\s*(?P<v2>\d+(?:\.\d+)?))?\s*(?P<unit>" + _UNIT_RE + r")"
+    r"(?P<after>以上|以内|以下|左右)?"
+)
+_CLAUSE = re.compile(r"[,,;;。:：、!?!?]")
+_SENTENCE = re.compile(r"[。!?!?]")
+_SUFFIX_END = re.compile(r"[,,;;。:：、!?!?()（）]")
+_AT_LEAST = ("不低于", "至少", "不少于", "超过", "高于")
+_AT_MOST = ("不超过", "不高于", "控制在", "压缩至", "压缩到", "低于", "降至", "降到")
+_REACH = ("力争达到", "全面提升到", "提升到", "提高到", "提升至", "提高至", "稳定在", "保持在", "达到或优于",
+          "达到", "达", "为", "实现", "增加到", "增至") + _AT_LEAST + _AT_MOST
+_LEADING = re.compile(r"^(?:(?:力争|确保|全年|年内|同时|并|其中|另外|要)|(?:到|至|于)?\s*20\d\d\s*(?:[-—–]\s*20\d\d\s*)?年(?:底|末)?前?)+")
+_POPULATION = ("人",)
+_NAMES_A_DOCUMENT = ("措施", "意见", "规定", "条例")
+
+
+@dataclass
+class Found:
+    """A quantitative target found in a text."""
+
+    start: int  # offset of the number
+    end: int  # offset past the unit and its comparator word
+    clause: tuple[int, int]  # the clause that states it
+    printed: str  # number and unit as printed, e.g. 2.4万人次
+    value: float  # normalised: 2.4万人次 -> 24000
+    value_max: float | None  # upper end of a range
+    unit: str  # normalised unit, one of model.UNITS
+    comparator: str  # ≥ ≤ ≈ =
+    comparator_text: str  # the words as printed, e.g. 达到…以上
+    indicator: str  # the phrase it measures
+    year: int | None
+    year_from_plan: bool  # the year is the annual plan's, not stated in the sentence
+
+
+def _num(text: str) -> float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _phrase_start(masked: str, start: int, end: int) -> tuple[int, int, str]:
+    """Trim the clause before a number to its indicator phrase; return (start, end, verb of reaching)."""
+    clause = masked[start:end]
+    lead = _LEADING.match(clause)
+    start += lead.end() if lead else 0
+    if masked.startswith("按照", start):  # 按照…的1.1-1.5倍: the measure follows 按照
+        start += 2
+    word = next((w for w in sorted(_REACH, key=len, reverse=True) if masked.endswith(w, start, end)), "")
+    end -= len(word)
+    for tail in ("力争", "稳定", "的"):
+        if masked.endswith(tail, start, end):
+            end -= len(tail)
+    if masked.endswith("等", start, end):  # 双庙、柳山等11个示范村: the names before 等 are examples
+        end = start
+    return start, max(start, end), word
+
+
+def find_targets(text: str, times: list[Time], plan_year: int | None) -> list[Found]:
+    """Return the quantitative targets of a folded `text`, in order."""
+    masked = mask_titles(text)
+    out: list[Found] = []
+    for m in _NUMBER.finditer(masked):
+        unit, factor = _PRINTED[m["unit"]]
+        follows = masked[m.end():m.end() + 3]
+        if unit in _POPULATION and m["after"] in ("以上", "以下") and follows[:1] and not _SUFFIX_END.match(follows[:1]) \
+                and not follows.startswith("左右"):
+            continue  # 镇区常住人口2000人以上的小城镇: a condition on the towns
+        if follows.startswith(_NAMES_A_DOCUMENT) or follows.startswith(tuple("条" + n for n in _NAMES_A_DOCUMENT)):
+            continue  # 16条措施 names a document
+        clause_start = max((c.end() for c in _CLAUSE.finditer(masked, 0, m.start())), default=0)
+        sentence_start = max((c.end() for c in _SENTENCE.finditer(masked, 0, m.start())), default=0)
+        suffix_end = min(next((c.start() for c in _SUFFIX_END.finditer(masked, m.end())), len(masked)),
+                         next((n.start() for n in _NUMBER.finditer(masked, m.end())), len(masked)))
+        clause_end = next((c.start() for c in _CLAUSE.finditer(masked, m.end())), len(masked))
+        p0, p1, word = _phrase_start(masked, clause_start, m.start())
+        s0 = m.end() + (1 if masked.startswith("的", m.end()) else 0)
+        phrase = (text[p0:p1] + text[s0:suffix_end]).strip()
+        if not phrase:
+            same_sentence = [f for f in out if f.start >= sentence_start]
+            phrase = same_sentence[-1].indicator if same_sentence else ""
+        if m["after"] == "以上" or word in _AT_LEAST or "至少" in masked[clause_start:m.start()]:
+            comparator = "≥"
+        elif m["after"] in ("以内", "以下") or word in _AT_MOST:
+            comparator = "≤"
+        elif m["after"] == "左右":
+            comparator = "≈"
+        else:
+            comparator = "="
+        before = [t for t in times if sentence_start <= t.start < m.start()]
+        year = before[-1].year if before else plan_year
+        value = _num(m["v"]) * factor
+        value_max = _num(m["v2"]) * factor if m["v2"] else None
+        out.append(Found(
+            start=m.start(), end=m.end(), clause=(clause_start, max(clause_end, m.end())),
+            printed=text[m.start():m.end() - len(m["after"] or "")], value=_num(str(value)),
+            value_max=_num(str(value_max)) if value_max is not None else None, unit=unit, comparator=comparator,
+            comparator_text="…".join(w for w in (word, m["after"] or "") if w), indicator=phrase,
+            year=year, year_from_plan=not before and year is not None))
+    return out
