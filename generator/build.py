@@ -22,7 +22,7 @@ from .classify import classify
 from .export import export_files
 from .facts import extract
 from .link import Site, link
-from .model import Document, Gazetteer, Taxonomy
+from .model import Agencies, Document, Gazetteer, Indicators, Taxonomy
 from .relate import relate
 from .render import render
 from .validate import InvalidData, load_data
@@ -159,10 +159,11 @@ def schema_text(model) -> str:
 
 
 def write_schemas(directory: Path) -> list[Path]:
-    """Write document.schema.json, places.schema.json and themes.schema.json."""
+    """Write the JSON Schema of every curated file: documents, places, themes, agencies, indicators."""
     directory.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, model in (("document", Document), ("places", Gazetteer), ("themes", Taxonomy)):
+    for name, model in (("document", Document), ("places", Gazetteer), ("themes", Taxonomy), ("agencies", Agencies),
+                        ("indicators", Indicators)):
         path = directory / f"{name}.schema.json"
         path.write_text(schema_text(model), encoding="utf-8")
         out.append(path)

@@ -329,8 +329,14 @@ class Citation:
     entry: ProvisionEntry = field(repr=False)
     policy: PolicyPage = field(repr=False)
     span: tuple[int, int]  # 《title》 (and its number) in the provision's text
+    sentence: tuple[int, int]  # the sentence that cites it
     printed: str  # the title as printed, without 《》; empty for a bare document number
     doc_number: str | None
+
+    @property
+    def statement(self) -> str:
+        """The citing sentence as published."""
+        return (self.entry.provision.text or "")[self.sentence[0]:self.sentence[1]]
 
 
 @dataclass

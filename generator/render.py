@@ -18,7 +18,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .link import Assignment, DocumentPage, ProvisionEntry, Site, ThemePage
+from .charts import Bar, Node, bar_chart, link_graph
+from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvisionEntry,
+                   Site, Target, Task, ThemePage)
 from .model import LEVELS, Correction
 from .relate import THRESHOLD as RELATED_THRESHOLD
 
@@ -93,6 +95,8 @@ class DocumentContext:
     entries: list[ProvisionEntry]  # every provision in reading order
     traditional: bool  # whether to offer the simplified reading
     collation: list[tuple[int, Correction, ProvisionEntry | None]]  # (note number, note, its provision)
+    targets: list[Target]  # its quantitative targets, in reading order
+    citations: list[Citation]  # the policies it cites, in reading order
 
 
 @dataclass
@@ -124,6 +128,7 @@ class ThemeContext:
     columns: list[Column]  # one per document, by level then date
     addressed: int  # number of documents with at least one provision on the theme
     shown: int  # items shown before the rest collapse
+    targets: list[Target]  # quantitative targets on the theme (indicator's theme, else the provision's primary)
 
 
 @dataclass
@@ -144,6 +149,69 @@ class CompareContext:
     first: DocumentPage  # shown on the left before a reader chooses
     second: DocumentPage  # shown on the right before a reader chooses
     shown: int  # items shown per cell before the rest collapse
+
+
+@dataclass
+class IndicatorsContext:
+    """indicators.md: each canonical indicator across jurisdictions, then every other target by theme."""
+
+    sections: list[tuple[IndicatorEntry, Markup | None]]  # indicators with targets, each with its chart (none: one value)
+    others: list[tuple[ThemePage, list[Target]]]  # targets no canonical indicator matches, by theme
+    total: int  # every target of the site
+    matched: int  # targets that line up with a canonical indicator
+
+
+@dataclass
+class AgenciesContext:
+    """agencies/index.md: every agency with its counts, and the agency x theme matrix."""
+
+    rows: list[tuple[AgencyPage, int, int]]  # (agency, tasks it leads, jurisdictions it serves in), agencies with tasks
+    themes: list[ThemePage]  # the matrix columns: themes some task is on
+    matrix: list[tuple[AgencyPage, list[tuple[ThemePage, int, int]]]]  # (agency, [(theme, tasks, shade 0-4)])
+    damaged: list[Task]  # names the source damaged beyond reading (a lone 局)
+    notes: int  # provisions with a responsibility note
+
+
+@dataclass
+class AgencyContext:
+    """agencies/ID.md: one agency's tasks across all jurisdictions, grouped by theme."""
+
+    agency: AgencyPage
+    groups: list[tuple[ThemePage | None, list[Task]]]  # by the provision's primary theme, in taxonomy order
+    names: list[str]  # the names it is printed under, as published
+    lead: int  # tasks it leads
+    documents: list[DocumentPage]  # documents naming it, in site order
+
+
+@dataclass
+class TimelineContext:
+    """timeline.md: per year, which jurisdiction committed to what."""
+
+    first: int  # first year of the timeline
+    last: int  # last year of the timeline
+    years: list[tuple[int, list[tuple[DocumentPage, list[Deadline]]]]]  # years with commitments, by document
+    documents: list[DocumentPage]  # the grid's columns
+    grid: list[tuple[int, list[int]]]  # (year, commitments per document) for every year first..last
+    plans: list[DocumentPage]  # annual work plans: all their tasks fall in the plan's year
+    outside: list[Deadline]  # commitments due before `first` or after `last`
+
+
+@dataclass
+class PoliciesContext:
+    """policies/index.md: the policies the documents cite, the graph of who cites what."""
+
+    graph: Markup  # SVG: documents (left) to the policies they cite (right), by level
+    levels: list[tuple[str, list[PolicyPage]]]  # (level label, policies), national first
+    citations: int  # citations in all
+
+
+@dataclass
+class PolicyContext:
+    """policies/ID.md: one cited policy and every place that cites it."""
+
+    policy: PolicyPage
+    level: str  # level label, e.g. 国家 national
+    citations: list[Citation]  # in site order
 
 
 @dataclass
@@ -173,7 +241,27 @@ def environment(templates: Path) -> Environment:
     env.filters["date"] = lambda d: d.isoformat() if d else "—"
     env.globals["how_title"] = how_title
     env.globals["related_threshold"] = RELATED_THRESHOLD
+    env.filters["target_value"] = target_value
+    env.filters["target_year"] = lambda t: "—" if t.year is None else f"{t.year}" + ("*" if t.year_from_plan else "")
+    env.filters["clause"] = lambda t: highlight(t.text, [(t.span[0] - t.clause[0], t.span[1] - t.clause[0])])
+    env.filters["statement"] = lambda d: highlight(d.statement, [(d.span[0] - d.sentence[0], d.span[1] - d.sentence[0])])
+    env.filters["cited"] = lambda c: highlight(c.statement, [(c.span[0] - c.sentence[0], c.span[1] - c.sentence[0])])
+    env.filters["note_marked"] = lambda e: highlight(e.provision.text, [e.note] if e.note else [])
+    env.globals["policy_level"] = policy_level
     return env
+
+
+def target_value(t: Target) -> str:
+    """Say a target's value: ≥ 30 %, 1.1–1.5 倍, 24,000 人次."""
+    value = f"{t.value:,.10g}" + (f"–{t.value_max:,.10g}" if t.value_max is not None else "")
+    sign = "" if t.comparator == "=" else t.comparator + " "
+    return f"{sign}{value} {t.unit}"
+
+
+def policy_level(level: str) -> str:
+    """Label a policy's level, e.g. 国家 national; unknown is 其他 other."""
+    zh, en = LEVELS.get(level, ("其他", "other"))
+    return f"{zh} {en}"
 
 
 def how_title(a: Assignment) -> str:
@@ -206,8 +294,10 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     columns = sorted(site.documents, key=_column_order)
     pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site, columns))
     rows = []
+    targets = [t for d in site.documents for e in d.provisions for t in e.targets]
     for theme in site.themes:
-        ctx = ThemeContext(theme=theme, columns=_columns(theme, columns), addressed=len(theme.cells), shown=SHOWN)
+        ctx = ThemeContext(theme=theme, columns=_columns(theme, columns), addressed=len(theme.cells), shown=SHOWN,
+                           targets=[t for t in targets if t.theme is theme])
         pages[theme.src_path] = _render(env, "theme.md.j2", ctx)
         # The compare page shows the same cells; one page holds every theme, so anchors name the theme too.
         rows.append((theme, [replace(c, anchor=f"{theme.slug}--{c.page.slug}") for c in ctx.columns]))
@@ -215,8 +305,20 @@ def render(site: Site, templates: Path) -> dict[str, str]:
         documents=columns, rows=rows, first=columns[0], second=columns[min(1, len(columns) - 1)], shown=SHOWN))
     for page in site.documents:
         ctx = DocumentContext(page=page, doc=page.doc, entries=page.provisions,
-                              traditional=page.doc.script == "zh-Hant", collation=page.collation)
+                              traditional=page.doc.script == "zh-Hant", collation=page.collation,
+                              targets=[t for e in page.provisions for t in e.targets],
+                              citations=[c for e in page.provisions for c in e.citations])
         pages[page.src_path] = _render(env, "document.md.j2", ctx)
+    pages["indicators.md"] = _render(env, "indicators.md.j2", _indicators(site, targets))
+    pages["agencies/index.md"] = _render(env, "agencies.md.j2", _agencies(site))
+    for agency in site.agencies:
+        if agency.tasks:
+            pages[agency.src_path] = _render(env, "agency.md.j2", _agency(site, agency))
+    pages["timeline.md"] = _render(env, "timeline.md.j2", _timeline(site, columns))
+    pages["policies/index.md"] = _render(env, "policies.md.j2", _policies(site))
+    for policy in site.policies:
+        pages[policy.src_path] = _render(env, "policy.md.j2", PolicyContext(
+            policy=policy, level=policy_level(policy.level), citations=policy.citations))
     return pages
 
 
@@ -270,3 +372,94 @@ def _documents_index(site: Site) -> DocumentsIndexContext:
             by_province[p.doc.province or "全国"].append(p)
         groups.append((f"{zh} {en}", sorted(by_province.items())))
     return DocumentsIndexContext(groups=groups)
+
+
+def _shade(n: int) -> int:
+    return 0 if n == 0 else 1 if n == 1 else 2 if n <= 3 else 3 if n <= 6 else 4
+
+
+def _indicators(site: Site, targets: list[Target]) -> IndicatorsContext:
+    sections = []
+    for ind in site.indicators:
+        if not ind.targets:
+            continue
+        bars = [Bar(f"{t.entry.page.jurisdiction} {t.year or '—'}", t.value, t.value_max, target_value(t))
+                for t in ind.targets]
+        distinct = {(t.entry.page, t.year) for t in ind.targets}
+        chart = bar_chart(f"chart-{ind.indicator.id}", f"{ind.indicator.name_zh} {ind.indicator.name_en}",
+                          ind.indicator.unit, bars) if len(distinct) >= 2 else None
+        sections.append((ind, chart))
+    others: dict[ThemePage | None, list[Target]] = defaultdict(list)
+    for t in targets:
+        if t.canonical is None:
+            others[t.theme].append(t)
+    order = {theme: i for i, theme in enumerate(site.themes)}
+    return IndicatorsContext(sections=sections, others=sorted(others.items(), key=lambda kv: order.get(kv[0], len(order))),
+                             total=len(targets), matched=sum(1 for t in targets if t.canonical))
+
+
+def _agencies(site: Site) -> AgenciesContext:
+    listed = [a for a in site.agencies if a.tasks]
+    rows = [(a, sum(1 for t in a.tasks if t.role == "lead"), len({t.entry.page for t in a.tasks})) for a in listed]
+    counts = {a: defaultdict(int) for a in listed}
+    for a in listed:
+        for t in a.tasks:
+            if t.entry.themes:
+                counts[a][t.entry.themes[0].theme] += 1
+    themes = [th for th in site.themes if any(counts[a][th] for a in listed)]
+    matrix = [(a, [(th, counts[a][th], _shade(counts[a][th])) for th in themes]) for a in listed]
+    entries = [e for d in site.documents for e in d.provisions]
+    damaged = [t for e in entries for t in e.tasks if t.agency is None]
+    return AgenciesContext(rows=rows, themes=themes, matrix=matrix, damaged=damaged,
+                           notes=sum(1 for e in entries if e.note))
+
+
+def _agency(site: Site, agency: AgencyPage) -> AgencyContext:
+    groups: dict[ThemePage | None, list[Task]] = defaultdict(list)
+    for t in agency.tasks:
+        groups[t.entry.themes[0].theme if t.entry.themes else None].append(t)
+    order = {theme: i for i, theme in enumerate(site.themes)}
+    return AgencyContext(agency=agency, groups=sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))),
+                         names=list(dict.fromkeys(t.name for t in agency.tasks)),
+                         lead=sum(1 for t in agency.tasks if t.role == "lead"),
+                         documents=list(dict.fromkeys(t.entry.page for t in agency.tasks)))
+
+
+TIMELINE = (2020, 2035)
+
+
+def _timeline(site: Site, documents: list[DocumentPage]) -> TimelineContext:
+    first, last = TIMELINE
+    by_year: dict[int, dict[DocumentPage, list[Deadline]]] = defaultdict(lambda: defaultdict(list))
+    outside = []
+    for d in documents:
+        for e in d.provisions:
+            for dl in e.deadlines:
+                if first <= dl.year <= last:
+                    by_year[dl.year][d].append(dl)
+                else:
+                    outside.append(dl)
+    years = [(y, [(d, by_year[y][d]) for d in documents if by_year[y][d]]) for y in sorted(by_year)]
+    grid = [(y, [len(by_year[y][d]) if y in by_year else 0 for d in documents]) for y in range(first, last + 1)]
+    return TimelineContext(first=first, last=last, years=years, documents=documents, grid=grid,
+                           plans=[d for d in documents if d.plan_year], outside=outside)
+
+
+def _policies(site: Site) -> PoliciesContext:
+    here = "policies/index.html"
+    citing = [d for d in site.documents if any(e.citations for e in d.provisions)]
+    left = [Node(d, d.jurisdiction, f"{d.jurisdiction} {d.doc.title}", None, "") for d in citing]
+    right = [Node(p, _short(p.title), (p.issuer + " " if p.issuer else "") + f"《{p.title}》",
+                  posixpath.relpath(p.url, posixpath.dirname(here)), policy_level(p.level)) for p in site.policies]
+    edges = list(dict.fromkeys((c.entry.page, p) for p in site.policies for c in p.citations))
+    graph = link_graph("policy-graph", "各地文件引用的政策 Policies cited by each document", left, right, edges,
+                       "文件 Documents", "引用的政策 Cited policies")
+    levels: dict[str, list[PolicyPage]] = defaultdict(list)
+    for p in site.policies:
+        levels[policy_level(p.level)].append(p)
+    return PoliciesContext(graph=graph, levels=list(levels.items()),
+                           citations=sum(len(p.citations) for p in site.policies))
+
+
+def _short(title: str, limit: int = 26) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"

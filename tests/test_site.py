@@ -15,7 +15,7 @@ import yaml
 
 from generator.build import build, generate, schema_text
 from generator.export import DOCUMENT_FIELDS, PROVISION_FIELDS, THEME_FIELDS
-from generator.model import Document, Gazetteer, Taxonomy
+from generator.model import Agencies, Document, Gazetteer, Indicators, Taxonomy
 from generator.render import md_escape
 from tests.conftest import FIXTURES, ROOT, copy_project
 
@@ -124,7 +124,8 @@ def test_traditional_document_offers_simplified_reading(fixture_files):
     assert "互联网" in page  # OpenCC tw2sp also restores mainland phrasing (網際網路)
 
 
-@pytest.mark.parametrize("name,model", [("document", Document), ("places", Gazetteer), ("themes", Taxonomy)])
+@pytest.mark.parametrize("name,model", [("document", Document), ("places", Gazetteer), ("themes", Taxonomy),
+                                        ("agencies", Agencies), ("indicators", Indicators)])
 def test_committed_schema_is_current(name, model):
     path = ROOT / "site-data" / "schema" / f"{name}.schema.json"
     assert path.read_text(encoding="utf-8") == schema_text(model), "run `policy-atlas schema`"
@@ -152,8 +153,10 @@ def built(tmp_path_factory):
 def test_build_of_shipped_data(built):
     proj, summary = built
     data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))
-    # home, documents index, about, data, theme matrix, compare; one page per document and per theme
-    assert (summary.documents, summary.pages) == (5, 6 + 5 + len(data["themes"]))
+    # home, documents index, about, data, theme matrix, compare, indicators, agency index, timeline, policy index;
+    # one page per document, per theme, per agency named in a note and per cited policy
+    named = sum(1 for a in data["agencies"] if a["url"])
+    assert (summary.documents, summary.pages) == (5, 10 + 5 + len(data["themes"]) + named + len(data["cited_policies"]))
     assert len(data["provisions"]) == summary.provisions
     assert (proj / "site/data/provisions.csv").exists()
     with zipfile.ZipFile(proj / "dist/policy-atlas-offline.zip") as zf:

@@ -125,10 +125,9 @@ def _policies(site: Site, found: list[tuple[ProvisionEntry, FoundCitation]]) -> 
             digest = hashlib.sha1("\u0000".join(key).encode()).hexdigest()[:8]
             policy = policies[key] = PolicyPage(f"{level}-{digest}", c.title, issuer, level, c.doc_number)
         policy.doc_number = policy.doc_number or c.doc_number
-        citation = Citation(e, policy, (c.start, c.end), (e.provision.text or "")[c.start + 1:c.end - 1] if c.printed else "",
-                            c.doc_number)
-        if c.printed:  # the title as published, without 《》 and the number after it
-            citation.printed = (e.provision.text or "")[c.start + 1:c.start + 1 + len(c.printed)]
+        text = e.provision.text or ""
+        printed = text[c.start + 1:c.start + 1 + len(c.printed)] if c.printed else ""  # as published, without 《》
+        citation = Citation(e, policy, (c.start, c.end), _sentence(text, c.start), printed, c.doc_number)
         policy.citations.append(citation)
         e.citations.append(citation)
     return sorted(policies.values(), key=lambda p: (POLICY_LEVELS.index(p.level), -len(p.documents), p.title))
