@@ -189,3 +189,48 @@ def test_missing_taxonomy(fixture_project):
         f"{THEMES}:1: (file): expected the theme taxonomy themes.yaml; found no such file. "
         "hint: copy site-data/themes.yaml from the project and adapt it\n"
         "check: 1 problem(s); nothing was written.\n"))
+
+
+AGENCIES = "site-data/agencies.yaml"
+INDICATORS = "site-data/indicators.yaml"
+
+
+def test_a_body_not_in_the_agency_list(fixture_project):
+    edit(fixture_project, "。(县公安局负责)", "。(县公安局、县新设局负责)")
+    n = line_of(fixture_project, "- id: '1.1'")
+    assert run("check") == (1, "", (
+        f"{DOC}:{n}: outline[2].children[0].text: expected agency names listed in site-data/agencies.yaml; "
+        "found '县新设局' in the responsibility note '(县公安局、县新设局负责)'. "
+        "hint: add the name to the aliases of its agency in site-data/agencies.yaml, or add a new agency\n"
+        "check: 1 problem(s); nothing was written.\n"))
+
+
+def test_an_alias_claimed_by_two_agencies(fixture_project):
+    edit(fixture_project, "aliases: [教育局]", "aliases: [教育局, 公安局]", AGENCIES)
+    first, second = line_of(fixture_project, "id: public-security", AGENCIES), line_of(fixture_project, "id: education", AGENCIES)
+    assert run("check") == (1, "", (
+        f"{AGENCIES}:{second}: agencies[1].aliases[1]: expected a name that belongs to one agency; "
+        f"found '公安局', already an alias of 'public-security' at line {first}. "
+        "hint: keep the name under the agency it denotes\n"
+        "check: 1 problem(s); nothing was written.\n"))
+
+
+def test_an_indicator_with_an_unknown_theme_and_unit(fixture_project):
+    edit(fixture_project, "unit: 万元, theme: finance-investment", "unit: 万块, theme: money", INDICATORS)
+    n = line_of(fixture_project, "id: funding", INDICATORS)
+    code, out, err = run("check")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"{INDICATORS}:{n}: indicators[0].theme: expected a theme id of site-data/themes.yaml; found 'money'. "
+        "hint: use one of: finance-investment, general-requirements, hukou-reform, land-reform, promulgation, public-services\n"
+        f"{INDICATORS}:{n}: indicators[0].unit: expected a unit the target extractor normalises to; found '万块'. "
+        "hint: use one of: % 个 所 座 套 户 家 条 处 项 名 张 辆 台 人 人次 倍 工作日 公里 公里/平方公里 平方米 万平方米 亩 万亩 元 万元 亿元\n"
+        "check: 2 problem(s); nothing was written.\n")
+
+
+def test_missing_agency_list(fixture_project):
+    (fixture_project / AGENCIES).unlink()
+    assert run("check") == (1, "", (
+        f"{AGENCIES}:1: (file): expected the agency list agencies.yaml; found no such file. "
+        "hint: copy site-data/agencies.yaml from the project and adapt it\n"
+        "check: 1 problem(s); nothing was written.\n"))

@@ -38,7 +38,8 @@ def extract(site: Site) -> list[Problem]:
     for page in site.documents:
         previous: ProvisionEntry | None = None
         for e in page.provisions:
-            text = fold(e.provision.text or "")
+            published = e.provision.text or ""
+            text = fold(published)
             if not text:
                 continue
             note = find_note(text, lexicon)
@@ -47,15 +48,16 @@ def extract(site: Site) -> list[Problem]:
                 # A note standing alone on its line answers for the unit before it.
                 owner = previous if previous and note.start == 0 and not e.provision.heading else e
                 for party in note.parties:
+                    name = published[party.start:party.start + len(party.name)]  # as printed, in its own script
                     if party.known:
-                        owner.tasks.append(_task(owner, party, pages))
+                        owner.tasks.append(_task(owner, party, name, pages))
                     else:
-                        problems.append(_unknown_agency(site, e, party, text[note.start:note.end]))
+                        problems.append(_unknown_agency(site, e, name, published[note.start:note.end]))
             times = find_times(text, page.plan_year)
             if e.pid.path[0] != "notice":  # the cover notice's dates are not commitments
                     e.deadlines = [Deadline(e, (t.start, t.end), _sentence(text, t.start), t.year, t.month, t.start_year)
                                for t in times]
-            for n, f in enumerate(find_targets(text, times, page.plan_year), start=1):
+            for n, f in enumerate(find_targets(published, text, times, page.plan_year), start=1):
                 target = Target(e, n, (f.start, f.end), f.clause, f.printed, f.value, f.value_max, f.unit, f.comparator,
                                 f.comparator_text, f.indicator, _indicator(site.indicators, f.indicator, f.unit),
                                 f.year, f.year_from_plan)
@@ -71,10 +73,10 @@ def extract(site: Site) -> list[Problem]:
     return problems
 
 
-def _task(e: ProvisionEntry, party: Party, pages: dict[str, AgencyPage]) -> Task:
+def _task(e: ProvisionEntry, party: Party, name: str, pages: dict[str, AgencyPage]) -> Task:
     agency = pages[party.agency.id] if party.agency else None
     level = None if party.agency and party.agency.kind == "local" else _level(party.prefix, e.page)
-    task = Task(e, agency, party.name, party.role, level)
+    task = Task(e, agency, name, party.role, level)
     if agency:
         agency.tasks.append(task)
     return task
@@ -150,8 +152,8 @@ def _policy_level(site: Site, page: DocumentPage, issuer: str, title: str) -> st
     return "unknown"
 
 
-def _unknown_agency(site: Site, e: ProvisionEntry, party: Party, note: str) -> Problem:
+def _unknown_agency(site: Site, e: ProvisionEntry, name: str, note: str) -> Problem:
     file, line, field = site.lines.get((e.page.doc.id, e.provision.id), (f"site-data/documents/{e.page.doc.id}.yaml", 1, "outline"))
     return Problem(file, line, f"{field}.text", "agency names listed in site-data/agencies.yaml",
-                   f"{party.name!r} in the responsibility note {note!r}",
+                   f"{name!r} in the responsibility note {note!r}",
                    "add the name to the aliases of its agency in site-data/agencies.yaml, or add a new agency")

@@ -39,7 +39,8 @@ _SENTENCE_END = re.compile(r"[。;;!?!?]")
 class Party:
     """One body named in a note, as printed."""
 
-    name: str  # as printed, e.g. 市公安局
+    name: str  # as read (folded), e.g. 市公安局
+    start: int  # offset of the name in the text the note was found in
     agency: Agency | None  # the canonical agency; none for an unreadable fragment or an unknown name
     prefix: str  # the level prefix as printed, e.g. 市; empty when none
     role: str  # lead | support
@@ -88,11 +89,12 @@ def _filler_at(text: str, i: int) -> int:
     return next((len(f) for f in FILLERS if text.startswith(f, i)), 0)
 
 
-def parse_parties(body: str, lexicon: Lexicon, strict: bool) -> list[Party] | None:
+def parse_parties(body: str, lexicon: Lexicon, strict: bool, offset: int = 0) -> list[Party] | None:
     """Read the bodies named in a note's folded `body`.
 
     strict: return None unless the whole body reads as names and fillers. Otherwise an
-    unreadable run becomes an unknown party (reported by the caller).
+    unreadable run becomes an unknown party (reported by the caller). `offset` is where the
+    body starts in its text, so each party knows its place there.
     """
     parties: list[Party] = []
     mode = "support"  # after 牵头单位: the names that follow lead, until 配合单位
@@ -104,7 +106,7 @@ def parse_parties(body: str, lexicon: Lexicon, strict: bool) -> list[Party] | No
         if unknown_from is not None:
             name = body[unknown_from:at]
             fragment = name in FRAGMENTS or any(name == p + f for p in PREFIXES for f in FRAGMENTS)
-            parties.append(Party(name, None, "", mode, known=fragment))
+            parties.append(Party(name, unknown_from + offset, None, "", mode, known=fragment))
             unknown_from = None
 
     while i < len(body):
@@ -112,7 +114,7 @@ def parse_parties(body: str, lexicon: Lexicon, strict: bool) -> list[Party] | No
         if hit:
             close_unknown(i)
             n, prefix, agency = hit
-            parties.append(Party(body[i:i + n], agency, prefix, mode, known=True))
+            parties.append(Party(body[i:i + n], i + offset, agency, prefix, mode, known=True))
             i += n
             continue
         n = _filler_at(body, i)
@@ -137,8 +139,8 @@ def parse_parties(body: str, lexicon: Lexicon, strict: bool) -> list[Party] | No
             unknown_from = i
         i += 1
     close_unknown(len(body))
-    if not any(p.agency for p in parties):
-        return None
+    if not any(p.agency for p in parties) and (strict or not parties):
+        return None  # strict: a run of prose is not a note; lenient: unknown names are kept, to be reported
     if not any(p.role == "lead" for p in parties):
         parties[0].role = "lead"
     return parties
@@ -162,17 +164,17 @@ def find_note(text: str, lexicon: Lexicon) -> Note | None:
         body = text[k + 1:end - 1]
         if not _LOOKS_LIKE_NOTE.search(body):
             return None
-        parties = parse_parties(body, lexicon, strict=False)
+        parties = parse_parties(body, lexicon, strict=False, offset=k + 1)
         return Note(k, end, parties) if parties else None
     # The opening bracket was lost: the note is the longest tail of the last sentence that reads as names.
     sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, end - 1)), default=0)
     for i in range(sentence, end - 1):
-        parties = parse_parties(text[i:end - 1], lexicon, strict=True)
+        parties = parse_parties(text[i:end - 1], lexicon, strict=True, offset=i)
         if parties:
             return Note(i, end, parties)
     tail = text[sentence:end - 1]
     if _LOOKS_LIKE_NOTE.search(tail):  # a note, but with a name we do not know: read it leniently to report it
-        parties = parse_parties(tail, lexicon, strict=False)
+        parties = parse_parties(tail, lexicon, strict=False, offset=sentence)
         if parties:
             return Note(sentence, end, parties)
     return None

@@ -86,9 +86,9 @@ def _phrase_start(masked: str, start: int, end: int) -> tuple[int, int, str]:
     return start, max(start, end), word
 
 
-def find_targets(text: str, times: list[Time], plan_year: int | None) -> list[Found]:
-    """Return the quantitative targets of a folded `text`, in order."""
-    masked = mask_titles(text)
+def find_targets(text: str, folded: str, times: list[Time], plan_year: int | None) -> list[Found]:
+    """Return the quantitative targets of `text` (as published), read in its `folded` form, in order."""
+    masked = mask_titles(folded)
     out: list[Found] = []
     for m in _NUMBER.finditer(masked):
         unit, factor = _PRINTED[m["unit"]]
