@@ -14,7 +14,8 @@ import pytest
 import yaml
 
 from generator.build import build, generate, schema_text
-from generator.export import DOCUMENT_FIELDS, PROVISION_FIELDS, THEME_FIELDS
+from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
+                              PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS)
 from generator.model import Agencies, Document, Gazetteer, Indicators, Taxonomy
 from generator.render import md_escape
 from tests.conftest import FIXTURES, ROOT, copy_project
@@ -64,7 +65,8 @@ def fixture_files(tmp_path_factory):
 
 def test_injected_text_in_fixture_stays_text(fixture_files):
     _, files = fixture_files
-    for page in ("documents/shilixian-2024-work-points.md", "themes/hukou-reform.md", "compare.md"):
+    for page in ("documents/shilixian-2024-work-points.md", "themes/hukou-reform.md", "compare.md",
+                 "agencies/public-security.md"):
         html = to_html(files[page])
         assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
     for page in ("documents/shilixian-2024-work-points.md", "themes/land-reform.md"):
@@ -74,6 +76,30 @@ def test_injected_text_in_fixture_stays_text(fixture_files):
         text.feed(html)
         assert "落实{{ 用地 }}指标 [链接](http://example.com) {#x}。" in "".join(text.text), page
     assert "<h1>不是标题" not in to_html(files["documents/shilixian-2024-work-points.md"])
+
+
+def test_facts_from_hostile_text_stay_text(tmp_path):
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    doc = proj / "site-data/documents/shilixian-2024-work-points.yaml"
+    doc.write_text(doc.read_text(encoding="utf-8").replace(
+        "统筹资金5000万元。", "统筹<b>资金</b>{{ 7*7 }}5000万元,落实《<i>规划</i>|{% raw %}》。"), encoding="utf-8")
+    site, files = generate(proj)
+    policy = site.policies[0]
+    assert policy.title == "<i>规划</i>|{% raw %}"
+    for page in ("indicators.md", "documents/shilixian-2024-work-points.md", policy.src_path, "policies/index.md",
+                 "themes/finance-investment.md"):
+        html = to_html(files[page])
+        assert "<i>" not in html and "<b>" not in html and "{%" not in html.replace("{% raw %}", ""), page
+        if page != "indicators.md":
+            assert "<i>规划</i>|{% raw %}" in "".join(_texts(html)), page
+    for page in ("indicators.md", "themes/finance-investment.md"):  # the target's clause, in its table
+        assert "统筹<b>资金</b>{{ 7*7 }}5000万元" in "".join(_texts(to_html(files[page]))), page
+
+
+def _texts(html: str) -> list[str]:
+    text = _Text()
+    text.feed(html)
+    return text.text
 
 
 def test_assets_are_copied_verbatim(fixture_files):
@@ -114,6 +140,24 @@ def test_export_follows_the_contract(fixture_files):
     row = next(r for r in rows if r["id"] == "shilixian-2024-work-points:p2")
     assert row["themes"] == "land-reform;finance-investment"
     assert list(csv.DictReader(io.StringIO(files["data/themes.csv"])))[1]["id"] == "hukou-reform"
+    # Facts: responsibility notes, deadlines, targets, agencies, citations; every id resolves.
+    hukou = next(p for p in provs if p["id"] == "shilixian-2024-work-points:1.1")
+    assert hukou["agencies"] == [{"id": "public-security", "name": "县公安局", "role": "lead", "level": "county"}]
+    assert next(p for p in provs if p["id"] == "shilixian-2024-work-points:1.2")["deadlines"] == [
+        {"text": "2024年底前", "year": 2024, "month": None, "start_year": None}]
+    assert [list(t) for t in data["targets"]] == [TARGET_FIELDS]
+    assert {k: data["targets"][0][k] for k in ("value", "unit", "year", "year_from_plan", "indicator_id")} == {
+        "value": 5000, "unit": "万元", "year": 2024, "year_from_plan": True, "indicator_id": "funding"}
+    assert [list(a) for a in data["agencies"]] == [AGENCY_FIELDS] * 2
+    assert {a["id"] for p in provs for a in p["agencies"]} <= {a["id"] for a in data["agencies"]}
+    assert {t["provision_id"] for t in data["targets"]} <= set(ids)
+    assert data["citations"] == [] and data["cited_policies"] == []
+    for name, fields in (("targets", TARGET_FIELDS), ("agency_tasks", TASK_FIELDS), ("citations", CITATION_FIELDS),
+                         ("cited_policies", POLICY_FIELDS), ("agencies", AGENCY_FIELDS), ("indicators", INDICATOR_FIELDS)):
+        assert next(csv.reader(io.StringIO(files[f"data/{name}.csv"]))) == fields, name
+    tasks = list(csv.DictReader(io.StringIO(files["data/agency_tasks.csv"])))
+    assert [(t["provision_id"], t["agency_id"], t["role"]) for t in tasks][:1] == [
+        ("shilishi-2022-work-points:2.1.1", "public-security", "lead")]
 
 
 def test_traditional_document_offers_simplified_reading(fixture_files):
