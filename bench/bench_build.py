@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 from generator.build import mkdocs_build, pack_archive, static_files, sync_dir  # noqa: E402
 from generator.classify import classify  # noqa: E402
 from generator.export import export_files  # noqa: E402
+from generator.facts import extract  # noqa: E402
 from generator.ingest import import_raw  # noqa: E402
 from generator.link import link  # noqa: E402
 from generator.relate import relate  # noqa: E402
@@ -53,6 +54,9 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     rows.append((label, "load+validate", s, m))
     site, s, m = measure(lambda: link(data))
     rows.append((label, "link", s, m))
+    unknown, s, m = measure(lambda: extract(site))
+    rows.append((label, f"facts ({sum(len(e.targets) for d in site.documents for e in d.provisions)} targets, "
+                        f"{len(site.policies)} cited policies, {len(unknown)} unknown names)", s, m))
     problems, s, m = measure(lambda: classify(site))
     # Shuffling moves preambles after numbered units, so a few synthetic paragraphs lose their theme.
     rows.append((label, f"classify ({len(problems)} units without a theme)", s, m))

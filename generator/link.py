@@ -353,6 +353,11 @@ class Site:
     policies: list[PolicyPage] = field(default_factory=list)  # filled by facts: by level, then most cited
 
     @property
+    def targets(self) -> list[Target]:
+        """Every quantitative target, in site order."""
+        return [t for d in self.documents for e in d.provisions for t in e.targets]
+
+    @property
     def provision_count(self) -> int:
         return sum(len(d.provisions) for d in self.documents)
 

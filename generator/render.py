@@ -294,7 +294,7 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     columns = sorted(site.documents, key=_column_order)
     pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site, columns))
     rows = []
-    targets = [t for d in site.documents for e in d.provisions for t in e.targets]
+    targets = site.targets
     for theme in site.themes:
         ctx = ThemeContext(theme=theme, columns=_columns(theme, columns), addressed=len(theme.cells), shown=SHOWN,
                            targets=[t for t in targets if t.theme is theme])
