@@ -10,7 +10,8 @@ Rules (also stated at the top of site-data/themes.yaml, where editors read them)
   the rest by score; the first theme
   scoring at least 2 is primary, and a unit keeps every other theme scoring at least 3 (more
   than one passing mention) and a quarter of the best score;
-- responsibility notes such as (县财政局负责) are not read: an agency's name is not a topic;
+- responsibility notes such as (县财政局负责), found by the facts stage, are not read: an agency's
+  name is not a topic;
 - a unit with text that scores nothing takes the nearest enclosing heading's primary theme;
 - units of the cover notice take the `structural: notice` theme, and the paragraphs before the
   first numbered unit (the preamble) the `structural: preamble` theme;
@@ -52,14 +53,13 @@ class _Matcher:
         return cls(page, pattern, weight)
 
 
-# A bracketed note naming agencies, or a trailing one whose opening bracket the source lost.
-_NOTE = re.compile(r"[(（][^()（）]{0,120}?(?:局|委|厅|办|负责|责任单位|政府|各镇)[^()（）]{0,60}[)）]"
-                   r"|(?<=[。;;])[^。;;()（）]{0,160}(?:局|委|厅|负责)[^。;;()（）]{0,60}[)）]\s*$")
-
-
-def mask_notes(text: str) -> str:
-    """Blank out responsibility notes, keeping every offset."""
-    return _NOTE.sub(lambda m: " " * len(m.group()), text)
+def body_text(e: ProvisionEntry) -> str:
+    """Return the unit's folded text with its responsibility note blanked (offsets kept): a body is not a topic."""
+    text = fold(e.provision.text or "")
+    if e.note:
+        start, end = e.note
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def _matches(matchers: list[_Matcher], ignore: re.Pattern | None, text: str) -> list[list[re.Match]]:
@@ -104,7 +104,7 @@ def classify(site: Site) -> list[Problem]:
     for page in site.documents:
         for e in page.provisions:
             heading = _matches(matchers, ignore, fold(e.provision.heading or ""))
-            body = _matches(matchers, ignore, mask_notes(fold(e.provision.text or "")))
+            body = _matches(matchers, ignore, body_text(e))
             above = {t for a in e.ancestors for t in heading_themes.get(a.id, ())}  # themes named by headings above
             scored = []
             for order, m in enumerate(matchers):

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from .chinese import fold
-from .classify import mask_notes
+from .classify import body_text
 from .link import ProvisionEntry, Related, Site
 
 THRESHOLD = 0.16
@@ -112,7 +112,7 @@ def relate(site: Site) -> None:
     entries = [e for page in site.documents for e in page.provisions if _comparable(e)]
     if len(entries) < 2:
         return
-    folded = [mask_notes(fold(e.provision.text or "")) for e in entries]
+    folded = [body_text(e) for e in entries]
     texts = [fold(e.provision.heading or "") + "。" + t for e, t in zip(entries, folded)]
     matrix = vectors(texts)
     number = {page.doc.id: i for i, page in enumerate(site.documents)}

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from generator.build import analyse
-from generator.classify import classify, mask_notes
+from generator.classify import body_text, classify
+from generator.facts import extract
 from generator.link import link
 from generator.model import Agencies, Document, Gazetteer, Indicators, Taxonomy
 from generator.render import _columns
@@ -33,7 +34,8 @@ TAXONOMY = {
 }
 
 AGENCIES = Agencies.model_validate({"agencies": [
-    {"id": "finance", "name_zh": "财政部门", "name_en": "Finance", "aliases": ["财政局"]}]})
+    {"id": "finance", "name_zh": "财政部门", "name_en": "Finance", "aliases": ["财政局"]},
+    {"id": "housing-construction", "name_zh": "住建部门", "name_en": "Housing", "aliases": ["住建局"]}]})
 
 
 def _doc(doc_id: str, outline: list[dict], script: str = "zh-Hans") -> Document:
@@ -47,7 +49,7 @@ def _site(*docs: Document):
     data = Data(root=Path("."), places=Gazetteer(places=[]), taxonomy=Taxonomy.model_validate(TAXONOMY),
                 agencies=AGENCIES, indicators=Indicators(indicators=[]), documents=list(docs), lines={})
     site = link(data)
-    problems = classify(site)
+    problems = extract(site) + classify(site)
     return site, problems
 
 
@@ -85,9 +87,14 @@ def test_a_term_inside_a_longer_term_or_an_ignored_phrase_does_not_count():
 
 
 def test_responsibility_notes_are_not_read():
-    assert mask_notes("加快落户。(县财政局负责)") == "加快落户。" + " " * len("(县财政局负责)")
-    assert mask_notes("加快落户。住建局、财政局等按职责分工负责)") == "加快落户。" + " " * len("住建局、财政局等按职责分工负责)")
-    assert mask_notes("合法稳定住所(含租赁)") == "合法稳定住所(含租赁)"
+    site, _ = _site(_doc("shilixian-2024-work-points", [
+        _p("1", text="加快落户。(县财政局负责)"), _p("2", text="加快落户。住建局、财政局等按职责分工负责)"),
+        _p("3", text="合法稳定住所(含租赁)")]))
+    first, second, third = site.documents[0].provisions
+    assert body_text(first) == "加快落户。" + " " * len("(县财政局负责)")
+    assert body_text(second) == "加快落户。" + " " * len("住建局、财政局等按职责分工负责)")
+    assert body_text(third) == "合法稳定住所(含租赁)"
+    assert [a.theme.slug for a in first.themes] == ["hukou-reform"]  # 财政 in the note is not finance
     site, _ = _site(_doc("shilixian-2024-work-points", [_p("1", text="全面放开落户限制。(县财政局负责)")]))
     assert _themes(site, "1") == ["hukou-reform"]
 
