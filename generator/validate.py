@@ -94,23 +94,34 @@ def _taxonomy(root: Path, problems: list[Problem]) -> Taxonomy | None:
                                  "copy site-data/themes.yaml from the project and adapt it", problems)
     if taxonomy is None:
         return None
-    seen: dict[str, int] = {}
+    problems.extend(_duplicate_ids(loaded, "themes", taxonomy.themes, "a theme id"))
     for i, theme in enumerate(taxonomy.themes):
-        at = loaded.line_of(("themes", i, "id"))
-        if theme.id in seen:
-            problems.append(Problem(loaded.label, at, f"themes[{i}].id", "a theme id used once",
-                                    f"{theme.id!r}, already used at line {seen[theme.id]}", "rename one of them"))
-        seen.setdefault(theme.id, at)
         if theme.structural is None and not theme.terms:
-            problems.append(Problem(loaded.label, at, f"themes[{i}].terms", "at least one term",
-                                    "none", "list the words that signal the theme, or set structural: notice"))
+            problems.append(Problem(loaded.label, loaded.line_of(("themes", i, "id")), f"themes[{i}].terms",
+                                    "at least one term", "none",
+                                    "list the words that signal the theme, or set structural: notice"))
         for field in ("terms", "weak_terms"):
-            for j, term in enumerate(getattr(theme, field)):
-                if not term.strip():
-                    problems.append(Problem(loaded.label, loaded.line_of(("themes", i, field, j)),
-                                            f"themes[{i}].{field}[{j}]", "a non-empty term", repr(term),
-                                            "remove the empty entry"))
+            problems.extend(_empty_entries(loaded, ("themes", i, field), getattr(theme, field), "a non-empty term"))
     return taxonomy
+
+
+def _duplicate_ids(loaded: Loaded, key: str, items: list, what: str) -> list[Problem]:
+    """Report each id used again in the list `key` of a curated file, at its second use."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, item in enumerate(items):
+        at = loaded.line_of((key, i, "id"))
+        if item.id in seen:
+            out.append(Problem(loaded.label, at, f"{key}[{i}].id", f"{what} used once",
+                               f"{item.id!r}, already used at line {seen[item.id]}", "rename one of them"))
+        seen.setdefault(item.id, at)
+    return out
+
+
+def _empty_entries(loaded: Loaded, loc: tuple, values: list[str], what: str) -> list[Problem]:
+    """Report blank strings in a list of terms, names or phrases."""
+    return [Problem(loaded.label, loaded.line_of(loc + (j,)), _field(loc + (j,)), what, repr(v), "remove the empty entry")
+            for j, v in enumerate(values) if not v.strip()]
 
 
 def _agencies(root: Path, problems: list[Problem]) -> Agencies | None:
@@ -118,26 +129,20 @@ def _agencies(root: Path, problems: list[Problem]) -> Agencies | None:
                                  "copy site-data/agencies.yaml from the project and adapt it", problems)
     if agencies is None:
         return None
-    ids: dict[str, int] = {}
+    problems.extend(_duplicate_ids(loaded, "agencies", agencies.agencies, "an agency id"))
     names: dict[str, tuple[str, int]] = {}
     for i, agency in enumerate(agencies.agencies):
-        at = loaded.line_of(("agencies", i, "id"))
-        if agency.id in ids:
-            problems.append(Problem(loaded.label, at, f"agencies[{i}].id", "an agency id used once",
-                                    f"{agency.id!r}, already used at line {ids[agency.id]}", "rename one of them"))
-        ids.setdefault(agency.id, at)
+        problems.extend(_empty_entries(loaded, ("agencies", i, "aliases"), agency.aliases, "a non-empty name"))
         for j, alias in enumerate(agency.aliases):
             line = loaded.line_of(("agencies", i, "aliases", j))
             key = fold(alias.strip())
-            if not key:
-                problems.append(Problem(loaded.label, line, f"agencies[{i}].aliases[{j}]", "a non-empty name",
-                                        repr(alias), "remove the empty entry"))
-            elif key in names and names[key][0] != agency.id:
+            if key and key in names and names[key][0] != agency.id:
                 owner, first = names[key]
                 problems.append(Problem(loaded.label, line, f"agencies[{i}].aliases[{j}]", "a name that belongs to one agency",
                                         f"{alias!r}, already an alias of {owner!r} at line {first}",
                                         "keep the name under the agency it denotes"))
-            names.setdefault(key, (agency.id, line))
+            if key:
+                names.setdefault(key, (agency.id, line))
     return agencies
 
 
@@ -146,13 +151,9 @@ def _indicators(root: Path, theme_ids: set[str] | None, problems: list[Problem])
                                    "copy site-data/indicators.yaml from the project and adapt it", problems)
     if indicators is None:
         return None
-    ids: dict[str, int] = {}
+    problems.extend(_duplicate_ids(loaded, "indicators", indicators.indicators, "an indicator id"))
     for i, ind in enumerate(indicators.indicators):
-        at = loaded.line_of(("indicators", i, "id"))
-        if ind.id in ids:
-            problems.append(Problem(loaded.label, at, f"indicators[{i}].id", "an indicator id used once",
-                                    f"{ind.id!r}, already used at line {ids[ind.id]}", "rename one of them"))
-        ids.setdefault(ind.id, at)
+        problems.extend(_empty_entries(loaded, ("indicators", i, "phrases"), ind.phrases, "a non-empty phrase"))
         if theme_ids is not None and ind.theme not in theme_ids:
             problems.append(Problem(loaded.label, loaded.line_of(("indicators", i, "theme")), f"indicators[{i}].theme",
                                     "a theme id of site-data/themes.yaml", repr(ind.theme),
@@ -161,11 +162,6 @@ def _indicators(root: Path, theme_ids: set[str] | None, problems: list[Problem])
             problems.append(Problem(loaded.label, loaded.line_of(("indicators", i, "unit")), f"indicators[{i}].unit",
                                     "a unit the target extractor normalises to", repr(ind.unit),
                                     "use one of: " + " ".join(UNITS)))
-        for j, phrase in enumerate(ind.phrases):
-            if not phrase.strip():
-                problems.append(Problem(loaded.label, loaded.line_of(("indicators", i, "phrases", j)),
-                                        f"indicators[{i}].phrases[{j}]", "a non-empty phrase", repr(phrase),
-                                        "remove the empty entry"))
     return indicators
 
 
