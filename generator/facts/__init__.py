@@ -53,9 +53,10 @@ def extract(site: Site) -> list[Problem]:
                         owner.tasks.append(_task(owner, party, name, pages))
                     else:
                         problems.append(_unknown_agency(site, e, name, published[note.start:note.end]))
+                owner.tasks.sort(key=lambda t: t.role != "lead")  # stable: leads first, each group as printed
             times = find_times(text, page.plan_year)
             if e.pid.path[0] != "notice":  # the cover notice's dates are not commitments
-                    e.deadlines = [Deadline(e, (t.start, t.end), _sentence(text, t.start), t.year, t.month, t.start_year)
+                e.deadlines = [Deadline(e, (t.start, t.end), _sentence(text, t.start), t.year, t.month, t.start_year)
                                for t in times]
             for n, f in enumerate(find_targets(published, text, times, page.plan_year), start=1):
                 target = Target(e, n, (f.start, f.end), f.clause, f.printed, f.value, f.value_max, f.unit, f.comparator,
@@ -66,9 +67,6 @@ def extract(site: Site) -> list[Problem]:
                     target.canonical.targets.append(target)
             found.extend((e, c) for c in find_citations(text) if not _cites_itself(page, c))
             previous = e
-    for agency in site.agencies:
-        for task in agency.tasks:
-            task.entry.tasks.sort(key=lambda t: t.role != "lead")
     site.policies = _policies(site, found)
     return problems
 

@@ -98,7 +98,7 @@ def parse_parties(body: str, lexicon: Lexicon, strict: bool, offset: int = 0) ->
     """
     parties: list[Party] = []
     mode = "support"  # after 牵头单位: the names that follow lead, until 配合单位
-    group = 0  # first party of the current run of names: 牵头 after a run makes it lead
+    group = 0  # first party of the current run of names: 牵头 after a run makes the whole run lead
     i, unknown_from = 0, None
 
     def close_unknown(at: int) -> None:
@@ -128,7 +128,7 @@ def parse_parties(body: str, lexicon: Lexicon, strict: bool, offset: int = 0) ->
             elif word == LEAD:
                 for p in parties[group:]:
                     p.role = "lead"
-            if word in (LEAD, "、", ",", ",", ";", ";") and word != "、":
+            if word in (LEAD, ",", ",", ";", ";"):  # 、 joins names into one run; these end it
                 group = len(parties)
             i += n
             continue
