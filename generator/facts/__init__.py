@@ -136,7 +136,7 @@ def _policies(site: Site, found: list[tuple[ProvisionEntry, FoundCitation]]) -> 
 def _policy_level(site: Site, page: DocumentPage, issuer: str, title: str) -> str:
     """Say which level issued a policy: national words, a place of the gazetteer, or 省/市/县 read against the citing document."""
     words = issuer or title
-    if any(w in issuer or title.startswith(w) or w in title[:8] for w in _NATIONAL):
+    if any(w in issuer or w in title[:8] for w in _NATIONAL):  # 中共中央…, 中华人民共和国…法
         return "national"
     for place in site.places.places:
         if any(words.startswith(fold(n)) for n in [place.name, *place.aliases]):

@@ -50,11 +50,8 @@ def normalise_title(title: str) -> tuple[str, str]:
 def _issuer_before(text: str, at: int) -> tuple[str, int]:
     """Return (issuer, start of the words naming the title) from the text before offset `at`."""
     seg_start = max((m.end() for m in _SEGMENT_END.finditer(text, max(0, at - 40), at)), default=max(0, at - 40))
-    segment = text[seg_start:at]
-    verb = None
-    for verb in _VERBS.finditer(segment):
-        pass
-    words_start = seg_start + (verb.end() if verb else 0)
+    verbs = list(_VERBS.finditer(text, seg_start, at))  # the words after the last verb name the issuer
+    words_start = verbs[-1].end() if verbs else seg_start
     words = text[words_start:at].lstrip("和及与、 ")
     return (words if _ISSUER_END.search(words) else ""), at - len(words)
 
