@@ -169,7 +169,7 @@ def _in_preamble(e: ProvisionEntry) -> bool:
 
 
 def _unthemed(site: Site, e: ProvisionEntry) -> Problem:
-    file, line, field = site.lines.get((e.page.doc.id, e.provision.id), (f"site-data/documents/{e.page.doc.id}.yaml", 1, "outline"))
+    file, line, field = site.where(e)
     return Problem(file, line, f"{field}.themes", "at least one theme for a unit with text",
                    "no taxonomy term in its heading or text, nor above it",
                    "add `themes: [<id>]` to the unit, or the missing term to site-data/themes.yaml")

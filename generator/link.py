@@ -352,6 +352,10 @@ class Site:
     lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
     policies: list[PolicyPage] = field(default_factory=list)  # filled by facts: by level, then most cited
 
+    def where(self, e: ProvisionEntry) -> tuple[str, int, str]:
+        """Return (file, line, field) of a provision in site-data/, for problems about it."""
+        return self.lines.get((e.page.doc.id, e.provision.id), (f"site-data/documents/{e.page.doc.id}.yaml", 1, "outline"))
+
     @property
     def targets(self) -> list[Target]:
         """Every quantitative target, in site order."""

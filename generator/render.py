@@ -243,12 +243,17 @@ def environment(templates: Path) -> Environment:
     env.globals["related_threshold"] = RELATED_THRESHOLD
     env.filters["target_value"] = target_value
     env.filters["target_year"] = lambda t: "—" if t.year is None else f"{t.year}" + ("*" if t.year_from_plan else "")
-    env.filters["clause"] = lambda t: highlight(t.text, [(t.span[0] - t.clause[0], t.span[1] - t.clause[0])])
-    env.filters["statement"] = lambda d: highlight(d.statement, [(d.span[0] - d.sentence[0], d.span[1] - d.sentence[0])])
-    env.filters["cited"] = lambda c: highlight(c.statement, [(c.span[0] - c.sentence[0], c.span[1] - c.sentence[0])])
+    env.filters["clause"] = lambda t: excerpt(t.entry, t.clause, t.span)
+    env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span)
+    env.filters["cited"] = lambda c: excerpt(c.entry, c.sentence, c.span)
     env.filters["note_marked"] = lambda e: highlight(e.provision.text, [e.note] if e.note else [])
     env.globals["policy_level"] = policy_level
     return env
+
+
+def excerpt(e: ProvisionEntry, part: tuple[int, int], mark: tuple[int, int]) -> Markup:
+    """Escape the `part` of a provision's text that states a fact, the fact itself (`mark`) marked."""
+    return highlight((e.provision.text or "")[part[0]:part[1]], [(mark[0] - part[0], mark[1] - part[0])])
 
 
 def target_value(t: Target) -> str:
@@ -355,7 +360,7 @@ def _matrix(site: Site, documents: list[DocumentPage]) -> MatrixContext:
         cells = []
         for p in documents:
             n = len(theme.cells.get(p.doc.id, []))
-            cells.append((p, n, 0 if n == 0 else 1 if n == 1 else 2 if n <= 3 else 3 if n <= 6 else 4))
+            cells.append((p, n, _shade(n)))
         rows.append((theme, cells))
     unassigned = sum(1 for p in documents for e in p.provisions if e.has_text and not e.themes)
     return MatrixContext(documents=documents, rows=rows, unassigned=unassigned)

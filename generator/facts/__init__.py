@@ -37,6 +37,7 @@ def extract(site: Site) -> list[Problem]:
     found: list[tuple[ProvisionEntry, FoundCitation]] = []
     for page in site.documents:
         previous: ProvisionEntry | None = None
+        own = (normalise_title(fold(page.doc.title))[0], fold(page.doc.doc_number or ""))
         for e in page.provisions:
             published = e.provision.text or ""
             text = fold(published)
@@ -65,7 +66,7 @@ def extract(site: Site) -> list[Problem]:
                 e.targets.append(target)
                 if target.canonical:
                     target.canonical.targets.append(target)
-            found.extend((e, c) for c in find_citations(text) if not _cites_itself(page, c))
+            found.extend((e, c) for c in find_citations(text) if not _cites_itself(own, c))
             previous = e
     site.policies = _policies(site, found)
     return problems
@@ -102,9 +103,9 @@ def _indicator(indicators: list[IndicatorEntry], phrase: str, unit: str) -> Indi
                 None)
 
 
-def _cites_itself(page: DocumentPage, c: FoundCitation) -> bool:
-    own_title = normalise_title(fold(page.doc.title))[0]
-    own_number = fold(page.doc.doc_number or "")
+def _cites_itself(own: tuple[str, str], c: FoundCitation) -> bool:
+    """Say whether a citation names the citing document: its own (title, document number), folded."""
+    own_title, own_number = own
     return (c.title == own_title and not c.issuer) or (c.doc_number is not None and fold(c.doc_number) == own_number)
 
 
@@ -141,17 +142,13 @@ def _policy_level(site: Site, page: DocumentPage, issuer: str, title: str) -> st
     for place in site.places.places:
         if any(words.startswith(fold(n)) for n in [place.name, *place.aliases]):
             return place.level
-    if words.startswith("省"):
-        return "province"
-    if words.startswith("市"):
-        return page.place.level if page.place and page.place.name.endswith("市") else "prefecture"
-    if words.startswith("县"):
-        return "county"
+    if words[:1] in ("省", "市", "县"):  # 省发展改革委: the citing document's province
+        return _level(words[0], page)
     return "unknown"
 
 
 def _unknown_agency(site: Site, e: ProvisionEntry, name: str, note: str) -> Problem:
-    file, line, field = site.lines.get((e.page.doc.id, e.provision.id), (f"site-data/documents/{e.page.doc.id}.yaml", 1, "outline"))
+    file, line, field = site.where(e)
     return Problem(file, line, f"{field}.text", "agency names listed in site-data/agencies.yaml",
                    f"{name!r} in the responsibility note {note!r}",
                    "add the name to the aliases of its agency in site-data/agencies.yaml, or add a new agency")
