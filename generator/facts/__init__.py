@@ -21,10 +21,9 @@ from ..link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry
 from ..load import Problem
 from .citations import FoundCitation, find_citations, normalise_title
 from .notes import Lexicon, Party, find_note
-from .targets import find_targets
+from .targets import SENTENCE_END, find_targets
 from .times import find_times
 
-SENTENCE_END = "。!?!?"
 POLICY_LEVELS = ("national", "province", "prefecture", "county", "unknown")
 _NATIONAL = ("中共中央", "党中央", "国务院", "全国", "国家", "中华人民共和国")
 
@@ -92,8 +91,8 @@ def _level(prefix: str, page: DocumentPage) -> str:
 
 
 def _sentence(text: str, at: int) -> tuple[int, int]:
-    start = max((i + 1 for i in range(at) if text[i] in SENTENCE_END), default=0)
-    end = next((i + 1 for i in range(at, len(text)) if text[i] in SENTENCE_END), len(text))
+    start = max((m.end() for m in SENTENCE_END.finditer(text, 0, at)), default=0)
+    end = next((m.end() for m in SENTENCE_END.finditer(text, at)), len(text))
     return start, end
 
 

@@ -35,7 +35,7 @@ _NUMBER = re.compile(
     r"(?P<after>以上|以内|以下|左右)?"
 )
 _CLAUSE = re.compile(r"[,,;;。:：、!?!?]")
-_SENTENCE = re.compile(r"[。!?!?]")
+SENTENCE_END = re.compile(r"[。!?!?]")  # a sentence: the scope of a year, a deadline, a citation
 _SUFFIX_END = re.compile(r"[,,;;。:：、!?!?()（）]")
 _AT_LEAST = ("不低于", "至少", "不少于", "超过", "高于")
 _AT_MOST = ("不超过", "不高于", "控制在", "压缩至", "压缩到", "低于", "降至", "降到")
@@ -99,7 +99,7 @@ def find_targets(text: str, folded: str, times: list[Time], plan_year: int | Non
         if follows.startswith(_NAMES_A_DOCUMENT) or follows.startswith(tuple("条" + n for n in _NAMES_A_DOCUMENT)):
             continue  # 16条措施 names a document
         clause_start = max((c.end() for c in _CLAUSE.finditer(masked, 0, m.start())), default=0)
-        sentence_start = max((c.end() for c in _SENTENCE.finditer(masked, 0, m.start())), default=0)
+        sentence_start = max((c.end() for c in SENTENCE_END.finditer(masked, 0, m.start())), default=0)
         suffix_end = min(next((c.start() for c in _SUFFIX_END.finditer(masked, m.end())), len(masked)),
                          next((n.start() for n in _NUMBER.finditer(masked, m.end())), len(masked)))
         clause_end = next((c.start() for c in _CLAUSE.finditer(masked, m.end())), len(masked))
