@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+JUDGES := node_modules/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve check golden bench lock screenshot clean
+.PHONY: site test serve check golden bench lock screenshot clean browsers
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -15,8 +17,24 @@ $(STAMP): pyproject.toml requirements.lock
 site: $(STAMP)  ## validate site-data/, generate docs/, build site/ and dist/ (offline archive)
 	$(BIN)/policy-atlas build
 
-test: $(STAMP)  ## run the whole test suite
+test: $(STAMP) $(JUDGES) browsers  ## run the whole test suite, browser tests and outside judges included
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium through Playwright (never a browser Playwright downloads);
+# CJK fonts make the screenshots readable; vnu.jar (the Nu HTML Checker) runs on Debian's Java.
+browsers:  ## install Debian's chromium, CJK fonts and a Java runtime when missing (apt-get)
+	@if ! command -v chromium >/dev/null || ! command -v java >/dev/null \
+	    || ! { command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .; }; then \
+	  echo "installing chromium, fonts-noto-cjk and default-jre-headless with apt-get"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	    chromium fonts-noto-cjk default-jre-headless >/dev/null; \
+	fi
+
+# axe-core and vnu-jar, pinned by package-lock.json
+$(JUDGES): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(JUDGES)
 
 serve: $(STAMP)  ## live preview on 127.0.0.1:8000, regenerating on site-data/ or templates/ changes
 	$(BIN)/policy-atlas serve
@@ -41,4 +59,4 @@ screenshot: site  ## refresh the README screenshot (needs Debian's chromium)
 	$(BIN)/python bench/screenshot.py
 
 clean:
-	rm -rf site dist .build-tmp
+	rm -rf site dist .build-tmp test-artifacts

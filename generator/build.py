@@ -1,21 +1,23 @@
 """The pipeline: load -> validate -> link -> facts -> classify -> relate -> render -> export -> write -> mkdocs -> archive.
 
 Nothing is written until every document has been validated and every page rendered in
-memory. docs/ is then synced (changed files written, stale ones deleted); MkDocs builds
-into a scratch directory that replaces site/ only when the strict build succeeds, and
-the offline archive is packed from it.
+memory. docs/ is then synced (changed files written, stale ones deleted); MkDocs builds the
+web site and, a second time with the offline plugin, the archive, both into a scratch
+directory; site/ and dist/policy-atlas-offline.zip are replaced only when both succeed.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sys
 import threading
 import time
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .classify import classify
@@ -28,6 +30,8 @@ from .render import render
 from .validate import InvalidData, load_data
 
 ARCHIVE = "dist/policy-atlas-offline.zip"
+ARCHIVE_FOLDER = "policy-atlas"  # the one folder inside the zip
+OFFLINE_ENV = "ATLAS_OFFLINE"  # mkdocs.yml turns the offline plugin on when this is true
 
 
 class BuildError(Exception):
@@ -99,7 +103,7 @@ def sync_dir(target: Path, files: dict[str, str]) -> None:
 
 
 def build(project: Path, run_mkdocs: bool = True, progress: bool = False) -> Summary:
-    """Run the whole pipeline; raise InvalidData or BuildError without touching site/ on failure."""
+    """Run the whole pipeline; raise InvalidData or BuildError without touching site/ or dist/ on failure."""
     start = time.perf_counter()
     say = (lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say("validating site-data/ and rendering pages")
@@ -107,49 +111,88 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False) -> Sum
     say(f"writing {len(files)} files to docs/")
     sync_dir(project / "docs", files)
     pages = sum(1 for f in files if f.endswith(".md"))
+    summary = Summary(len(site.documents), site.provision_count, pages, 0.0)
     if run_mkdocs:
+        publish(project, site, summary, say)
+    summary.seconds = time.perf_counter() - start
+    return summary
+
+
+def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None) -> None:
+    """Build the web site and the offline archive in a scratch folder; swap both in only if both succeed.
+
+    The archive is a second build of the same docs/ with the offline plugin on: it inlines the
+    search index into a script and loads the worker through the vendored iframe-worker shim, which
+    the web site does not need. Both use .html urls, so a provision's link reads the same in each.
+    """
+    scratch = project / ".build-tmp"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    try:
         say("building site/ with mkdocs (strict)")
-        mkdocs_build(project)
-        say(f"packing {ARCHIVE}")
-        pack_archive(project / "site", project / ARCHIVE)
-    return Summary(len(site.documents), site.provision_count, pages, time.perf_counter() - start)
+        mkdocs_build(project, scratch / "site")
+        say(f"building the offline archive {ARCHIVE}")
+        mkdocs_build(project, scratch / "offline", offline=True)
+        (scratch / "offline" / "README.txt").write_text(archive_readme(project, site, summary), encoding="utf-8")
+        pack_archive(scratch / "offline", scratch / "archive.zip")
+    except BaseException:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise
+    site, archive = project / "site", project / ARCHIVE
+    if site.exists():
+        site.rename(scratch / "old-site")
+    (scratch / "site").rename(site)
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    (scratch / "archive.zip").replace(archive)
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
-def mkdocs_build(project: Path) -> None:
-    """Build site/ strictly into a scratch directory, then swap it in."""
+def mkdocs_build(project: Path, site_dir: Path, offline: bool = False) -> None:
+    """Build docs/ strictly into `site_dir`, as the web site or (offline) as the file:// archive."""
     from mkdocs.commands.build import build as mk_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    scratch = project / ".build-tmp"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir()
     log = logging.getLogger("mkdocs")
     log.setLevel(logging.WARNING)
     if not log.handlers:  # the mkdocs CLI installs its own; through the API we show warnings ourselves
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("mkdocs %(levelname)s: %(message)s"))
         log.addHandler(handler)
+    previous = os.environ.get(OFFLINE_ENV)
+    os.environ[OFFLINE_ENV] = "true" if offline else "false"  # read by `!ENV` in mkdocs.yml
     try:
-        config = load_config(str(project / "mkdocs.yml"), site_dir=str(scratch / "site"), strict=True)
+        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
         mk_build(config)
     except (MkDocsException, SystemExit) as exc:
-        raise BuildError(f"mkdocs build failed, site/ left as it was: {exc}") from exc
-    old = project / "site"
-    if old.exists():
-        old.rename(scratch / "old")
-    (scratch / "site").rename(old)
-    shutil.rmtree(scratch, ignore_errors=True)
+        what = "the offline archive" if offline else "site/"
+        raise BuildError(f"mkdocs build of {what} failed; site/ and {ARCHIVE} left as they were: {exc}") from exc
+    finally:
+        if previous is None:
+            del os.environ[OFFLINE_ENV]
+        else:
+            os.environ[OFFLINE_ENV] = previous
+
+
+def archive_readme(project: Path, site: Site, summary: Summary) -> str:
+    """Return README.txt of the offline archive: what it is, when it was built, how to cite it."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(project / "templates"), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    built = datetime.fromtimestamp(int(os.environ.get("SOURCE_DATE_EPOCH", time.time())), timezone.utc).date()
+    return env.get_template("archive-README.txt.j2").render(site=site, summary=summary, built=built.isoformat(),
+                                                              folder=ARCHIVE_FOLDER)
 
 
 def pack_archive(site_dir: Path, target: Path) -> None:
-    """Zip the built site for offline use (open policy-atlas/index.html from file://)."""
+    """Zip `site_dir` as one folder, policy-atlas/, to be opened as policy-atlas/index.html from file://."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(site_dir.rglob("*")):
             if path.is_file():
-                zf.write(path, "policy-atlas/" + path.relative_to(site_dir).as_posix())
+                zf.write(path, ARCHIVE_FOLDER + "/" + path.relative_to(site_dir).as_posix())
     tmp.replace(target)
 
 

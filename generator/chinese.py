@@ -7,6 +7,7 @@ from functools import lru_cache
 from opencc import OpenCC
 
 _T2S = OpenCC("t2s")
+_S2T = OpenCC("s2tw")  # Taiwan forms (群, 為): what traditional text on the web mostly uses
 _TW2SP = OpenCC("tw2sp")  # the traditional seed is a machine rendering of a mainland text: undo the phrases too
 
 
@@ -28,3 +29,8 @@ def fold(text: str) -> str:
 def simplified_reading(text: str) -> str:
     """Return the simplified reading of a traditional text for display (OpenCC tw2sp, phrases too)."""
     return _TW2SP.convert(text)
+
+
+def traditional(text: str) -> str:
+    """Return `text` in traditional script (OpenCC s2tw, characters and variants), for matching only."""
+    return _S2T.convert(text)

@@ -9,6 +9,7 @@ inject markup; only fragments built here as `Markup` pass through unchanged.
 from __future__ import annotations
 
 import html
+import json
 import posixpath
 import re
 from collections import defaultdict
@@ -236,6 +237,8 @@ def environment(templates: Path) -> Environment:
     env.filters["title"] = link_title
     env.filters["highlight"] = highlight
     env.filters["raw"] = lambda v: Markup(v)  # for values built by code (urls, anchors), never data
+    # front matter: a JSON string is a YAML scalar that no quote, colon or newline in the data can end
+    env.filters["yaml_str"] = lambda v: Markup(json.dumps(str(v), ensure_ascii=False))
     env.filters["level"] = lambda level: "{} {}".format(*LEVELS[level])
     env.filters["link_from"] = lambda src, here: Markup(posixpath.relpath(src, posixpath.dirname(here) or "."))
     env.filters["date"] = lambda d: d.isoformat() if d else "—"
