@@ -6,9 +6,11 @@ mode when jieba imports) and guarantees, for every entry of the index:
 - a provision is its own entry: paragraph provisions (印发通知, preamble, continuation
   paragraphs) link to their own anchor, not to the heading above them;
 - on document pages the title names the jurisdiction, e.g. 洋县 · (一)提高城镇落户便捷程度;
-- a hidden field `words` holds what precise mode misses: the search-mode words inside
+- elsewhere, a heading whose whole section is kept out of search (repeated text) is no entry;
+- hidden fields `words` and `title_words` hold what precise mode misses: the search-mode words inside
   compounds (城镇 in 新型城镇化), in simplified script and in traditional script, minus the
-  words the entry's title and text already index. So 城镇化 finds 城鎮化 and 城鎮化 finds 城镇化;
+  words the entry's title and text already index. So 城镇化 finds 城鎮化 and 城鎮化 finds 城镇化,
+  and a text published in traditional script ranks for a simplified query as a simplified one does;
 - the index is written as UTF-8 (the theme escapes every Chinese character to 6 bytes), before
   the offline plugin inlines it into search_index.js.
 """
@@ -26,13 +28,14 @@ from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from .chinese import fold, traditional
 from .ids import ProvisionId
 
-WORDS = "words"  # the hidden field; mkdocs.yml declares it under the search plugin's `fields`
+# The hidden fields, declared in mkdocs.yml under the search plugin's `fields` with the boosts of
+# the fields they shadow: a word in a traditional-script title ranks as a title word.
+WORDS, TITLE_WORDS = "words", "title_words"
 
 _PARA = re.compile(r'<p class="atlas-para" id="(p-[a-z0-9-]+)">')
 _HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.S)
-_RELATED = re.compile(r'<details class="atlas-related">.*?</details>', re.S)
-_TAB = re.compile(r'<div class="tabbed-block">')
-_DIV = re.compile(r"<div\b|</div>")
+_DROP = re.compile(r'<(?P<tag>\w+)\b(?:[^>]*\sdata-search-exclude\b[^>]*|\s+class="atlas-related"'
+                   r'|(?P<tab>\s+class="tabbed-block"))>')
 _TAG = re.compile(r"<[^>]+>")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 _MATERIAL_ATTRS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")  # what the theme strips after indexing
@@ -59,39 +62,54 @@ def _variants(word: str) -> tuple[str, ...]:
 
 
 def search_words(text: str, indexed: set[str]) -> list[str]:
-    """Return the search-mode words of `text` in both scripts that `indexed` lacks, in reading order."""
+    """Return the search-mode words of `text`, in both scripts, that `indexed` lacks, in reading order.
+
+    Text published in traditional script keeps every simplified word, repeats included, so that
+    it ranks for a simplified query as a simplified text would (the score counts occurrences).
+    """
     jieba = _jieba()
-    out: dict[str, None] = {}
-    for run in _HAN.findall(fold(text)):
+    folded = fold(text)
+    translated = folded != text.lower()
+    out: list[str] = []
+    seen = set(indexed)
+    for run in _HAN.findall(folded):
         for word in jieba.cut_for_search(run):
             if len(word) < 2:  # single characters would double the index and match everything
                 continue
             for form in _variants(word):
-                if form not in indexed:
-                    out[form] = None
-    return list(out)
+                if form not in seen or (translated and form == word and form not in indexed):
+                    out.append(form)
+                    seen.add(form)
+    return out
+
+
+def _element_end(content: str, start: int, tag: str) -> int:
+    """Return the offset just past the element opened at `start`, counting nested elements of its tag."""
+    depth = 0
+    for m in re.finditer(rf"<{tag}\b|</{tag}\s*>", content[start:]):
+        depth += -1 if m.group(0).startswith("</") else 1
+        if depth == 0:
+            return start + m.end()
+    return len(content)
 
 
 def _without_copies(content: str) -> str:
-    """Drop what repeats other text: similar provisions of other documents, the simplified-reading tab.
+    """Drop what the index must not hold: elements marked data-search-exclude, similar provisions of
+    other documents, and the simplified-reading tab.
 
-    The original's entries carry the simplified words (field `words`), and a result should land
-    on the text as published, which is the tab open by default.
+    The theme's own exclusion ends at the first nested closing tag of the same name, which let the
+    theme pages' columns into the index; this one counts nesting. The original's entries carry the
+    simplified words (field `words`), and a result should land on the text as published.
     """
-    content = _RELATED.sub("", content)
     out, last = [], 0
-    for m in _TAB.finditer(content):
-        if m.start() < last:
+    for m in _DROP.finditer(content):
+        if m.start() < last:  # inside an element already dropped
             continue
-        depth, end = 0, m.start()
-        for d in _DIV.finditer(content, m.start()):
-            depth += 1 if d.group(0) == "<div" else -1
-            if depth == 0:
-                end = d.end()
-                break
-        if '-zhs"' in content[m.start():end]:
-            out.append(content[last:m.start()])
-            last = end
+        end = _element_end(content, m.start(), m.group("tag"))
+        if m.group("tab") and '-zhs"' not in content[m.start():end]:
+            continue  # the tab as published stays
+        out.append(content[last:m.start()])
+        last = end
     out.append(content[last:])
     return "".join(out)
 
@@ -125,10 +143,12 @@ class AtlasSearch(BasePlugin):
 
     def on_config(self, config):
         search = config.plugins.get("material/search") or config.plugins.get("search")
-        if search is None or WORDS not in search.config.fields:
+        missing = [f for f in (WORDS, TITLE_WORDS) if search is None or f not in search.config.fields]
+        if missing:
             from mkdocs.exceptions import PluginError
-            raise PluginError(f"atlas-search: expected the material search plugin with a `{WORDS}` field in "
-                              f"mkdocs.yml; found none. hint: add `fields: {{{WORDS}: {{boost: 0.5}}}}` under search")
+            raise PluginError(f"atlas-search: expected the material search plugin with the fields {WORDS} and "
+                              f"{TITLE_WORDS} in mkdocs.yml; found {missing} missing. hint: add "
+                              f"`fields: {{{WORDS}: {{boost: 1}}, {TITLE_WORDS}: {{boost: 1000}}}}` under search")
         self.search = search
         self._content = None
         self._start = 0
@@ -144,14 +164,19 @@ class AtlasSearch(BasePlugin):
     def _after_index(self, context, *, page, config, nav):
         page.content = _MATERIAL_ATTRS.sub("", self._content)
         place = page.meta.get("place")
-        for entry in self.search.search_index.entries[self._start:]:
+        entries = self.search.search_index.entries
+        added = entries[self._start:]
+        if not place:  # outside documents, a heading whose section is all excluded (tables, tasks) is noise
+            added = added[:1] + [e for e in added[1:] if e["text"].strip()]
+        entries[self._start:] = added
+        for entry in added:
             if place:
                 entry["title"] = f"{html.escape(str(place), quote=False)} · {entry['title']}"  # titles are HTML
-            both = entry["title"] + " " + entry["text"]
-            indexed = set(re.split(self.search.config.separator, html.unescape(_TAG.sub(" ", both)).lower()))
-            words = search_words(_plain(both), indexed)
-            if words:
-                entry[WORDS] = "\u200b".join(words)
+            for field, hidden in (("title", TITLE_WORDS), ("text", WORDS)):
+                indexed = set(re.split(self.search.config.separator, html.unescape(_TAG.sub(" ", entry[field])).lower()))
+                words = search_words(_plain(entry[field]), indexed)
+                if words:
+                    entry[hidden] = "\u200b".join(words)
         return context
 
     on_page_context = CombinedEvent(_before_index, _after_index)

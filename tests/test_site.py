@@ -187,13 +187,6 @@ class _Refs(HTMLParser):
             self.external.append(f"<{tag}> {ref}")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    proj = copy_project(tmp_path_factory.mktemp("site") / "proj")
-    summary = build(proj)
-    return proj, summary
-
-
 def test_build_of_shipped_data(built):
     proj, summary = built
     data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))

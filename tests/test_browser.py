@@ -1,0 +1,189 @@
+"""The site as a reader sees it, in Debian's Chromium: over http://127.0.0.1 and from the unzipped archive (file://).
+
+Every test records every request the pages make and fails on any outside the site. Screenshots at
+1280 and 390 px land in test-artifacts/screenshots/ (not committed).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from tests.conftest import ARTIFACTS
+
+HAIDONG = "documents/haidong-2021-work-points.html"  # the document published in traditional script
+WIDTHS = {"desktop": 1280, "phone": 390}
+
+
+@pytest.fixture(params=["http", "file"])
+def base(request, served, unzipped) -> str:
+    """The site's base url: the web build over http, or the offline archive from file://."""
+    return served if request.param == "http" else unzipped.as_uri() + "/"
+
+
+@pytest.fixture
+def reader(chromium, base):
+    """A fresh browser tab at desktop width; fails the test on any request outside the site or any script error."""
+    context = chromium.new_context(viewport={"width": WIDTHS["desktop"], "height": 900}, locale="zh-CN")
+    requests: list[str] = []
+    errors: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+    outside = [u for u in requests if not _inside(u, base)]
+    assert outside == [], f"requests outside the site: {outside}"
+    assert errors == [], f"script errors: {errors}"
+    assert requests, "no request was recorded at all"
+
+
+def _inside(url: str, base: str) -> bool:
+    """Whether the browser fetched `url` from the site itself (or built it in memory)."""
+    if url.startswith(("data:", "blob:", "about:")):
+        return True
+    return unquote(url).startswith(unquote(base))
+
+
+def _mode(base: str) -> str:
+    return "file" if base.startswith("file:") else "http"
+
+
+def shot(page, base: str, name: str) -> None:
+    """Save a full-width screenshot as a test artifact."""
+    width = page.viewport_size["width"]
+    path = ARTIFACTS / "screenshots" / f"{_mode(base)}-{name}-{width}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(path), full_page=False)
+
+
+def in_view(page, anchor: str) -> bool:
+    """Whether the element with id `anchor` is shown and scrolled into the viewport."""
+    box = page.locator(f"[id='{anchor}']").first.bounding_box()
+    return box is not None and 0 <= box["y"] < page.viewport_size["height"]
+
+
+def search(page, query: str) -> list[tuple[str, str]]:
+    """Type `query` into the site's search; return (href, title) of every result shown, scrolling for more."""
+    if page.viewport_size["width"] < 960:  # phones: the search field opens from the header button
+        page.locator("label.md-header__button[for='__search']").click()
+    field = page.locator("input.md-search__input")
+    field.click()
+    field.fill("")  # clear the previous query's results first, so that what follows is this query's
+    field.dispatch_event("keyup")
+    page.wait_for_function("() => !document.querySelector('.md-search-result__item')")
+    field.fill(query)
+    field.dispatch_event("keyup")  # the theme searches on keyup; typing CJK text inserts it without key events
+    page.wait_for_selector(".md-search-result__item", state="attached")
+    page.wait_for_function("() => /\\d/.test(document.querySelector('.md-search-result__meta').textContent)")
+    links = page.locator(".md-search-result__list > li a.md-search-result__link")
+    seen = -1
+    while links.count() != seen:  # results are rendered ten at a time as the list scrolls
+        seen = links.count()
+        links.last.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+    return [(a.get_attribute("href"), a.locator("h1, h2").first.inner_text()) for a in links.all()]
+
+
+def test_reader_reads_a_document_and_compares(reader, base):
+    page = reader
+    page.goto(base + "index.html")
+    assert "Policy Atlas" in page.title()
+    shot(page, base, "home")
+
+    page.locator("a[href$='documents/index.html'] >> visible=true").first.click()
+    page.wait_for_url(re.compile(r"documents/index\.html$"))
+    page.locator("article a[href$='yangxian-2023-work-points.html']").first.click()
+    page.wait_for_url(re.compile(r"yangxian-2023-work-points\.html$"))
+    assert page.locator("h1").inner_text().startswith("洋县2023年")
+    shot(page, base, "document")
+
+    # a provision's permalink: clicking it puts the provision's id in the address bar and on screen
+    page.locator("a.headerlink[href='#p-2-4']").click()
+    page.wait_for_url(re.compile(r"#p-2-4$"))
+    assert in_view(page, "p-2-4")
+    page.goto(base + "documents/linxian-2024-action-plan.html#p-3-2-8-p2")  # a paragraph provision, opened cold
+    assert in_view(page, "p-3-2-8-p2")
+
+    # its theme chip opens the theme page at this document's column
+    page.locator("[id='p-3-2-8-p2'] ~ p.atlas-chips a.atlas-chip-primary").first.click()
+    page.wait_for_url(re.compile(r"themes/[a-z-]+\.html#doc-linxian-2024-action-plan$"))
+    assert page.locator(".atlas-column").count() >= 2
+    shot(page, base, "theme")
+
+    # jurisdictions off and on; the choice is remembered across pages
+    box = page.locator("fieldset.atlas-picker input[value='linxian-2024-action-plan']")
+    column = page.locator(".atlas-column[data-doc='linxian-2024-action-plan']").first
+    assert column.is_visible()
+    box.uncheck()
+    assert column.is_hidden()
+    page.reload()
+    assert page.locator(".atlas-column[data-doc='linxian-2024-action-plan']").first.is_hidden()
+    page.locator("fieldset.atlas-picker input[value='linxian-2024-action-plan']").check()
+    assert page.locator(".atlas-column[data-doc='linxian-2024-action-plan']").first.is_visible()
+
+    # the compare page shows exactly the two documents picked
+    page.locator("a[href$='compare.html'] >> visible=true").first.click()
+    page.wait_for_url(re.compile(r"compare\.html"))
+    page.select_option("select[name=a]", "haidong-2021-work-points")
+    page.select_option("select[name=b]", "zhejiang-2023-implementing-opinions")
+    shown = {c.get_attribute("data-doc") for c in page.locator(".atlas-compare .atlas-column").all() if c.is_visible()}
+    assert shown == {"haidong-2021-work-points", "zhejiang-2023-implementing-opinions"}
+    assert "a=haidong-2021-work-points" in page.url
+
+
+def test_search_in_chinese_across_scripts(reader, base):
+    page = reader
+    page.goto(base + "index.html")
+
+    results = search(page, "落户")
+    documents = {urlsplit(href).path.rsplit("/", 1)[-1] for href, _ in results if "/documents/" in href}
+    assert len(documents) >= 4, results
+    # results name the jurisdiction of the passage and land on the provision, not just the page
+    assert any(title.startswith("洋县 · ") for href, title in results if "yangxian" in href), results
+    assert any("#p-" in href for href, _ in results)
+    shot(page, base, "search")
+
+    results = search(page, "城镇化")  # simplified; the Haidong document prints 城鎮化
+    hits = [href for href, _ in results if HAIDONG in href]
+    assert hits, [href for href, _ in results]
+    group = page.locator(".md-search-result__list > li").filter(has=page.locator(f"a[href$='{HAIDONG}']"))
+    link = group.locator("a.md-search-result__link[href*='#p-']").first
+    if not link.is_visible():  # the theme folds a page's further passages under "N more on this page"
+        group.locator("details summary").first.click()
+    link.click()
+    page.wait_for_url(re.compile(re.escape(HAIDONG) + r"#p-[a-z0-9-]+$"))
+    anchor = urlsplit(page.url).fragment
+    assert in_view(page, anchor)
+    landed = page.locator(f"[id='{anchor}']").first.evaluate(  # the provision: its heading and text
+        "el => { let t = el.textContent, n = el.nextElementSibling;"
+        " while (n && !/^H[1-6]$/.test(n.tagName)) {"
+        "   if (n.tagName === 'P' && !n.className) t += n.textContent; n = n.nextElementSibling; } return t; }")
+    assert "城鎮" in landed  # as published; the theme's segmenter may have matched 城镇 within 城镇化
+
+    results = search(page, "城鎮化")  # traditional; the other four documents print 城镇化
+    documents = {urlsplit(href).path.rsplit("/", 1)[-1] for href, _ in results if "/documents/" in href}
+    assert {"yangxian-2023-work-points.html", "zhejiang-2023-implementing-opinions.html"} <= documents, documents
+
+
+@pytest.mark.parametrize("width", ["phone"])
+def test_phone_layout(chromium, base, width):
+    """The four pages at 390 px: no sideways scrolling, search opens from the header."""
+    context = chromium.new_context(viewport={"width": WIDTHS[width], "height": 844}, is_mobile=True, has_touch=True)
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    for name, path in (("home", "index.html"), ("document", "documents/yangxian-2023-work-points.html"),
+                       ("theme", "themes/hukou-reform.html")):
+        page.goto(base + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, (path, overflow)
+        shot(page, base, name)
+    results = search(page, "落户")
+    assert results
+    shot(page, base, "search")
+    context.close()
+    assert [u for u in requests if not _inside(u, base)] == []
