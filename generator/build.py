@@ -31,6 +31,9 @@ from .validate import InvalidData, load_data
 
 ARCHIVE = "dist/policy-atlas-offline.zip"
 ARCHIVE_FOLDER = "policy-atlas"  # the one folder inside the zip
+# Served files a reader of the archive never gets: no server shows 404.html, no crawler reads the
+# sitemap, and search reads the index inlined in search_index.js.
+OFFLINE_UNUSED = ("404.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json")
 OFFLINE_ENV = "ATLAS_OFFLINE"  # mkdocs.yml turns the offline plugin on when this is true
 
 
@@ -133,6 +136,8 @@ def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None) -
         mkdocs_build(project, scratch / "site")
         say(f"building the offline archive {ARCHIVE}")
         mkdocs_build(project, scratch / "offline", offline=True)
+        for name in OFFLINE_UNUSED:
+            (scratch / "offline" / name).unlink(missing_ok=True)
         (scratch / "offline" / "README.txt").write_text(archive_readme(project, site, summary), encoding="utf-8")
         pack_archive(scratch / "offline", scratch / "archive.zip")
     except BaseException:

@@ -1,7 +1,8 @@
 """SVG charts drawn at build time: no script, no request, readable from file://.
 
-Every chart is an <svg role="img"> with a <title> and a <desc> that states all its data in
-words, and the page sets the same data beside it as a table. Text from data is escaped.
+Every chart is an <svg> with a <title> and a <desc> that states all its data in words, and the
+page sets the same data beside it as a table. Text from data is escaped. A bar chart is one
+image (role="img"); the citation graph holds links, so it is a group whose links stay reachable.
 """
 
 from __future__ import annotations
@@ -91,7 +92,7 @@ def link_graph(chart_id: str, title: str, left: list[Node], right: list[Node], e
     by_key = {n.key: n for n in right} | {n.key: n for n in left}
     desc = ";".join(f"{by_key[a].title} → {by_key[b].title}" for a, b in edges)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="atlas-chart-svg" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" role="img" aria-labelledby="{chart_id}-t {chart_id}-d">',
+           f'width="{width}" height="{height}" role="group" aria-labelledby="{chart_id}-t {chart_id}-d">',
            f'<title id="{chart_id}-t">{_e(title)}</title><desc id="{chart_id}-d">{_e(desc)}</desc>',
            f'<text class="atlas-chart-head" x="0" y="16">{_e(left_head)}</text>',
            f'<text class="atlas-chart-head" x="{right_x}" y="16">{_e(right_head)}</text>']
