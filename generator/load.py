@@ -47,7 +47,15 @@ class Loaded:
 
 def load_yaml(path: Path, label: str) -> Loaded | Problem:
     """Parse `path`; on a syntax error return the Problem instead."""
-    text = path.read_text(encoding="utf-8")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return Problem(label, line, "(file)", "text encoded as UTF-8",
+                       f"byte 0x{raw[exc.start]:02x} at column {column}, which is not UTF-8",
+                       "re-save the file as UTF-8; a GBK or GB18030 text converts with `iconv -f GB18030 -t UTF-8`")
     try:
         loader = _Loader(text)
         try:
@@ -55,6 +63,10 @@ def load_yaml(path: Path, label: str) -> Loaded | Problem:
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except ValueError as exc:  # a timestamp like 2024-02-30 that PyYAML cannot build
+        line, field, value = _bad_date(text)
+        return Problem(label, line, field, "a date that exists, written YYYY-MM-DD", f"{value!r} ({exc})",
+                       "check the day and the month")
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         return Problem(
@@ -78,3 +90,18 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
             _walk(item, loc + (i,), lines)
+
+
+def _bad_date(text: str) -> tuple[int, str, str]:
+    """Return (line, key, value) of the first YYYY-MM-DD value that is not a real date."""
+    import datetime
+    import re
+
+    for n, line in enumerate(text.splitlines(), start=1):
+        m = re.match(r"^\s*(?:-\s*)?([\w-]+):\s*((\d{4})-(\d\d?)-(\d\d?))\s*(?:#.*)?$", line)
+        if m:
+            try:
+                datetime.date(int(m[3]), int(m[4]), int(m[5]))
+            except ValueError:
+                return n, m[1], m[2]
+    return 1, "(file)", "?"

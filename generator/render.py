@@ -59,9 +59,13 @@ def highlight(text: str | None, spans: list[tuple[int, int]]) -> Markup:
 
 
 def link_title(value: object) -> Markup:
-    """Make `value` safe inside a Markdown link title "...": no quote can end it early."""
-    text = " ".join(str(value).split())
-    return Markup(text.replace("\\", "＼").replace('"', "”"))
+    """Make `value` safe inside a Markdown link title "...", in a table cell too; the tooltip shows it as is.
+
+    Every character that could end the title, open a code span or split a cell becomes an entity,
+    which Markdown keeps and the browser shows as the character.
+    """
+    text = html.escape(" ".join(str(value).split()), quote=True)
+    return Markup(text.translate({ord("`"): "&#96;", ord("\\"): "&#92;", ord("|"): "&#124;"}))
 
 
 def html_text(value: object) -> Markup:

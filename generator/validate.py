@@ -13,6 +13,9 @@ from .load import Loaded, Problem, load_yaml
 from .model import DOC_TYPES, UNITS, Agencies, Document, Gazetteer, Indicators, Provision, Taxonomy
 
 SCHEMA_HINT = "see site-data/schema/document.schema.json for every field"
+# The longest provision of the seeds has about 1,200 characters; a unit 40 times longer is not a
+# provision but a text the importer failed to split, and would make one page and one search entry huge.
+MAX_PROVISION_CHARS = 50_000
 
 
 @dataclass
@@ -53,7 +56,7 @@ def load_data(root: Path) -> Data:
     for path in paths:
         doc, loaded = _parse(path, root.parent, Document, problems)
         if doc is not None:
-            problems.extend(_check_document(doc, loaded, places or Gazetteer(places=[]), theme_ids, root))
+            problems.extend(_check_document(doc, loaded, places, theme_ids, root))
             documents.append(doc)
             for loc, prov, _ in _walk(doc.outline, ("outline",), None):
                 lines[(doc.id, prov.id)] = (loaded.label, loaded.line_of(loc + ("id",)), _field(loc))
@@ -223,6 +226,10 @@ def _explain(err: dict, loaded: Loaded, model: type[BaseModel]) -> Problem:
     if kind == "string_pattern_mismatch":
         return Problem(loaded.label, line, field, f"text matching {err['ctx']['pattern']}", repr(value),
                        _PATTERN_HINTS.get(str(loc[-1]), SCHEMA_HINT))
+    if kind in ("list_type", "dict_type", "int_type", "bool_type"):
+        what = {"list_type": "a list (one `- item` per line)", "dict_type": "a mapping of fields",
+                "int_type": "a whole number", "bool_type": "true or false"}[kind]
+        return Problem(loaded.label, line, field, what, f"{type(value).__name__} {value!r}", SCHEMA_HINT)
     if kind in ("too_short", "string_too_short"):
         return Problem(loaded.label, line, field, "a non-empty value", repr(value), SCHEMA_HINT)
     return Problem(loaded.label, line, field, err["msg"].lower(), repr(value), SCHEMA_HINT)
@@ -253,9 +260,9 @@ def _known_fields(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(current.model_fields)
 
 
-def _check_document(doc: Document, loaded: Loaded, places: Gazetteer, theme_ids: set[str] | None,
+def _check_document(doc: Document, loaded: Loaded, places: Gazetteer | None, theme_ids: set[str] | None,
                     root: Path) -> list[Problem]:
-    """Cross-field checks the schema cannot express."""
+    """Cross-field checks the schema cannot express; those against an unreadable curated file are left out."""
     out: list[Problem] = []
     at = loaded.line_of
 
@@ -267,10 +274,12 @@ def _check_document(doc: Document, loaded: Loaded, places: Gazetteer, theme_ids:
     if doc.doc_type not in DOC_TYPES:
         add(("doc_type",), "doc_type", f"one of {', '.join(DOC_TYPES)}", repr(doc.doc_type),
             "add the type with its gloss to DOC_TYPES in generator/model.py")
-    by_name = {p.name: p for p in places.places}
+    by_name: dict[str, object] = {}
+    for p in places.places if places else []:
+        by_name.setdefault(p.name, p)  # a second place of that name is reported in places.yaml
     for level in ("province", "prefecture", "county"):
         name = getattr(doc, level)
-        if name is None:
+        if name is None or places is None:
             continue
         place = by_name.get(name)
         if place is None:
@@ -299,6 +308,10 @@ def _check_document(doc: Document, loaded: Loaded, places: Gazetteer, theme_ids:
             add(loc + ("id",), f"{_field(loc)}.id", f"an id under its parent {parent.id!r}", repr(prov.id),
                 f"write it as {parent.id}.<segment>")
         texts[prov.id] = "".join(filter(None, [prov.label, prov.heading, prov.heading_end, prov.text]))
+        if len(prov.text or "") > MAX_PROVISION_CHARS:
+            add(loc + ("text",), f"{_field(loc)}.text", f"a provision of at most {MAX_PROVISION_CHARS:,} characters",
+                f"{len(prov.text):,} characters", "a unit this long is an import error: split it at its numbering, "
+                "or check that the raw text kept its line breaks")
         for j, theme in enumerate(prov.themes or []):
             if theme_ids is not None and theme not in theme_ids:
                 add(loc + ("themes", j), f"{_field(loc)}.themes[{j}]", "a theme id from site-data/themes.yaml",
@@ -328,8 +341,16 @@ def _walk(provisions: list[Provision], loc: tuple, parent: Provision | None):
 def _check_places(places: Gazetteer, loaded: Loaded) -> list[Problem]:
     names = {p.name for p in places.places}
     out = []
+    first: dict[tuple[str, str], int] = {}
     for i, place in enumerate(places.places):
         if place.parent and place.parent not in names:
             out.append(Problem(loaded.label, loaded.line_of(("places", i, "parent")), f"places[{i}].parent",
                                "the name of another place", repr(place.parent), "add the parent place first"))
+        for key in ("name", "slug"):  # a slug names pages and document ids; a name is what documents cite
+            value, line = getattr(place, key), loaded.line_of(("places", i, key))
+            if (key, value) in first:
+                out.append(Problem(loaded.label, line, f"places[{i}].{key}", f"a {key} used by one place",
+                                   f"{value!r}, already used at line {first[key, value]}",
+                                   "give each place its own name and slug"))
+            first.setdefault((key, value), line)
     return out
