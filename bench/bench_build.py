@@ -23,7 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import mkdocs_build, pack_archive, static_files, sync_dir  # noqa: E402
+from generator.build import ARCHIVE, mkdocs_build, pack_archive, static_files, sync_dir  # noqa: E402
 from generator.classify import classify  # noqa: E402
 from generator.export import export_files  # noqa: E402
 from generator.facts import extract  # noqa: E402
@@ -68,10 +68,13 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     rows.append((label, "export", s, m))
     _, s, m = measure(lambda: sync_dir(project / "docs", {**pages, **export, **static_files(project)}))
     rows.append((label, "write docs/", s, m))
-    _, s, m = measure(lambda: mkdocs_build(project))
-    rows.append((label, "mkdocs build", s, m))
-    _, s, m = measure(lambda: pack_archive(project / "site", project / "dist" / "offline.zip"))
-    rows.append((label, "archive", s, m))
+    _, s, m = measure(lambda: mkdocs_build(project, project / "site"))
+    index = (project / "site" / "search" / "search_index.json").stat().st_size
+    rows.append((label, f"mkdocs build, web (search index {index / 2**20:.2f} MiB)", s, m))
+    _, s, m = measure(lambda: mkdocs_build(project, project / "offline", offline=True))
+    rows.append((label, "mkdocs build, offline archive", s, m))
+    _, s, m = measure(lambda: pack_archive(project / "offline", project / ARCHIVE))
+    rows.append((label, f"zip ({(project / ARCHIVE).stat().st_size / 2**20:.1f} MiB)", s, m))
     size = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())
     rows.append((label, f"= {len(data.documents)} docs, {site.provision_count} provisions, site {size / 2**20:.1f} MiB",
                  sum(r[2] for r in rows if r[0] == label), None))
