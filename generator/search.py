@@ -61,7 +61,7 @@ def _variants(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys((word, traditional(word))))
 
 
-def search_words(text: str, indexed: set[str]) -> list[str]:
+def search_words(text: str, indexed: set[str], traditional_script: bool = False) -> list[str]:
     """Return the search-mode words of `text`, in both scripts, that `indexed` lacks, in reading order.
 
     Text published in traditional script keeps every simplified word, repeats included, so that
@@ -69,7 +69,7 @@ def search_words(text: str, indexed: set[str]) -> list[str]:
     """
     jieba = _jieba()
     folded = fold(text)
-    translated = folded != text.lower()
+    translated = traditional_script and folded != text.lower()
     out: list[str] = []
     seen = set(indexed)
     for run in _HAN.findall(folded):
@@ -117,21 +117,30 @@ def _without_copies(content: str) -> str:
 def _marked(content: str) -> str:
     """Return the page HTML the indexer reads: copies dropped, a heading before each paragraph provision.
 
-    The heading carries the provision's anchor and a title (the unit above it and ¶ its path),
-    so the indexer starts an entry there.
+    The heading carries the provision's anchor and a title, so the indexer starts an entry there:
+    the enclosing unit's heading and ¶ its path (印发通知 ¶notice.p2), or for a paragraph at the top
+    its first words (¶p1 为贯彻落实国家和省市…).
     """
     content = _without_copies(content)
-    out, last, heading = [], 0, ""
+    out, last, headings = [], 0, {}
     for m in re.finditer(f"{_HEADING.pattern}|{_PARA.pattern}", content, re.S):
-        if m.group(1):  # a real heading: remember its text for the paragraphs under it
-            heading = " ".join(_plain(m.group(2)).split())
+        if m.group(1):  # a heading: remember its text for the paragraphs under it
+            anchor = re.search(r'\sid="([^"]+)"', m.group(0))
+            if anchor:
+                headings[anchor.group(1)] = " ".join(_plain(m.group(2)).split())
             continue
         anchor = m.group(3)
         try:
-            local = ProvisionId.from_anchor("x-2000-y", anchor).local
+            pid = ProvisionId.from_anchor("x-2000-y", anchor)
         except ValueError:
             continue
-        title = html.escape(f"{heading} ¶{local}".strip(), quote=False)
+        parent = headings.get(ProvisionId(pid.document, pid.path[:-1]).anchor) if len(pid.path) > 1 else None
+        if parent:
+            title = f"{parent} ¶{pid.local}"
+        else:
+            first = " ".join(_plain(content[m.end():content.find("</p>", m.end())]).split())
+            title = f"¶{pid.local} {first[:16]}{'…' if len(first) > 16 else ''}"
+        title = html.escape(title, quote=False)
         out += [content[last:m.start()], f'<h6 id="{anchor}">{title}</h6>']
         last = m.start()
     out.append(content[last:])
@@ -163,7 +172,7 @@ class AtlasSearch(BasePlugin):
     @event_priority(-10)  # after it: restore the page, then improve the entries it added
     def _after_index(self, context, *, page, config, nav):
         page.content = _MATERIAL_ATTRS.sub("", self._content)
-        place = page.meta.get("place")
+        place = page.meta.get("place")  # front matter of document pages: jurisdiction and script
         entries = self.search.search_index.entries
         added = entries[self._start:]
         if not place:  # outside documents, a heading whose section is all excluded (tables, tasks) is noise
@@ -174,7 +183,7 @@ class AtlasSearch(BasePlugin):
                 entry["title"] = f"{html.escape(str(place), quote=False)} · {entry['title']}"  # titles are HTML
             for field, hidden in (("title", TITLE_WORDS), ("text", WORDS)):
                 indexed = set(re.split(self.search.config.separator, html.unescape(_TAG.sub(" ", entry[field])).lower()))
-                words = search_words(_plain(entry[field]), indexed)
+                words = search_words(_plain(entry[field]), indexed, page.meta.get("script") == "zh-Hant")
                 if words:
                     entry[hidden] = "\u200b".join(words)
         return context

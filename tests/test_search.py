@@ -98,6 +98,8 @@ def test_marking_cuts_at_paragraph_provisions_and_drops_excluded_elements():
             '<details class="atlas-related"><p>戊</p></details>')
     out = _marked(html)
     assert '<h6 id="p-1-p1">一、总则 ¶1.p1</h6><p class="atlas-para" id="p-1-p1">甲</p>' in out
+    top = _marked('<p class="atlas-para" id="p-p1"><a>¶</a> 为贯彻落实国家和省市相关部署要求,加快推进</p>')
+    assert top.startswith('<h6 id="p-p1">¶p1 为贯彻落实国家和省市相关部署要求…</h6>')
     assert "乙" not in out and "丙" not in out and "戊" not in out and "<p>丁</p>" in out
 
 
@@ -105,4 +107,4 @@ def test_search_words_in_reading_order_both_scripts_without_indexed_or_single_ch
     assert search_words("新型城镇化", {"新型", "城镇化"}) == ["城镇", "城鎮", "城鎮化"]
     assert search_words("在城镇", {"在"}) == ["城镇", "城鎮", "在城镇", "在城鎮"]
     # traditional text: every simplified word, for a simplified query; repeats are kept
-    assert search_words("新型城鎮化,城鎮化", set()) == ["新型", "城镇", "城鎮", "城镇化", "城鎮化", "城镇", "城镇化"]
+    assert search_words("新型城鎮化,城鎮化", set(), traditional_script=True) == ["新型", "城镇", "城鎮", "城镇化", "城鎮化", "城镇", "城镇化"]
