@@ -26,7 +26,8 @@ def base(request, served, unzipped) -> str:
 @pytest.fixture
 def reader(chromium, base):
     """A fresh browser tab at desktop width; fails the test on any request outside the site or any script error."""
-    context = chromium.new_context(viewport={"width": WIDTHS["desktop"], "height": 900}, locale="zh-CN")
+    context = chromium.new_context(viewport={"width": WIDTHS["desktop"], "height": 900}, locale="zh-CN",
+                                   accept_downloads=True)
     requests: list[str] = []
     errors: list[str] = []
     context.on("request", lambda r: requests.append(r.url))
@@ -187,3 +188,27 @@ def test_phone_layout(chromium, base, width):
     shot(page, base, "search")
     context.close()
     assert [u for u in requests if not _inside(u, base)] == []
+
+
+def test_charts_and_data_downloads(reader, base):
+    """The build-time SVG charts show and link; the data files open from the Data page."""
+    page = reader
+    page.goto(base + "indicators.html")
+    bars = page.locator("svg.atlas-chart-svg")
+    assert bars.count() >= 5 and bars.first.bounding_box()["height"] > 50
+    page.goto(base + "policies/index.html")
+    graph = page.locator("svg.atlas-chart-svg").first
+    assert graph.is_visible()
+    graph.locator("a").first.click()
+    page.wait_for_url(re.compile(r"policies/[a-z]+-[0-9a-f]{8}\.html$"))
+    assert page.locator("h1").inner_text().startswith("《")
+
+    page.goto(base + "data.html")
+    page.locator("a[href='data/atlas.json']").click()
+    page.wait_for_url(re.compile(r"data/atlas\.json$"))
+    assert '"schema_version"' in page.locator("body").inner_text()
+    page.goto(base + "data.html")
+    with page.expect_download() as download:  # the browser saves a CSV rather than show it
+        page.locator("a[href='data/provisions.csv']").click()
+    with open(download.value.path(), encoding="utf-8") as f:
+        assert f.readline().startswith("id,")
