@@ -109,6 +109,7 @@ class _Links(HTMLParser):
 
 def broken_links(root: Path) -> tuple[int, list[str]]:
     """Return (links checked, problems) for every internal link and #anchor under `root`."""
+    root = root.resolve()
     pages: dict[Path, _Links] = {}
     for path in root.rglob("*.html"):
         parser = _Links()
