@@ -1,7 +1,8 @@
-"""Script folding shared by the importer, the classifier and the similarity measure."""
+"""Script folding and word segmentation shared by the importer, the classifier, similarity and search."""
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
 from opencc import OpenCC
@@ -34,3 +35,12 @@ def simplified_reading(text: str) -> str:
 def traditional(text: str) -> str:
     """Return `text` in traditional script (OpenCC s2tw, characters and variants), for matching only."""
     return _S2T.convert(text)
+
+
+@lru_cache(maxsize=1)
+def load_jieba():
+    """Import jieba once, quietly (its dictionary loads on first use, about a second)."""
+    import jieba as module
+
+    module.setLogLevel(logging.WARNING)
+    return module

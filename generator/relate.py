@@ -13,16 +13,14 @@ pair shares a task (smart city, characteristic towns, job training, leadership),
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 from collections import Counter
-from functools import lru_cache
 
 import numpy as np
 from scipy import sparse
 
-from .chinese import fold
+from .chinese import fold, load_jieba
 from .classify import body_text
 from .link import ProvisionEntry, Related, Site
 
@@ -35,18 +33,9 @@ BLOCK = 512  # rows per dense block of the similarity matrix: bounds memory on l
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 
 
-@lru_cache(maxsize=1)
-def _jieba():
-    """Import jieba once, quietly (its dictionary loads on first use, about a second)."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
-
-
 def tokens(text: str) -> list[str]:
     """Return the jieba words and character bigrams of folded `text` (punctuation dropped)."""
-    jieba = _jieba()
+    jieba = load_jieba()
     out: list[str] = []
     for run in _CJK_RUN.findall(text):
         out.extend(w for w in jieba.lcut(run) if len(w) > 1 or not w.isascii())

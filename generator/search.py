@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 
-from .chinese import fold, traditional
+from .chinese import fold, load_jieba, traditional
 from .ids import ProvisionId
 
 # The hidden fields, declared in mkdocs.yml under the search plugin's `fields` with the boosts of
@@ -46,15 +46,6 @@ def _plain(markup: str) -> str:
     return html.unescape(_TAG.sub(" ", markup)).replace("\u200b", "").replace("¶", " ")
 
 
-@lru_cache(maxsize=None)
-def _jieba():
-    import logging
-
-    import jieba
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
-
-
 @lru_cache(maxsize=200_000)
 def _variants(word: str) -> tuple[str, ...]:
     """Return `word` in simplified and in traditional script (one form when they agree)."""
@@ -67,7 +58,7 @@ def search_words(text: str, indexed: set[str], traditional_script: bool = False)
     Text published in traditional script keeps every simplified word, repeats included, so that
     it ranks for a simplified query as a simplified text would (the score counts occurrences).
     """
-    jieba = _jieba()
+    jieba = load_jieba()
     folded = fold(text)
     translated = traditional_script and folded != text.lower()
     out: list[str] = []
