@@ -108,16 +108,17 @@ def _taxonomy(root: Path, problems: list[Problem]) -> Taxonomy | None:
     return taxonomy
 
 
-def _duplicate_ids(loaded: Loaded, key: str, items: list, what: str) -> list[Problem]:
-    """Report each id used again in the list `key` of a curated file, at its second use."""
+def _duplicate_ids(loaded: Loaded, key: str, items: list, what: str, field: str = "id",
+                   expected: str = "{what} used once", hint: str = "rename one of them") -> list[Problem]:
+    """Report each id (or other `field`) used again in the list `key` of a curated file, at its second use."""
     seen: dict[str, int] = {}
     out = []
     for i, item in enumerate(items):
-        at = loaded.line_of((key, i, "id"))
-        if item.id in seen:
-            out.append(Problem(loaded.label, at, f"{key}[{i}].id", f"{what} used once",
-                               f"{item.id!r}, already used at line {seen[item.id]}", "rename one of them"))
-        seen.setdefault(item.id, at)
+        value, at = getattr(item, field), loaded.line_of((key, i, field))
+        if value in seen:
+            out.append(Problem(loaded.label, at, f"{key}[{i}].{field}", expected.format(what=what),
+                               f"{value!r}, already used at line {seen[value]}", hint))
+        seen.setdefault(value, at)
     return out
 
 
@@ -341,16 +342,11 @@ def _walk(provisions: list[Provision], loc: tuple, parent: Provision | None):
 def _check_places(places: Gazetteer, loaded: Loaded) -> list[Problem]:
     names = {p.name for p in places.places}
     out = []
-    first: dict[tuple[str, str], int] = {}
     for i, place in enumerate(places.places):
         if place.parent and place.parent not in names:
             out.append(Problem(loaded.label, loaded.line_of(("places", i, "parent")), f"places[{i}].parent",
                                "the name of another place", repr(place.parent), "add the parent place first"))
-        for key in ("name", "slug"):  # a slug names pages and document ids; a name is what documents cite
-            value, line = getattr(place, key), loaded.line_of(("places", i, key))
-            if (key, value) in first:
-                out.append(Problem(loaded.label, line, f"places[{i}].{key}", f"a {key} used by one place",
-                                   f"{value!r}, already used at line {first[key, value]}",
-                                   "give each place its own name and slug"))
-            first.setdefault((key, value), line)
+    for key in ("name", "slug"):  # a slug names pages and document ids; a name is what documents cite
+        out += _duplicate_ids(loaded, "places", places.places, key, key, "a {what} used by one place",
+                              "give each place its own name and slug")
     return out
