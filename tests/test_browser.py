@@ -7,6 +7,7 @@ Every test records every request the pages make and fails on any outside the sit
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from urllib.parse import unquote, urlsplit
 
 import pytest
@@ -23,11 +24,11 @@ def base(request, served, unzipped) -> str:
     return served if request.param == "http" else unzipped.as_uri() + "/"
 
 
-@pytest.fixture
-def reader(chromium, base):
-    """A fresh browser tab at desktop width; fails the test on any request outside the site or any script error."""
-    context = chromium.new_context(viewport={"width": WIDTHS["desktop"], "height": 900}, locale="zh-CN",
-                                   accept_downloads=True)
+@contextmanager
+def tab(chromium, base: str, width: int, height: int, **options):
+    """Open a fresh browser tab; on leaving, fail on any request outside the site or any script error."""
+    context = chromium.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                   accept_downloads=True, **options)
     requests: list[str] = []
     errors: list[str] = []
     context.on("request", lambda r: requests.append(r.url))
@@ -40,6 +41,13 @@ def reader(chromium, base):
     assert outside == [], f"requests outside the site: {outside}"
     assert errors == [], f"script errors: {errors}"
     assert requests, "no request was recorded at all"
+
+
+@pytest.fixture
+def reader(chromium, base):
+    """A fresh browser tab at desktop width, checked as `tab` checks."""
+    with tab(chromium, base, WIDTHS["desktop"], 900) as page:
+        yield page
 
 
 def _inside(url: str, base: str) -> bool:
@@ -173,21 +181,16 @@ def test_search_in_chinese_across_scripts(reader, base):
 @pytest.mark.parametrize("width", ["phone"])
 def test_phone_layout(chromium, base, width):
     """The four pages at 390 px: no sideways scrolling, search opens from the header."""
-    context = chromium.new_context(viewport={"width": WIDTHS[width], "height": 844}, is_mobile=True, has_touch=True)
-    requests: list[str] = []
-    context.on("request", lambda r: requests.append(r.url))
-    page = context.new_page()
-    for name, path in (("home", "index.html"), ("document", "documents/yangxian-2023-work-points.html"),
-                       ("theme", "themes/hukou-reform.html")):
-        page.goto(base + path)
-        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-        assert overflow <= 1, (path, overflow)
-        shot(page, base, name)
-    results = search(page, "落户")
-    assert results
-    shot(page, base, "search")
-    context.close()
-    assert [u for u in requests if not _inside(u, base)] == []
+    with tab(chromium, base, WIDTHS[width], 844, is_mobile=True, has_touch=True) as page:
+        for name, path in (("home", "index.html"), ("document", "documents/yangxian-2023-work-points.html"),
+                           ("theme", "themes/hukou-reform.html")):
+            page.goto(base + path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 1, (path, overflow)
+            shot(page, base, name)
+        results = search(page, "落户")
+        assert results
+        shot(page, base, "search")
 
 
 def test_charts_and_data_downloads(reader, base):
