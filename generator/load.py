@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,9 +96,6 @@ def _walk(node: yaml.Node, loc: Loc, lines: dict[Loc, int]) -> None:
 
 def _bad_date(text: str) -> tuple[int, str, str]:
     """Return (line, key, value) of the first YYYY-MM-DD value that is not a real date."""
-    import datetime
-    import re
-
     for n, line in enumerate(text.splitlines(), start=1):
         m = re.match(r"^\s*(?:-\s*)?([\w-]+):\s*((\d{4})-(\d\d?)-(\d\d?))\s*(?:#.*)?$", line)
         if m:

@@ -32,8 +32,8 @@ from .ids import ProvisionId
 # the fields they shadow: a word in a traditional-script title ranks as a title word.
 WORDS, TITLE_WORDS = "words", "title_words"
 
-_PARA = re.compile(r'<p class="atlas-para" id="(p-[a-z0-9-]+)">')
-_HEADING = re.compile(r"<h([1-6])[^>]*>(.*?)</h\1>", re.S)
+# a heading (groups 1, 2) or a paragraph provision (group 3)
+_UNIT = re.compile(r'<h([1-6])[^>]*>(.*?)</h\1>|<p class="atlas-para" id="(p-[a-z0-9-]+)">', re.S)
 _DROP = re.compile(r'<(?P<tag>\w+)\b(?:[^>]*\sdata-search-exclude\b[^>]*|\s+class="atlas-related"'
                    r'|(?P<tab>\s+class="tabbed-block"))>')
 _TAG = re.compile(r"<[^>]+>")
@@ -77,10 +77,10 @@ def search_words(text: str, indexed: set[str], traditional_script: bool = False)
 def _element_end(content: str, start: int, tag: str) -> int:
     """Return the offset just past the element opened at `start`, counting nested elements of its tag."""
     depth = 0
-    for m in re.finditer(rf"<{tag}\b|</{tag}\s*>", content[start:]):
+    for m in re.compile(rf"<{tag}\b|</{tag}\s*>").finditer(content, start):  # from `start`, without a copy
         depth += -1 if m.group(0).startswith("</") else 1
         if depth == 0:
-            return start + m.end()
+            return m.end()
     return len(content)
 
 
@@ -114,7 +114,7 @@ def _marked(content: str) -> str:
     """
     content = _without_copies(content)
     out, last, headings = [], 0, {}
-    for m in re.finditer(f"{_HEADING.pattern}|{_PARA.pattern}", content, re.S):
+    for m in _UNIT.finditer(content):
         if m.group(1):  # a heading: remember its text for the paragraphs under it
             anchor = re.search(r'\sid="([^"]+)"', m.group(0))
             if anchor:

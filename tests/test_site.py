@@ -13,7 +13,7 @@ import markdown
 import pytest
 import yaml
 
-from generator.build import build, generate, schema_text
+from generator.build import generate, schema_text
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
                               PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS)
 from generator.model import Agencies, Document, Gazetteer, Indicators, Taxonomy
