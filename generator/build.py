@@ -16,7 +16,7 @@ import sys
 import threading
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -24,7 +24,8 @@ from .classify import classify
 from .export import export_files
 from .facts import extract
 from .link import Site, link
-from .model import Agencies, Document, Gazetteer, Indicators, Taxonomy
+from .load import Problem
+from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import relate
 from .render import render
 from .validate import InvalidData, load_data
@@ -49,30 +50,57 @@ class Summary:
     provisions: int
     pages: int
     seconds: float
+    drafts: list[str] = field(default_factory=list)  # ids of the drafts left out
+    warnings: int = 0
 
     def line(self) -> str:
-        return (f"built {self.documents} documents, {self.provisions} provisions, "
-                f"{self.pages} pages in {self.seconds:.1f} s")
+        out = (f"built {self.documents} documents, {self.provisions} provisions, "
+               f"{self.pages} pages in {self.seconds:.1f} s")
+        if self.warnings:
+            out += f"; {self.warnings} warning(s)"
+        if self.drafts:
+            out += (f"; left out {len(self.drafts)} draft(s) with open review items: {', '.join(self.drafts)} "
+                    "(`policy-atlas check` lists them)")
+        return out
 
 
-def analyse(project: Path) -> Site:
-    """Validate site-data/, link it, read its facts and classify every provision; raise InvalidData with every problem."""
+@dataclass
+class Analysis:
+    """The linked, classified site, with what does not stop a build: warnings and drafts."""
+
+    site: Site
+    warnings: list[Problem]
+
+    def open_items(self) -> list[Problem]:
+        """Warnings, then every open item of every draft, in file order."""
+        return self.warnings + [p for d in self.site.drafts for p in d.items]
+
+
+def analyse(project: Path, strict: bool = False) -> Analysis:
+    """Validate site-data/, link it, read its facts and classify every provision; raise InvalidData with every problem.
+
+    Names missing from agencies.yaml are warnings, and drafts are left out; `strict` makes both errors.
+    """
     site = link(load_data(project / "site-data"))
-    problems = extract(site)
-    problems += classify(site)
+    warnings = extract(site)
+    problems = classify(site)
+    result = Analysis(site, warnings)
+    if strict:
+        problems = result.open_items() + problems
     if problems:
         raise InvalidData(problems)
-    return site
+    return result
 
 
-def generate(project: Path) -> tuple[Site, dict[str, str]]:
+def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, str]]:
     """Validate site-data/ and render every file of docs/ in memory."""
-    site = analyse(project)
+    analysis = analyse(project, strict)
+    site = analysis.site
     relate(site)
     files = render(site, project / "templates")
     files.update(export_files(site))
     files.update(static_files(project))
-    return site, files
+    return analysis, files
 
 
 def static_files(project: Path) -> dict[str, str]:
@@ -105,16 +133,18 @@ def sync_dir(target: Path, files: dict[str, str]) -> None:
             path.rmdir()
 
 
-def build(project: Path, run_mkdocs: bool = True, progress: bool = False) -> Summary:
+def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict: bool = False) -> Summary:
     """Run the whole pipeline; raise InvalidData or BuildError without touching site/ or dist/ on failure."""
     start = time.perf_counter()
     say = (lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say("validating site-data/ and rendering pages")
-    site, files = generate(project)
+    analysis, files = generate(project, strict)
+    site = analysis.site
     say(f"writing {len(files)} files to docs/")
     sync_dir(project / "docs", files)
     pages = sum(1 for f in files if f.endswith(".md"))
-    summary = Summary(len(site.documents), site.provision_count, pages, 0.0)
+    summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
+                      len(analysis.warnings))
     if run_mkdocs:
         publish(project, site, summary, say)
     summary.seconds = time.perf_counter() - start
@@ -210,7 +240,7 @@ def write_schemas(directory: Path) -> list[Path]:
     """Write the JSON Schema of every curated file: documents, places, themes, agencies, indicators."""
     directory.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, model in (("document", Document), ("places", Gazetteer), ("themes", Taxonomy), ("agencies", Agencies),
+    for name, model in (("document", Document), ("places", Places), ("themes", Taxonomy), ("agencies", Agencies),
                         ("indicators", Indicators)):
         path = directory / f"{name}.schema.json"
         path.write_text(schema_text(model), encoding="utf-8")

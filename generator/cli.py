@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -34,14 +35,15 @@ def main() -> None:
 @main.command("import")
 @click.argument("raw", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "doc_id", help="Document id, e.g. yangxian-2023-work-points (derived when omitted).")
+@click.option("--url", help="Address of the page the text was copied from (provenance; also helps place it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the importer's intermediate tree instead of writing YAML.")
 @click.option("--stdout", is_flag=True, help="Print the YAML instead of writing site-data/documents/ID.yaml.")
-def import_cmd(raw: Path, doc_id: str | None, as_json: bool, stdout: bool) -> None:
-    """Turn RAW policy text into site-data/documents/ID.yaml (never over a curated file)."""
+def import_cmd(raw: Path, doc_id: str | None, url: str | None, as_json: bool, stdout: bool) -> None:
+    """Turn RAW policy text into a draft site-data/documents/ID.yaml (never over a curated file)."""
     root = _project() / "site-data"
     try:
         places = load_places(root)
-        imported = import_raw(raw.read_bytes(), raw.name, places, doc_id)
+        imported = import_raw(raw.read_bytes(), raw.name, places, doc_id, url=url, retrieved=dt.date.today())
         if as_json:
             click.echo(json.dumps(imported.tree(), ensure_ascii=False, indent=2))
             return
@@ -59,27 +61,42 @@ def import_cmd(raw: Path, doc_id: str | None, as_json: bool, stdout: bool) -> No
     if not raw_copy.exists():
         raw_copy.parent.mkdir(parents=True, exist_ok=True)
         raw_copy.write_bytes(raw.read_bytes())
-    click.echo(f"wrote {target.relative_to(_project())}: {len(imported.notes)} note(s) and "
-               f"{len(imported.corrections)} correction(s) to review; then run `policy-atlas check`.")
+    what = (f"a draft with {len(doc.review)} review item(s) to settle (listed under review: and by `policy-atlas check`)"
+            if doc.review else "ready for review")
+    click.echo(f"wrote {target.relative_to(_project())}: {what}; {len(doc.corrections)} correction(s) proposed.")
 
 
 @main.command()
-def check() -> None:
-    """Validate all of site-data/ and report every problem."""
+@click.option("--strict", is_flag=True, help="Treat drafts and warnings (names not in agencies.yaml) as errors.")
+def check(strict: bool) -> None:
+    """Validate all of site-data/ and report every problem, warning and open review item."""
     try:
-        site = build_mod.analyse(_project())
+        analysis = build_mod.analyse(_project(), strict)
     except InvalidData as exc:
         _fail_data(exc)
+    site = analysis.site
+    for problem in analysis.warnings:
+        click.echo(f"warning: {problem}", err=True)
+    for draft in site.drafts:
+        for problem in draft.items:
+            click.echo(f"draft: {problem}", err=True)
+    tail = "no problems"
+    if analysis.warnings:
+        tail += f"; {len(analysis.warnings)} warning(s)"
+    if site.drafts:
+        tail += (f"; {len(site.drafts)} draft(s) not published, {sum(len(d.items) for d in site.drafts)} open item(s) "
+                 "(--strict makes them errors)")
     click.echo(f"check: {len(site.documents)} documents, {site.provision_count} provisions, "
-               f"{len(site.themes)} themes, no problems.")
+               f"{len(site.themes)} themes, {tail}.")
 
 
 @main.command()
 @click.option("--skip-mkdocs", is_flag=True, help="Only generate docs/ and the data export.")
-def build(skip_mkdocs: bool) -> None:
+@click.option("--strict", is_flag=True, help="Refuse to build while drafts or warnings remain.")
+def build(skip_mkdocs: bool, strict: bool) -> None:
     """Validate, generate docs/, build site/ with MkDocs and pack the offline archive."""
     try:
-        summary = build_mod.build(_project(), run_mkdocs=not skip_mkdocs, progress=_progress_wanted())
+        summary = build_mod.build(_project(), run_mkdocs=not skip_mkdocs, progress=_progress_wanted(), strict=strict)
     except InvalidData as exc:
         _fail_data(exc)
     except build_mod.BuildError as exc:

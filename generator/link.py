@@ -13,10 +13,15 @@ from dataclasses import dataclass, field
 
 from .chinese import simplified_reading
 from .ids import ProvisionId
-from .model import DOC_TYPES, LEVELS, Agency, Correction, Document, Gazetteer, Indicator, Place, Provision, Theme
-from .validate import Data
+from .gazetteer import Division, Gazetteer
+from .model import DOC_TYPES, LEVELS, Agency, Correction, Document, Indicator, Provision, Theme
+from .validate import Data, Draft
 
-ANNUAL_PLANS = ("工作要点",)  # document types that cover one year: targets without a year take the plan's
+ANNUAL_PLANS = ("工作要点",)
+SOURCE_KINDS_LABEL = {  # source_kind: (Chinese, English)
+    "official": ("官方网站", "official site"), "repost": ("转载", "repost"), "encyclopedia": ("百科或法规库", "encyclopedia or law database"),
+    "mirror": ("镜像网站", "mirror site"), "document-sharing": ("文档分享网站", "document-sharing site"),
+}  # document types that cover one year: targets without a year take the plan's
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
@@ -84,7 +89,7 @@ class DocumentPage:
     """A document and where its page lives."""
 
     doc: Document  # the curated data
-    place: Place | None  # its most specific jurisdiction; none for national documents
+    place: Division | None  # its most specific jurisdiction; none for national documents
     provisions: list[ProvisionEntry] = field(repr=False)  # every unit in reading order
     # Collation notes numbered from 1 in reading order, each with its provision (none for metadata notes).
     collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list, repr=False)
@@ -109,7 +114,37 @@ class DocumentPage:
 
     @property
     def doc_type_en(self) -> str:
-        return DOC_TYPES.get(self.doc.doc_type, ("", ""))[1]
+        return DOC_TYPES.get(self.doc.doc_type or "", ("", ""))[1]
+
+    @property
+    def doc_type_label(self) -> str:
+        """The genre with its English gloss when the atlas knows one: 工作要点 · Work Points."""
+        return " · ".join(filter(None, [self.doc.doc_type, self.doc_type_en]))
+
+    @property
+    def provenance(self) -> str:
+        """Where the text was taken from: address, kind of page and date, or 未记录 not recorded."""
+        d = self.doc
+        parts = [d.source_url] if d.source_url else []
+        if d.source_kind:
+            parts.append("({} {})".format(*SOURCE_KINDS_LABEL[d.source_kind]))
+        if d.retrieved:
+            parts.append(f"获取 retrieved {d.retrieved.isoformat()}")
+        return " ".join(parts) or "未记录 not recorded"
+
+    @property
+    def source_caution(self) -> str | None:
+        """A caution for text not taken from an official copy, or machine-converted; none otherwise."""
+        parts = []
+        if self.doc.source_kind and self.doc.source_kind != "official":
+            zh, en = SOURCE_KINDS_LABEL[self.doc.source_kind]
+            parts.append(f"本文取自{zh},并非发文机关的官方网页,引用前请与官方文本核对。 This text was taken from a {en}, "
+                         "not from the issuer's own publication: check it against an official copy before citing it.")
+        if self.doc.converted_words:
+            words = "、".join(self.doc.converted_words)
+            parts.append(f"本文经机器转换为台湾用语的繁体字(如 {words}),用词可能与原文不同。 The text was machine-converted "
+                         f"to traditional script with Taiwan usage ({words}); some words differ from the original.")
+        return " ".join(parts) or None
 
     @property
     def jurisdiction(self) -> str:
@@ -213,10 +248,11 @@ class Task:
     """A body named in a provision's responsibility note."""
 
     entry: ProvisionEntry = field(repr=False)  # the provision it answers for
-    agency: AgencyPage | None  # none for a name the source damaged beyond reading (a lone 局)
+    agency: AgencyPage | None  # none for a name the source damaged beyond reading (a lone 局), or one not listed
     name: str  # as printed, e.g. 市公安局
     role: str  # lead | support
     level: str | None  # LEVELS key: its prefix read against the document's place; none for local units
+    listed: bool = True  # false: a readable name site-data/agencies.yaml does not know (kept as printed, unresolved)
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
@@ -351,6 +387,7 @@ class Site:
     indicators: list[IndicatorEntry]  # in the order of site-data/indicators.yaml
     lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
     policies: list[PolicyPage] = field(default_factory=list)  # filled by facts: by level, then most cited
+    drafts: list[Draft] = field(default_factory=list)  # imported documents not yet reviewed: not published
 
     def where(self, e: ProvisionEntry) -> tuple[str, int, str]:
         """Return (file, line, field) of a provision in site-data/, for problems about it."""
@@ -368,11 +405,9 @@ class Site:
 
 def link(data: Data) -> Site:
     """Attach places, ids and urls; order documents by level, then jurisdiction, then date."""
-    by_name = {p.name: p for p in data.places.places}
     pages = []
     for doc in data.documents:
-        name = doc.county or doc.prefecture or doc.province
-        page = DocumentPage(doc=doc, place=by_name.get(name) if name else None, provisions=[])
+        page = DocumentPage(doc=doc, place=data.places.lookup(doc.province, doc.prefecture, doc.county), provisions=[])
         page.provisions = list(_entries(page, doc.outline, None, 1))
         _number_collation(page)
         pages.append(page)
@@ -382,7 +417,8 @@ def link(data: Data) -> Site:
     by_theme = {t.slug: t for t in themes}
     return Site(places=data.places, documents=pages, themes=themes, ignore=data.taxonomy.ignore,
                 agencies=[AgencyPage(a) for a in data.agencies.agencies],
-                indicators=[IndicatorEntry(i, by_theme[i.theme]) for i in data.indicators.indicators], lines=data.lines)
+                indicators=[IndicatorEntry(i, by_theme[i.theme]) for i in data.indicators.indicators], lines=data.lines,
+                drafts=data.drafts)
 
 
 def _number_collation(page: DocumentPage) -> None:

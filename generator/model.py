@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-Level = Literal["national", "province", "prefecture", "county"]
+Level = Literal["national", "province", "prefecture", "county", "district"]
 Script = Literal["zh-Hans", "zh-Hant"]
 Kind = Literal["notice", "part", "section", "item", "subitem", "paragraph"]
 
@@ -21,27 +21,43 @@ LEVELS: dict[str, tuple[str, str]] = {
     "province": ("省", "province"),
     "prefecture": ("地级市", "prefecture"),
     "county": ("县", "county"),
+    "district": ("区", "district"),
 }
 
-# Document types the importer recognises at the end of a title, longest first, with
-# the slug used in document ids and the English gloss shown on pages.
+# Document genres the importer knows at the end of a title, with the slug used in document ids and the
+# English gloss shown on pages. The vocabulary is open: any other genre is accepted as printed (slug
+# `document`, no gloss) and `check` suggests adding it here.
 DOC_TYPES: dict[str, tuple[str, str]] = {
     "工作要点": ("work-points", "Work Points"),
     "行动方案": ("action-plan", "Action Plan"),
+    "行动计划": ("action-plan", "Action Plan"),
     "实施意见": ("implementing-opinions", "Implementing Opinions"),
     "实施方案": ("implementation-plan", "Implementation Plan"),
+    "工作方案": ("work-plan", "Work Plan"),
+    "重点任务": ("key-tasks", "Key Tasks"),
+    "任务清单": ("task-list", "Task List"),
     "政策措施": ("policy-measures", "Policy Measures"),
     "若干措施": ("measures", "Measures"),
+    "若干意见": ("opinions", "Opinions"),
     "指导意见": ("guiding-opinions", "Guiding Opinions"),
     "管理办法": ("administrative-measures", "Administrative Measures"),
     "实施细则": ("implementing-rules", "Implementing Rules"),
+    "规划纲要": ("outline", "Outline"),
     "规划": ("plan", "Plan"),
+    "纲要": ("outline", "Outline"),
     "意见": ("opinions", "Opinions"),
     "方案": ("plan", "Plan"),
+    "计划": ("plan", "Plan"),
+    "要点": ("key-points", "Key Points"),
     "办法": ("measures", "Measures"),
+    "措施": ("measures", "Measures"),
+    "细则": ("rules", "Detailed Rules"),
+    "规定": ("provisions", "Provisions"),
+    "条例": ("regulations", "Regulations"),
     "决定": ("decision", "Decision"),
     "通知": ("notice", "Notice"),
 }
+SOURCE_KINDS = ("official", "repost", "encyclopedia", "mirror", "document-sharing")
 
 # Units a quantitative target is normalised to (万人次 -> 人次 ×10000, 个工作日 -> 工作日).
 UNITS = ("%", "个", "所", "座", "套", "户", "家", "条", "处", "项", "名", "张", "辆", "台", "人", "人次", "倍",
@@ -53,7 +69,7 @@ class _Strict(BaseModel):
 
 
 class Place(_Strict):
-    """One jurisdiction of the gazetteer (site-data/places.yaml)."""
+    """A curated entry of site-data/places.yaml: English name, slug and aliases of a division, or a place the code list lacks."""
 
     name: StrictStr = Field(description="Official Chinese name in simplified script, e.g. 洋县.")
     name_en: StrictStr = Field(description="English gloss, e.g. Yang County.")
@@ -61,29 +77,52 @@ class Place(_Strict):
         pattern=r"^[a-z][a-z0-9]*$",
         description="Lower-case ASCII slug used in document ids, e.g. yangxian.",
     )
-    level: Level = Field(
-        description="Administrative level: a county-level city is county, a prefecture-level city prefecture."
+    level: Level | None = Field(
+        default=None,
+        description="Administrative level, read from the code list when the place is in it: a county-level city is "
+        "county, a city district district, a prefecture-level city prefecture. Required for a place the list lacks.",
     )
     parent: StrictStr | None = Field(
         default=None, description="Name of the enclosing jurisdiction; none for provinces."
     )
+    code: StrictStr | None = Field(
+        default=None, pattern=r"^\d{6}$", description="GB/T 2260 code, for a place the code list lacks."
+    )
     aliases: list[StrictStr] = Field(
         default_factory=list, description="Other names that identify it in issuer names, e.g. 浙江 for 浙江省."
     )
+    abbreviations: list[StrictStr] = Field(
+        default_factory=list,
+        description="A province's one-character names that open its document numbers, e.g. 浙 for 浙江省 (浙政办发).",
+    )
 
 
-class Gazetteer(_Strict):
-    """The places that documents may belong to."""
+class Places(_Strict):
+    """Curated additions to the national gazetteer (site-data/places.yaml)."""
 
-    places: list[Place] = Field(description="Every province, prefecture and county referenced by a document.")
+    places: list[Place] = Field(
+        description="English names, slugs and aliases that override the derived ones, and places the code list lacks."
+    )
 
 
 class Removed(_Strict):
     """A piece of the raw source that is not part of the document, kept for the record."""
 
     line: int = Field(ge=1, description="1-based line of the raw source file.")
+    column: int | None = Field(
+        default=None, ge=1, description="1-based character where a piece cut from inside a line starts; none for whole lines."
+    )
     text: StrictStr = Field(description="The removed characters exactly as they stand in the source.")
     reason: StrictStr = Field(description="Why it was removed, e.g. navigation bar, spam, page header.")
+
+
+class ReviewItem(_Strict):
+    """Something the importer could not settle: a draft stays out of the site until every item is resolved."""
+
+    field: StrictStr = Field(description="The field to settle, e.g. issuer, level, date_signed, or a provision id.")
+    line: int | None = Field(default=None, ge=1, description="1-based line of the raw source the question is about.")
+    question: StrictStr = Field(description="What is open, in the importer's words.")
+    hint: StrictStr = Field(description="What to do: the edit that settles it; then delete this item.")
 
 
 class Correction(_Strict):
@@ -124,12 +163,16 @@ class Document(_Strict):
         pattern=r"^[a-z][a-z0-9]*-\d{4}-[a-z]+(-[a-z]+)*(-\d+)?$",
         description="Atlas id: <place slug>-<year>-<type slug>[-n], e.g. yangxian-2023-work-points; equals the file name.",
     )
-    title: StrictStr = Field(min_length=1, description="Title as published.")
+    review: list[ReviewItem] = Field(
+        default_factory=list,
+        description="Open questions the importer left: while any remains the document is a draft, checked but not published.",
+    )
+    title: StrictStr | None = Field(default=None, min_length=1, description="Title as published; required once reviewed.")
     title_en: StrictStr | None = Field(default=None, description="English gloss of the title, written by an editor.")
-    issuer: list[StrictStr] = Field(min_length=1, description="Issuing bodies as published, in signing order.")
+    issuer: list[StrictStr] = Field(default_factory=list, description="Issuing bodies as published, in signing order; at least one once reviewed.")
     doc_number: StrictStr | None = Field(default=None, description="发文字号, e.g. 洋政办发〔2023〕20号, when the document has one.")
-    doc_type: StrictStr = Field(description="Document type from the title, e.g. 工作要点, 行动方案, 实施意见.")
-    level: Level = Field(description="Level of the issuing jurisdiction.")
+    doc_type: StrictStr | None = Field(default=None, description="Genre from the title, e.g. 工作要点, 行动方案, 实施意见; any genre is accepted. Required once reviewed.")
+    level: Level | None = Field(default=None, description="Level of the issuing jurisdiction; required once reviewed.")
     province: StrictStr | None = Field(default=None, description="Province name from the gazetteer; none for national documents.")
     prefecture: StrictStr | None = Field(default=None, description="Prefecture-level city from the gazetteer, when the issuer is at or below it.")
     county: StrictStr | None = Field(default=None, description="County or county-level city from the gazetteer, when the issuer is one.")
@@ -140,11 +183,23 @@ class Document(_Strict):
     source_file: StrictStr = Field(description="File name of the raw text in site-data/raw/.")
     source_sha256: StrictStr = Field(pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the raw file's bytes.")
     source_url: StrictStr | None = Field(default=None, description="Where the raw text was retrieved, when known.")
+    source_kind: Literal["official", "repost", "encyclopedia", "mirror", "document-sharing"] | None = Field(
+        default=None,
+        description="What the source page is: official (the issuer's or a government site), repost (a news or other "
+        "site quoting it), encyclopedia, mirror (a copy on an unrelated site), document-sharing. Pages other than "
+        "official show a caution.",
+    )
+    retrieved: dt.date | None = Field(default=None, description="When the raw text was retrieved (YYYY-MM-DD).")
+    converted_words: list[StrictStr] = Field(
+        default_factory=list,
+        description="Words showing the text was machine-converted to Taiwan-usage traditional script (最佳化 for 优化); "
+        "shown on the page as a caution.",
+    )
     attachments: list[StrictStr] = Field(default_factory=list, description="Attachments the text names (附件).")
     notes: list[StrictStr] = Field(default_factory=list, description="Editors' notes shown on the page, e.g. conflicting dates.")
     removed: list[Removed] = Field(default_factory=list, description="Everything in the raw source that is not the document.")
     corrections: list[Correction] = Field(default_factory=list, description="Collation notes on damaged passages.")
-    outline: list[Provision] = Field(min_length=1, description="The document in reading order: cover notice, preamble, numbered units.")
+    outline: list[Provision] = Field(default_factory=list, description="The document in reading order: cover notice, preamble, numbered units; at least one once reviewed.")
 
 
 Provision.model_rebuild()

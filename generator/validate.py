@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from .chinese import fold
 from .load import Loaded, Problem, load_yaml
-from .model import DOC_TYPES, UNITS, Agencies, Document, Gazetteer, Indicators, Provision, Taxonomy
+from .gazetteer import Gazetteer, build_gazetteer
+from .model import UNITS, Agencies, Document, Indicators, Places, Provision, Taxonomy
 
 SCHEMA_HINT = "see site-data/schema/document.schema.json for every field"
 # The longest provision of the seeds has about 1,200 characters; a unit 40 times longer is not a
 # provision but a text the importer failed to split, and would make one page and one search entry huge.
 MAX_PROVISION_CHARS = 50_000
+
+
+@dataclass
+class Draft:
+    """A document with open review items: checked, reported, not published."""
+
+    doc: Document
+    file: str  # the YAML file as shown in messages
+    items: list[Problem]  # its open review items, then anything else keeping it from publication
 
 
 @dataclass
@@ -27,8 +37,9 @@ class Data:
     taxonomy: Taxonomy
     agencies: Agencies
     indicators: Indicators
-    documents: list[Document]
+    documents: list[Document]  # reviewed: published
     lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
+    drafts: list[Draft] = field(default_factory=list)  # imported, not yet reviewed: left out of the site
 
 
 class InvalidData(Exception):
@@ -53,21 +64,44 @@ def load_data(root: Path) -> Data:
     if not paths:
         problems.append(Problem(_label(root / "documents", root.parent), 1, "(directory)", "at least one document YAML",
                                 "none", "import one with `policy-atlas import RAW.txt`"))
+    drafts: list[Draft] = []
     for path in paths:
         doc, loaded = _parse(path, root.parent, Document, problems)
-        if doc is not None:
-            problems.extend(_check_document(doc, loaded, places, theme_ids, root))
-            documents.append(doc)
-            for loc, prov, _ in _walk(doc.outline, ("outline",), None):
-                lines[(doc.id, prov.id)] = (loaded.label, loaded.line_of(loc + ("id",)), _field(loc))
+        if doc is None:
+            continue
+        found = _check_document(doc, loaded, places, theme_ids, root)
+        if doc.review:  # a draft never blocks the site: what it lacks is reported with its open items
+            drafts.append(Draft(doc, loaded.label, _review_items(doc, loaded) + found))
+            continue
+        problems.extend(found + _complete(doc, loaded))
+        documents.append(doc)
+        for loc, prov, _ in _walk(doc.outline, ("outline",), None):
+            lines[(doc.id, prov.id)] = (loaded.label, loaded.line_of(loc + ("id",)), _field(loc))
     if problems:
         raise InvalidData(problems)
     return Data(root=root, places=places, taxonomy=taxonomy, agencies=agencies, indicators=indicators,
-                documents=documents, lines=lines)
+                documents=documents, lines=lines, drafts=drafts)
+
+
+def _review_items(doc: Document, loaded: Loaded) -> list[Problem]:
+    """One problem per open review item, at its line in the YAML."""
+    return [Problem(loaded.label, loaded.line_of(("review", i)), f"review[{i}] ({item.field})",
+                    "the question settled and the item deleted", item.question + (f" (raw line {item.line})" if item.line else ""),
+                    item.hint) for i, item in enumerate(doc.review)]
+
+
+def _complete(doc: Document, loaded: Loaded) -> list[Problem]:
+    """A reviewed document has what a page needs: title, issuer, genre, level and an outline."""
+    out = []
+    for name in ("title", "issuer", "doc_type", "level", "outline"):
+        if not getattr(doc, name):
+            out.append(Problem(loaded.label, loaded.line_of((name,)), name, "a value", "nothing",
+                               f"add `{name}:`; {SCHEMA_HINT} (or keep a review item open: a draft is not published)"))
+    return out
 
 
 def load_places(root: Path) -> Gazetteer:
-    """Load and check site-data/places.yaml alone (the importer needs only the gazetteer)."""
+    """Load the national gazetteer with site-data/places.yaml (the importer needs only the gazetteer)."""
     problems: list[Problem] = []
     places = _places(root, problems)
     if problems:
@@ -85,11 +119,14 @@ def _required(root: Path, name: str, model: type[BaseModel], what: str, hint: st
 
 
 def _places(root: Path, problems: list[Problem]) -> Gazetteer | None:
-    places, loaded = _required(root, "places.yaml", Gazetteer, "the gazetteer",
-                               "copy the layout of site-data/places.yaml from the README", problems)
-    if places is not None:
-        problems.extend(_check_places(places, loaded))
-    return places
+    curated, loaded = _required(root, "places.yaml", Places, "the curated gazetteer",
+                                "copy the layout of site-data/places.yaml from the README", problems)
+    if curated is None:
+        return None
+    gazetteer = build_gazetteer(curated)
+    found = _check_places(curated, loaded, gazetteer)
+    problems.extend(found)
+    return None if found else gazetteer
 
 
 def _taxonomy(root: Path, problems: list[Problem]) -> Taxonomy | None:
@@ -272,25 +309,24 @@ def _check_document(doc: Document, loaded: Loaded, places: Gazetteer | None, the
 
     if doc.id != loaded.path.stem:
         add(("id",), "id", f"the file name {loaded.path.stem!r}", repr(doc.id), "rename the file or fix the id")
-    if doc.doc_type not in DOC_TYPES:
-        add(("doc_type",), "doc_type", f"one of {', '.join(DOC_TYPES)}", repr(doc.doc_type),
-            "add the type with its gloss to DOC_TYPES in generator/model.py")
-    by_name: dict[str, object] = {}
-    for p in places.places if places else []:
-        by_name.setdefault(p.name, p)  # a second place of that name is reported in places.yaml
-    for level in ("province", "prefecture", "county"):
-        name = getattr(doc, level)
-        if name is None or places is None:
-            continue
-        place = by_name.get(name)
-        if place is None:
-            add((level,), level, "a place named in site-data/places.yaml", repr(name), "add it to the gazetteer")
-        elif place.level != level:
-            add((level,), level, f"a {level}", f"{name!r}, which the gazetteer lists as a {place.level}",
-                "move the name to the field of its level")
-    if doc.level != "national" and getattr(doc, doc.level) is None:
-        add(("level",), doc.level, f"a {doc.level} name because level is {doc.level}", "nothing",
-            f"set {doc.level}: or correct level")
+    if places is not None and doc.level not in (None, "national"):
+        problems_before = len(out)
+        for level in ("province", "prefecture", "county"):
+            name = getattr(doc, level)
+            if name is not None and name not in places.by_name:
+                add((level,), level, "a place of the national gazetteer", repr(name),
+                    "check the name against the official list, or add the place to site-data/places.yaml")
+        place = places.lookup(doc.province, doc.prefecture, doc.county) if len(out) == problems_before else None
+        named = doc.county or doc.prefecture or doc.province
+        if len(out) == problems_before and named and place is None:
+            add(("province",), "province", "province, prefecture and county that enclose one another",
+                f"{doc.province!r} > {doc.prefecture!r} > {doc.county!r}", "copy the chain from the gazetteer")
+        elif place is not None and place.level != doc.level:
+            add(("level",), "level", f"{place.level}, the level of {place.name}", repr(doc.level),
+                "a county-level city is county, a city district district, a prefecture-level city prefecture")
+        elif named is None:
+            add(("level",), doc.level, f"a {doc.level} name because level is {doc.level}", "nothing",
+                f"set {'county' if doc.level == 'district' else doc.level}: or correct level")
     raw = root / "raw" / doc.source_file
     if not raw.exists():
         add(("source_file",), "source_file", "a file in site-data/raw/", repr(doc.source_file),
@@ -339,14 +375,31 @@ def _walk(provisions: list[Provision], loc: tuple, parent: Provision | None):
         yield from _walk(prov.children, here + ("children",), prov)
 
 
-def _check_places(places: Gazetteer, loaded: Loaded) -> list[Problem]:
-    names = {p.name for p in places.places}
+def _check_places(curated: Places, loaded: Loaded, gazetteer: Gazetteer) -> list[Problem]:
     out = []
-    for i, place in enumerate(places.places):
-        if place.parent and place.parent not in names:
+    for i, place in enumerate(curated.places):
+        at = loaded.line_of(("places", i, "name"))
+        if place.parent and place.parent not in gazetteer.by_name:
             out.append(Problem(loaded.label, loaded.line_of(("places", i, "parent")), f"places[{i}].parent",
                                "the name of another place", repr(place.parent), "add the parent place first"))
-    for key in ("name", "slug"):  # a slug names pages and document ids; a name is what documents cite
-        out += _duplicate_ids(loaded, "places", places.places, key, key, "a {what} used by one place",
-                              "give each place its own name and slug")
+        listed = any(d.kind != "curated" for d in gazetteer.by_name.get(place.name, []))
+        if place.level is None and not listed:
+            out.append(Problem(loaded.label, at, f"places[{i}].level", "a level for a place the code list lacks",
+                               "nothing", "add level: province, prefecture, county or district"))
+    out += _duplicate_ids(loaded, "places", curated.places, "slug", "slug", "a {what} used by one place",
+                          "give each place its own name and slug")
+    # A curated slug must not take the derived slug of another division either.
+    for i, place in enumerate(curated.places):
+        other = gazetteer.by_slug.get(place.slug)
+        if other is not None and other.kind != "curated" and other.name != place.name:
+            out.append(Problem(loaded.label, loaded.line_of(("places", i, "slug")), f"places[{i}].slug",
+                               "a slug used by one place", f"{place.slug!r}, the slug of {other.name} ({other.code})",
+                               "give each place its own name and slug"))
+    names = [(p.name, p.parent) for p in curated.places]
+    for i, key in enumerate(names):
+        if key in names[:i]:
+            first = loaded.line_of(("places", names.index(key), "name"))
+            out.append(Problem(loaded.label, loaded.line_of(("places", i, "name")), f"places[{i}].name",
+                               "a name used by one place under its parent", f"{key[0]!r}, already used at line {first}",
+                               "give each place its own name and slug"))
     return out

@@ -65,7 +65,8 @@ CASES = [
     ("attachments-a-mapping", _replace("attachments:\n- 示例县重点任务清单.xlsx", "attachments: {a: 1}"), DOC,
      "attachments:", f"attachments: expected a list (one `- item` per line); found dict {{'a': 1}}. {HINT}"),
     ("unknown-place", _replace("county: 示例县", "county: 不存在县"), DOC, "county:",
-     "county: expected a place named in site-data/places.yaml; found '不存在县'. hint: add it to the gazetteer"),
+     "county: expected a place of the national gazetteer; found '不存在县'. hint: check the name against the official "
+     "list, or add the place to site-data/places.yaml"),
     ("malformed-document-id", _replace("id: shilixian-2024-work-points", "id: Shilixian_2024"), DOC, "id: Shili",
      r"id: expected text matching ^[a-z][a-z0-9]*-\d{4}-[a-z]+(-[a-z]+)*(-\d+)?$; found 'Shilixian_2024'. "
      "hint: document ids look like yangxian-2023-work-points; provision ids like '3.2', 'p1' or 'notice.p1'"),
@@ -94,7 +95,7 @@ CASES = [
      "hint: give each place its own name and slug"),
     ("duplicate-place-name", _replace("parent: 示例市}", "parent: 示例市}\n  - {name: 示例市, name_en: Again, slug: again, "
      "level: prefecture, parent: 示例省}", PLACES), PLACES, "slug: again",
-     "places[3].name: expected a name used by one place; found '示例市', already used at line 4. "
+     "places[3].name: expected a name used by one place under its parent; found '示例市', already used at line 4. "
      "hint: give each place its own name and slug"),
     ("place-with-bad-yaml", _replace("  - {name: 示例县", "\t- {name: 示例县", PLACES), PLACES, "示例县",
      "(file): expected valid YAML; found a syntax error: found character that cannot start any token while "

@@ -10,7 +10,8 @@ from generator.build import analyse
 from generator.classify import body_text, classify
 from generator.facts import extract
 from generator.link import link
-from generator.model import Agencies, Document, Gazetteer, Indicators, Taxonomy
+from generator.gazetteer import build_gazetteer
+from generator.model import Agencies, Document, Indicators, Places, Taxonomy
 from generator.render import _columns
 from generator.validate import Data
 from tests.conftest import ROOT
@@ -46,7 +47,7 @@ def _doc(doc_id: str, outline: list[dict], script: str = "zh-Hans") -> Document:
 
 
 def _site(*docs: Document):
-    data = Data(root=Path("."), places=Gazetteer(places=[]), taxonomy=Taxonomy.model_validate(TAXONOMY),
+    data = Data(root=Path("."), places=build_gazetteer(Places(places=[])), taxonomy=Taxonomy.model_validate(TAXONOMY),
                 agencies=AGENCIES, indicators=Indicators(indicators=[]), documents=list(docs), lines={})
     site = link(data)
     problems = extract(site) + classify(site)
@@ -192,4 +193,4 @@ def test_named_themes_list_the_right_provisions_of_the_seeds(shipped, theme, doc
 
 @pytest.fixture(scope="module")
 def shipped():
-    return analyse(ROOT)
+    return analyse(ROOT).site

@@ -18,7 +18,8 @@ from generator.facts.notes import Lexicon, find_note
 from generator.facts.targets import find_targets
 from generator.facts.times import find_times
 from generator.link import link
-from generator.model import Agencies, Document, Gazetteer, Indicators, Taxonomy
+from generator.gazetteer import build_gazetteer
+from generator.model import Agencies, Document, Indicators, Places, Taxonomy
 from generator.validate import Data
 from tests.conftest import ROOT
 
@@ -103,7 +104,7 @@ def _site(outline: list[dict], title: str = "示例县2023年城镇化工作要�
         "id": "shilixian-2023-work-points", "title": title, "issuer": ["示例县人民政府办公室"], "doc_type": "工作要点",
         "level": "county", "doc_number": doc_number, "script": "zh-Hans", "source_file": "x.txt",
         "source_sha256": "0" * 64, "outline": outline})
-    data = Data(root=Path("."), places=Gazetteer(places=[]), taxonomy=_load("themes.yaml", Taxonomy),
+    data = Data(root=Path("."), places=build_gazetteer(Places(places=[])), taxonomy=_load("themes.yaml", Taxonomy),
                 agencies=AGENCIES, indicators=_load("indicators.yaml", Indicators), documents=[doc], lines={})
     site = link(data)
     problems = extract(site)
@@ -249,7 +250,7 @@ def test_one_policy_however_it_is_cited_and_no_self_citation():
 
 @pytest.fixture(scope="module")
 def shipped():
-    return analyse(ROOT)
+    return analyse(ROOT).site
 
 
 def test_every_responsibility_note_of_the_seeds_is_read(shipped):

@@ -168,11 +168,14 @@ def test_chrome_variants_are_removed_with_reasons(places):
     assert imp.outline.title == "某县工作要点"
 
 
-def test_unknown_place_explains_itself(places):
+def test_unknown_place_is_a_review_item_not_a_refusal(places):
     text = "某某县人民政府办公室\n关于印发工作要点的通知\n各部门:\n现印发。\n某某县人民政府办公室\n2024年1月2日\n某某县工作要点\n一、任务\n"
-    with pytest.raises(ImporterError) as err:
-        _imp(text, places).document()
-    assert "could not find id, level" in str(err.value) and "--id" in str(err.value)
+    doc = _imp(text, places).document()
+    assert (doc.id, doc.level, doc.issuer, doc.title) == ("unplaced-2024-work-points", None, ["某某县人民政府办公室"], "某某县工作要点")
+    items = {r.field: r for r in doc.review}
+    assert items["level"].question == ("jurisdiction: the issuer 某某县人民政府办公室 names no place the gazetteer knows, "
+                                       "and the text does not settle it")
+    assert "rename the id and the file" in items["id"].hint
 
 
 def test_split_heading():

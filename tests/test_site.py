@@ -16,7 +16,7 @@ import yaml
 from generator.build import generate, schema_text
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
                               PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS)
-from generator.model import Agencies, Document, Gazetteer, Indicators, Taxonomy
+from generator.model import Agencies, Document, Indicators, Places, Taxonomy
 from generator.render import md_escape
 from tests.conftest import FIXTURES, ROOT, copy_project
 
@@ -60,7 +60,8 @@ def test_data_text_renders_literally(evil):
 
 @pytest.fixture(scope="module")
 def fixture_files(tmp_path_factory):
-    return generate(copy_project(tmp_path_factory.mktemp("fx") / "proj", FIXTURES / "site-data"))
+    analysis, files = generate(copy_project(tmp_path_factory.mktemp("fx") / "proj", FIXTURES / "site-data"))
+    return analysis.site, files
 
 
 def test_injected_text_in_fixture_stays_text(fixture_files):
@@ -83,8 +84,8 @@ def test_facts_from_hostile_text_stay_text(tmp_path):
     doc = proj / "site-data/documents/shilixian-2024-work-points.yaml"
     doc.write_text(doc.read_text(encoding="utf-8").replace(
         "统筹资金5000万元。", "统筹<b>资金</b>{{ 7*7 }}5000万元,落实《<i>规划</i>|{% raw %}》。"), encoding="utf-8")
-    site, files = generate(proj)
-    policy = site.policies[0]
+    analysis, files = generate(proj)
+    policy = analysis.site.policies[0]
     assert policy.title == "<i>规划</i>|{% raw %}"
     for page in ("indicators.md", "documents/shilixian-2024-work-points.md", policy.src_path, "policies/index.md",
                  "themes/finance-investment.md"):
@@ -168,7 +169,7 @@ def test_traditional_document_offers_simplified_reading(fixture_files):
     assert "互联网" in page  # OpenCC tw2sp also restores mainland phrasing (網際網路)
 
 
-@pytest.mark.parametrize("name,model", [("document", Document), ("places", Gazetteer), ("themes", Taxonomy),
+@pytest.mark.parametrize("name,model", [("document", Document), ("places", Places), ("themes", Taxonomy),
                                         ("agencies", Agencies), ("indicators", Indicators)])
 def test_committed_schema_is_current(name, model):
     path = ROOT / "site-data" / "schema" / f"{name}.schema.json"

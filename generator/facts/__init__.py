@@ -16,6 +16,7 @@ import hashlib
 from collections import defaultdict
 
 from ..chinese import fold
+from ..gazetteer import LEVEL_RANK
 from ..link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvisionEntry, Site,
                     Target, Task)
 from ..load import Problem
@@ -29,7 +30,10 @@ _NATIONAL = ("中共中央", "党中央", "国务院", "全国", "国家", "中�
 
 
 def extract(site: Site) -> list[Problem]:
-    """Fill tasks, targets, deadlines and citations of every provision; return names not in agencies.yaml."""
+    """Fill tasks, targets, deadlines and citations of every provision; return warnings: names not in agencies.yaml.
+
+    A name the agency list does not know is kept as printed, as an unresolved task: it never stops a build.
+    """
     lexicon = Lexicon([a.agency for a in site.agencies])
     pages = {a.agency.id: a for a in site.agencies}
     problems: list[Problem] = []
@@ -49,9 +53,8 @@ def extract(site: Site) -> list[Problem]:
                 owner = previous if previous and note.start == 0 and not e.provision.heading else e
                 for party in note.parties:
                     name = published[party.start:party.start + len(party.name)]  # as printed, in its own script
-                    if party.known:
-                        owner.tasks.append(_task(owner, party, name, pages))
-                    else:
+                    owner.tasks.append(_task(owner, party, name, pages))
+                    if not party.known:
                         problems.append(_unknown_agency(site, e, name, published[note.start:note.end]))
                 owner.tasks.sort(key=lambda t: t.role != "lead")  # stable: leads first, each group as printed
             times = find_times(text, page.plan_year)
@@ -74,7 +77,7 @@ def extract(site: Site) -> list[Problem]:
 def _task(e: ProvisionEntry, party: Party, name: str, pages: dict[str, AgencyPage]) -> Task:
     agency = pages[party.agency.id] if party.agency else None
     level = None if party.agency and party.agency.kind == "local" else _level(party.prefix, e.page)
-    task = Task(e, agency, name, party.role, level)
+    task = Task(e, agency, name, party.role, level, listed=party.known)
     if agency:
         agency.tasks.append(task)
     return task
@@ -138,9 +141,9 @@ def _policy_level(site: Site, page: DocumentPage, issuer: str, title: str) -> st
     words = issuer or title
     if any(w in issuer or w in title[:8] for w in _NATIONAL):  # 中共中央…, 中华人民共和国…法
         return "national"
-    for place in site.places.places:
-        if any(words.startswith(fold(n)) for n in [place.name, *place.aliases]):
-            return place.level
+    first = next(iter(site.places.mentions(words[:12])), None)
+    if first is not None and first[0] == 0:
+        return min((d.level for d in site.places.by_name[first[2]]), key=LEVEL_RANK.get)
     if words[:1] in ("省", "市", "县"):  # 省发展改革委: the citing document's province
         return _level(words[0], page)
     return "unknown"
@@ -150,4 +153,5 @@ def _unknown_agency(site: Site, e: ProvisionEntry, name: str, note: str) -> Prob
     file, line, field = site.where(e)
     return Problem(file, line, f"{field}.text", "agency names listed in site-data/agencies.yaml",
                    f"{name!r} in the responsibility note {note!r}",
-                   "add the name to the aliases of its agency in site-data/agencies.yaml, or add a new agency")
+                   "it is published as printed and marked unresolved; add the name to the aliases of its agency in "
+                   "site-data/agencies.yaml (or add an agency) to line it up across jurisdictions")

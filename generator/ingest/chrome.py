@@ -1,8 +1,15 @@
-"""Stage 1 of the importer: separate page furniture and spam from the document.
+"""Stage 2 of the importer: separate page furniture and news framing from the document.
 
-Guarantee: every non-blank source line ends up either kept or in `removed`, whole or
-split (a spam tail is cut off and recorded; the rest of the line is kept). Nothing is
-dropped silently. Page-header fields are parsed on the way out, for the metadata stage.
+Guarantee: every line the mirror stage kept ends up either kept or in `removed`, whole,
+with its reason; nothing is dropped silently. Page-header fields (发文字号, 成文日期, …, in
+every layout: one per line, several on a line, `|` tables, key-value rows without colons,
+law-database 【】 attributes, encyclopedia infoboxes) are parsed on the way out, for the
+metadata stage.
+
+Three passes: each line on its own (navigation, widgets, header fields, sharing-site and
+disclaimer lines); the page's own title where header furniture frames it; then the news
+framing that reposts put before the document (a headline, lead paragraphs, 全文如下), which
+is only removed when the document itself starts after it.
 """
 
 from __future__ import annotations
@@ -10,93 +17,97 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import DOC_NUMBER_RE, Line, fold
-
-# Furniture, matched on the simplified fold of a line. Order matters: first match wins.
-RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("navigation bar", re.compile(r"^首\s*页(\s+\S{2,8}){3,}$")),
-    ("font-size widget", re.compile(r"^字\s*(体|号)(大小)?\s*[::]\s*([大中小]\s*){0,3}$")),
-    ("breadcrumb", re.compile(r"^(当前位置|您的位置|你的位置)\s*[::]|^>\s*\S{1,6}$|\S\s*>>\s*\S")),
-    ("timestamp", re.compile(r"^\d{4}[\s/-]+\d{1,2}[/-]\d{1,2}\s+\d{1,2}:\d{2}(:\d{2})?$")),
-    (
-        "page header",
-        re.compile(
-            r"^(发文字号|文\s*号|发布日期|发布时间|发文机关|标\s*题|索\s*引\s*号|主题分类|成文日期|"
-            r"来\s*源|关\s*键\s*字|信息来源|公开方式|公开范围)\s*[::]"
-        ),
-    ),
-    ("infobox", re.compile(r"^基本(介绍|信息|资料)$|^[•·▪●]\s*\S{1,8}\s*[::]")),
-    ("section marker", re.compile(r"^(全文|正文|原文)$")),
-    (
-        "related entries",
-        re.compile(r"^(相关词条|热门词条|相关链接|相关文件|相关阅读|猜你喜欢|联系我们|联络我们|关于我们)$"),
-    ),
-    ("editor line", re.compile(r"^[【\[(（]?\s*(责任编辑|编辑|审核|校对|来源编辑)\s*[::][^】\])）]{0,20}[】\])）]?$")),
-    ("site map", re.compile(r"^(网站地图|网站导航|站点地图)$")),
-    ("print widget", re.compile(r"^([【\[]?(打印本页|打印|关闭窗口|关闭|收藏|分享到?)[】\]]?\s*){1,4}$")),
-    ("view counter", re.compile(r"^(浏览次数|访问量|阅读次数)\s*[::]\s*\d+$")),
-]
-
-# Furniture that belongs to the page header: a kept line between two of these is the page's title.
-HEADER_REASONS = {"navigation bar", "font-size widget", "breadcrumb", "timestamp", "page header"}
-
-# Online-casino SEO strings injected into scraped pages; cut from the separator before them.
-SPAM_RE = re.compile(
-    r"\s*[-_|—–]*\s*[^\s\-_|—–]*?(九游|j9|登录入口|官网入口|官方网站入口|娱乐城|娱乐官网|博彩|赌场|真人视讯|"
-    r"体育投注|新葡京|威尼斯人|澳门金沙|开云体育|乐鱼体育|ag真人|bet365|皇冠体育)[^\s]*$",
-    re.IGNORECASE,
-)
+from ..model import DOC_TYPES
+from .text import CJK, DOC_NUMBER_RE, Line, fold
 
 HEADER_KEYS = [
-    "发文字号", "文号", "发布日期", "发布时间", "发文机关", "标题", "索引号", "主题分类", "成文日期", "来源",
-    "关键字", "信息来源", "中文名", "颁布时间", "发布单位", "发文单位", "公开方式", "公开范围",
+    "发文字号", "文号", "字号", "文件编号", "发布日期", "发布时间", "发文机关", "发文单位", "发布单位", "发布机构", "发布机关",
+    "制定机关", "标题", "索引号", "主题分类", "所属主题", "组配分类", "分类", "体裁", "成文日期", "生成日期", "生效日期",
+    "废止日期", "施行日期", "公布日期", "颁布时间", "更新时间", "时间", "来源", "信息来源", "关键字", "关键词", "公开方式",
+    "公开范围", "公开时限", "效力状态", "效力等级", "时效性", "有效性", "文件有效性", "责任编辑", "编辑", "浏览次数",
+    "访问量", "阅读次数", "点击数", "网址", "中文名", "所属机构", "信息检索", "视力保护色", "发布者",
 ]
-_KEY_RE = re.compile("|".join(r"\s*".join(k) for k in sorted(HEADER_KEYS, key=len, reverse=True)))
+_KEY = "|".join(r"\s*".join(map(re.escape, k)) for k in sorted(HEADER_KEYS, key=len, reverse=True))
+_KEY_RE = re.compile(_KEY)
+# Words of page widgets and site sections; a line made only of these (and separators) is furniture.
+WIDGETS = [
+    "首页", "打印本页", "打印", "关闭窗口", "关闭", "收藏本页", "加入收藏", "收藏", "设为首页", "分享到", "分享", "微信",
+    "微博", "空间", "qq", "QQ", "头条", "手机版", "站群导航", "全文检索", "政府信息公开", "信息公开", "网站地图", "网站导航",
+    "站点地图", "字体大小", "字体", "字号", "大", "中", "小", "颜色", "A", "视力保护色", "返回顶部", "上一篇", "下一篇",
+    "我要纠错", "纠错", "下载", "扫一扫", "无障碍", "长者模式", "登录", "注册", "繁体", "简体", "文章属性", "正文", "全文",
+    "原文", "内容全文", "政策清单", "基本介绍", "基本信息", "基本资料", "政府工作部门", "各县政府", "相关词条", "热门词条",
+    "相关链接", "相关文件", "相关阅读", "猜你喜欢", "联系我们", "联络我们", "关于我们", "文章正文", "附件下载", "TRANSCRIPT",
+    "Documents", "Document",
+]
+_WIDGETS_RE = re.compile("(?:" + "|".join(map(re.escape, sorted(WIDGETS, key=len, reverse=True))) + ")+")
+_SEPARATORS = re.compile(r"[\s|│/·•▪●»>【】\[\]::,,;;]+")
+
+# Line rules, matched on the simplified fold of a line. Order matters: first match wins.
+RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("navigation bar", re.compile(r"^首\s*页(\s+\S{2,8}){3,}$")),
+    ("font-size widget", re.compile(r"^[【\[]?字\s*(体|号)(大小)?\s*[::]\s*([大中小]\s*){0,3}[】\]]?$")),
+    ("breadcrumb", re.compile(r"^(当前位置|您的位置|你的位置|您当前的位置|您现在的位置|所在位置)\s*[::]|^\s*(>|»)\s*\S|"
+                              r"(\S{1,12}\s*(>>|>|»)\s*){2,}\S|\S\s*>>\s*\S")),
+    ("welcome banner", re.compile(r"^欢迎(访问|光临|来到)|今天是\s*\d{4}\s*年.{0,12}星期")),
+    ("timestamp", re.compile(r"^\d{4}[\s/-]+\d{1,2}[/-]\d{1,2}\s+\d{1,2}(:|时)\d{2}")),
+    ("view counter", re.compile(r"^(浏览次数|访问量|阅读次数)\s*[::]\s*\d*$")),
+    ("infobox", re.compile(r"^基本(介绍|信息|资料)$|^[•·▪●]\s*\S{1,8}\s*[::]")),
+    ("page header", re.compile(rf"^[|\s]*(•\s*)?([【\[]({_KEY})[】\]]|({_KEY})\s*([::]|$|\s+\S))")),
+    ("section marker", re.compile(r"^(全文|正文|原文|内容全文|文章正文)$")),
+    ("related entries", re.compile(r"^(相关词条|热门词条|相关链接|相关文件|相关阅读|猜你喜欢|联系我们|联络我们|关于我们)$")),
+    ("editor line", re.compile(r"^[【\[(（]?\s*(责任编辑|编辑|审核|校对|来源编辑)\s*[::][^】\])）]{0,20}[】\])）]?$|"
+                               r"^[(（](本文有删减|有删节|略|全文略)[)）]$")),
+    ("site map", re.compile(r"^(网站地图|网站导航|站点地图)$")),
+    ("print widget", re.compile(r"^([【\[]?(打印本页|打印|关闭窗口|关闭|收藏|分享到?)[】\]]?\s*){1,4}$")),
+    ("site disclaimer", re.compile(r"免责声明|版权声明|本网转载|转载请注明|下载文档前|侵犯您的权益|仅部分预览|人工客服")),
+    ("page number", re.compile(r"^[-—–\s]*\d{1,4}[-—–\s]*$")),
+    ("sharing site", re.compile(r"^(Upload|Post on|Category|\d+\s*(views?|downloads?)\b)", re.IGNORECASE)),
+]
+
+# Furniture of a page's header: a title-like line followed by one of these is the page's title.
+HEADER_REASONS = {"navigation bar", "widgets", "font-size widget", "print widget", "breadcrumb", "timestamp", "page header",
+                  "welcome banner", "page number", "sharing site", "infobox"}
+# A repost's lead speaks of the document in the third person; a preamble speaks in the first.
+_REPORTING_RE = re.compile(r"近日|日前|日电|日讯|导读|记者|据悉|获悉|印发了|发布了?《|网站发布|[》]\s*(提出|指出|明确|要求|强调)|"
+                           r"公告指出|印发实施|出台了?《|主要内容|全文如下|原文如下|》是[^。]{2,40}印发的")
+_MARKER_RE = re.compile(r"(全文|原文|主要内容|内容|通知全文)如下\s*[::。.]?$")
+_HEADLINE_END = re.compile(r"[??!!]|印发|发布|出台|公布|来了|解读")
+_TRAILING_RE = re.compile(r"(\s*[(（][^()（）]{1,24}[)）])+$")  # (2021—2035年), (试行), (2014年)
+_GENRE_ENDS = tuple(DOC_TYPES) + ("征求意见稿",)
 
 
 @dataclass
 class Chrome:
-    """What stage 1 found: kept lines, removed pieces and the page-header fields."""
+    """What the chrome stage found: kept lines, removed pieces and the page-header fields."""
 
     kept: list[Line]
-    removed: list[dict] = field(default_factory=list)  # {line, text, reason}
+    removed: list[dict] = field(default_factory=list)  # {line, text, reason}; inline pieces also carry column
     header: dict[str, str] = field(default_factory=dict)  # simplified key -> value as published
     page_titles: list[Line] = field(default_factory=list)
+    framing: list[Line] = field(default_factory=list)  # a repost's headline and lead, for the metadata stage
     timestamp: str | None = None
 
 
-def strip_chrome(lines: list[Line]) -> Chrome:
-    """Classify every line as document or furniture; cut spam tails off kept lines."""
-    out = Chrome(kept=[])
-    reasons: list[str | None] = []
-    candidates: list[Line] = []
-    for line in lines:
-        text = line.text
-        spam = SPAM_RE.search(fold(text))
-        if spam:
-            out.removed.append({"line": line.no, "text": text[spam.start():], "reason": "spam (online-casino SEO)"})
-            text = text[: spam.start()].rstrip()
-            if not text:
-                reasons.append("spam")
-                candidates.append(line)
-                continue
-        line = Line(line.no, text)
-        reason = classify(text)
-        reasons.append(reason)
-        candidates.append(line)
+def strip_chrome(lines: list[Line], removed: list[dict] | None = None) -> Chrome:
+    """Classify every line as document or furniture; `removed` holds what earlier stages took out of lines."""
+    out = Chrome(kept=[], removed=list(removed or []))
+    reasons = [classify(line.text) for line in lines]
+    for line, reason in zip(lines, reasons):
         if reason:
-            out.removed.append({"line": line.no, "text": text, "reason": reason})
-            _read_header(text, out)
-    for i, line in enumerate(candidates):
-        if reasons[i] is not None:
-            continue
-        if _is_page_title(i, reasons, line.text):
-            out.removed.append({"line": line.no, "text": line.text, "reason": "page title"})
+            _read_header(line.text, out)
+    for i, line in enumerate(lines):
+        if reasons[i] is None and _is_page_title(i, lines, reasons):
+            reasons[i] = "page title"
             out.page_titles.append(line)
             _read_header(line.text, out)
+    start = _document_start(lines, reasons)
+    _framing(lines, reasons, start, out)
+    for line, reason in zip(lines, reasons):
+        if reason:
+            out.removed.append({"line": line.no, "text": line.text, "reason": reason})
         else:
             out.kept.append(line)
-    out.removed.sort(key=lambda r: (r["line"], r["reason"] != "spam (online-casino SEO)"))
+    out.removed.sort(key=lambda r: (r["line"], r.get("column", 0)))
     return out
 
 
@@ -106,33 +117,99 @@ def classify(text: str) -> str | None:
     for reason, pattern in RULES:
         if pattern.search(folded):
             return reason
+    rest = _SEPARATORS.sub("", folded)
+    if not rest or _WIDGETS_RE.fullmatch(rest):
+        return "widgets"
+    if (not re.search(rf"[{CJK}]", folded) and len(folded) <= 40 and not re.match(r"^[(（]?\d{1,3}[.)）]", folded)
+            and not re.fullmatch(r"\s*\d{7,8}\s*", folded)):  # 2022816: a date that lost its separators
+        return "page furniture (no Chinese text)"
     return None
 
 
-def _is_page_title(i: int, reasons: list[str | None], text: str) -> bool:
-    """A web page's own title: prefixed by a document number, or framed by header furniture."""
-    m = DOC_NUMBER_RE.match(text)
+def _title_like(text: str) -> bool:
+    return len(text) <= 90 and not re.search(r"[。;;]$", text) and not re.match(r"^[(（]?[一二三四五六七八九十\d]{1,3}[、.)）]", text)
+
+
+def _document_start(lines: list[Line], reasons: list[str | None]) -> int:
+    """Index of the line where the document itself begins: its notice, number, addressees, title or first unit."""
+    kept = [i for i, r in enumerate(reasons) if r is None]
+    for n, i in enumerate(kept):
+        if _MARKER_RE.search(fold(lines[i].text)) and n < len(kept) - 1:
+            return kept[n + 1]
+    for i in kept:
+        text = fold(lines[i].text)
+        if (DOC_NUMBER_RE.fullmatch(re.sub(r"\s", "", text))
+                or re.match(r"^各.{1,80}[::]$", text)
+                or re.match(r"^[一二三四五六七八九十]{1,3}、|^第[一二三四五六七八九十]+[章篇条]", text)
+                or _is_title(text)):
+            return i
+    return kept[0] if kept else len(lines)
+
+
+def _is_title(text: str) -> bool:
+    """A document's (or its notice's) title: ends with a genre, no headline punctuation, 印发 only in 关于印发."""
+    plain = _TRAILING_RE.sub("", re.sub(r"\s+", "", text)).strip("《》")
+    return (_title_like(text) and plain.endswith(_GENRE_ENDS) and not re.search(r"[??!!]", text)
+            and ("关于" in text or not re.search(r"印发|发布|出台", text)) and not _REPORTING_RE.search(text))
+
+
+def _is_page_title(i: int, lines: list[Line], reasons: list[str | None]) -> bool:
+    """A web page's own title: prefixed by a document number, followed by header furniture, or repeated by the document."""
+    text = lines[i].text
+    m = DOC_NUMBER_RE.match(fold(text))
     if m and len(text) - m.end() >= 4:
         return True
-    before = any(r in HEADER_REASONS for r in reasons[:i])
-    after = next((r for r in reasons[i + 1 :] if r != "spam"), None)
-    return before and after in HEADER_REASONS
+    if not _title_like(text):
+        return False
+    after = reasons[i + 1] if i + 1 < len(reasons) else None
+    before = reasons[:i]
+    if after in HEADER_REASONS and (any(r in HEADER_REASONS for r in before) or all(r is not None for r in before[1:])):
+        return True
+    # The document prints its own title again below: 国家新型城镇化规划(2014—2020年)(2014年), then 《国家新型…》.
+    plain = _plain_title(text)
+    return _is_title(text) and any(_plain_title(line.text) == plain for line in lines[i + 1:i + 40])
+
+
+def _plain_title(text: str) -> str:
+    return _TRAILING_RE.sub("", re.sub(r"\s+", "", fold(text))).strip("《》")
+
+
+def _framing(lines: list[Line], reasons: list[str | None], start: int, out: Chrome) -> None:
+    """Mark a repost's headline and lead before the document start; short site names in the header zone too."""
+    kept = [i for i in range(start) if reasons[i] is None]
+    if not kept:
+        return
+    marked = start > 0 and _MARKER_RE.search(fold(lines[kept[-1]].text))
+    reporting = [i for i in kept if _REPORTING_RE.search(fold(lines[i].text))]
+    first_lead = kept[0] if marked else (reporting[0] if reporting else None)
+    for i in kept:
+        text = fold(lines[i].text)
+        if len(text) <= 12 and re.fullmatch(rf"[{CJK}]{{2,12}}", text) and any(r for r in reasons[i + 1:start]):
+            reasons[i] = "site banner"
+        elif first_lead is not None and _title_like(text) and not _is_title(text):
+            reasons[i] = "headline"
+            out.framing.append(lines[i])
+        elif first_lead is not None and i >= first_lead:
+            reasons[i] = "news framing"
+            out.framing.append(lines[i])
 
 
 def _read_header(text: str, out: Chrome) -> None:
-    """Collect `key: value` fields from a header, infobox or page-title line."""
+    """Collect `key: value` fields (or key-value rows without colons) from a header, infobox or page-title line."""
     folded = fold(text)
     same = len(folded) == len(text)
     if re.match(r"^\d{4}[\s/-]+\d{1,2}[/-]\d{1,2}\s", folded):
         out.timestamp = folded
     matches = list(_KEY_RE.finditer(folded))
     for n, m in enumerate(matches):
-        rest = folded[m.end():]
-        if not re.match(r"\s*[::]", rest):
-            continue
-        start = m.end() + len(re.match(r"\s*[::]\s*", rest).group(0))
-        end = matches[n + 1].start() if n + 1 < len(matches) else len(folded)
-        value = (text if same else folded)[start:end].strip(" |\u3000")
         key = re.sub(r"\s+", "", m.group(0))
+        before = folded[m.start() - 1] if m.start() else " "
+        if before not in " |•【[\t" and not re.match(r"[::]", folded[m.end():m.end() + 1]) and n:
+            continue  # 字号 inside 打印字号, 时间 inside 发布时间: not a key here
+        rest = folded[m.end():]
+        sep = re.match(r"[】\]]?\s*[::]?\s*", rest)
+        start = m.end() + len(sep.group(0))
+        end = matches[n + 1].start() if n + 1 < len(matches) else len(folded)
+        value = (text if same else folded)[start:end].strip(" |\u3000【】[]")
         if value and key not in out.header:
             out.header[key] = value

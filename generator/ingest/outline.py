@@ -20,8 +20,10 @@ CN = "一二三四五六七八九十百零〇两"
 
 # (style, pattern): group 1 is the label as printed, group 2 its numeral (absent when lost).
 LABELS: list[tuple[str, re.Pattern[str]]] = [
-    ("chapter", re.compile(rf"^(第([{CN}]+)章)\s*")),
-    ("article", re.compile(rf"^(第([{CN}]+)条)\s*")),
+    ("volume", re.compile(rf"^(第\s*([{CN}]+)\s*篇)\s*")),
+    ("chapter", re.compile(rf"^(第\s*([{CN}]+)\s*章)\s*")),
+    ("jie", re.compile(rf"^(第\s*([{CN}]+)\s*节)\s*")),
+    ("article", re.compile(rf"^(第\s*([{CN}]+)\s*条)\s*")),
     ("cn-dun", re.compile(rf"^(([{CN}]{{1,4}})\s*[、．])\s*")),
     ("cn-dun", re.compile(r"^(、)()\s*")),
     ("cn-paren", re.compile(rf"^([(（]\s*([{CN}]{{1,4}})\s*[)）])\s*")),
@@ -35,11 +37,17 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _INLINE_RE = re.compile(
     rf"(?<=[。;;!?!?:：)）\s])\s*(?=[(（][{CN}]{{1,4}}[)）]|[{CN}]{{1,4}}、|\d{{1,3}}[.．](?!\d)|[(（]\d{{1,3}}[)）]|第[{CN}]+条)"
 )
-_DATE_LINE_RE = re.compile(rf"^{DATE_RE.pattern}$")
+# A signature date: 2023年6月14日, 2023-06-14, or one that lost its separators (2023614).
+_DATE_LINE_RE = re.compile(rf"^({DATE_RE.pattern}|\d{{4}}\s*[-./]\s*\d{{1,2}}\s*[-./]\s*\d{{1,2}}|\d{{7,8}})$")
+_MONTH_LINE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月$")  # 2016年12月 under a plan title
+_BYLINE_RE = re.compile(rf"^[{CJK}\s、]{{2,30}}印[发發]$")  # 中共中央 国务院印发
+_TOC_RE = re.compile(r"^目\s*[录錄]$")
+_PAGE_REF_RE = re.compile(r"([(（]\d{1,3}[)）]|[.…·]{2,}\s*\d{1,3}|\s\d{1,3})$")  # 第一章 规划基础(5), ……12
 _ORG_RE = re.compile(
     rf"^[{CJK}()（）]{{2,40}}(办公室|办公厅|人民政府|委员会|党委|省委|市委|县委|政府|局|厅|委|部|院|署|中心|办)$"
 )
 _KINDS = ["part", "section", "item", "subitem"]
+_TRAILING_BRACKETS = re.compile(r"(\s*[(（][^()（）]{1,24}[)）])+$")
 HEADING_MAX = 60  # a numbered unit's lead sentence longer than this is body text
 PARA_HEADING_MAX = 30  # stricter for unnumbered paragraphs: short, no comma
 WRAP_MIN = 25  # a kept line this long with no closing punctuation was wrapped by a PDF
@@ -130,7 +138,12 @@ def _is_label_line(line: Line) -> bool:
 
 
 def _title_like(text: str) -> bool:
-    return len(text) <= 80 and not ends_sentence(text) and parse_label(text) is None and not _DATE_LINE_RE.match(text)
+    """A line that may be (part of) a title: short, no closing punctuation (bracketed years and (试行) aside)."""
+    core = _TRAILING_BRACKETS.sub("", text) or text
+    if re.fullmatch(r"[(（][^()（）]{1,24}[)）]", text):  # (征求意见稿), (2020-2022年) on a line of its own
+        return not DATE_RE.search(text) and not re.search(r"依申请|公开|删减", text)
+    return (len(text) <= 80 and not ends_sentence(core) and parse_label(text) is None and not _DATE_LINE_RE.match(text)
+            and not _MONTH_LINE_RE.match(text) and not DOC_NUMBER_RE.fullmatch(re.sub(r"\s", "", text)))
 
 
 def _zones(kept: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
@@ -153,9 +166,15 @@ def _zones(kept: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
 
 
 def _leading_title(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """The title lines at the head of `lines` (a byline such as 中共中央 国务院印发 stays in the body)."""
     n = 0
-    while n < len(lines) and _title_like(lines[n].text) and n < 4:
+    while n < len(lines) and _title_like(lines[n].text) and n < 4 and not _BYLINE_RE.match(lines[n].text):
+        if n and _TOC_RE.match(re.sub(r"\s", "", lines[n].text)):
+            break
         n += 1
+    if n < len(lines) and _BYLINE_RE.match(lines[n].text) and n + 1 < len(lines) and _title_like(lines[n + 1].text):
+        title, rest = _leading_title(lines[n + 1:])
+        return title, [lines[n]] + rest
     return lines[:n], lines[n:]
 
 
@@ -188,7 +207,8 @@ def _notice_heading(lines: list[Line]) -> list[int]:
     while end < len(lines) - 1 and not fold(lines[end].text).endswith("通知") and _title_like(lines[end + 1].text):
         end += 1
     if not fold(lines[end].text).endswith("通知"):
-        return []
+        # A heading cut off by the page (关于印发湖北省新型城镇化 规划(2021) is still the heading when it opens the notice.
+        return [start] if start == 0 and "印发" in fold(lines[0].text) and "关于" in fold(lines[0].text) else []
     if start > 0 and _ORG_RE.match(lines[start - 1].text) and not fold(lines[start].text).startswith(fold(lines[start - 1].text)):
         start -= 1
     return list(range(start, end + 1))
@@ -242,7 +262,11 @@ def _body(lines: list[Line], out: Outline) -> list[Node]:
     root: list[Node] = []
     stack: list[Node] = []
     last: dict[str, int] = {}  # last value per style anywhere: some plans number (一)…(二十) straight through
+    toc = _table_of_contents(lines)
     for line in _logical_lines(lines):
+        if line.no in toc:  # a printed table of contents: its entries are text, not units
+            root.append(Node(kind="paragraph", line=line.no, text=line.text))
+            continue
         if re.match(r"^附\s*件\s*\d*\s*[::]", line.text):
             stack.clear()
             out.attachments.extend(_attachments(line.text))
@@ -262,12 +286,47 @@ def _body(lines: list[Line], out: Outline) -> list[Node]:
             kind=_KINDS[min(len(stack), len(_KINDS) - 1)], line=line.no, label=label.printed,
             style=label.style, value=label.value,
         )
-        node.heading, node.heading_end, node.text = split_heading(label.rest, numbered=True)
+        node.heading, node.heading_end, node.text = split_heading(label.rest, numbered=True, style=label.style)
         _check_sequence(node, siblings, last, out)
         last[node.style] = node.value
         siblings.append(node)
         stack.append(node)
     return root
+
+
+def _table_of_contents(lines: list[Line]) -> set[int]:
+    """Line numbers of a printed table of contents: after 目录, or three or more entries with page numbers.
+
+    It ends where the body starts: at the first entry printed again, or at a line that is not an entry.
+    """
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        text = re.sub(r"\s", "", lines[i].text)
+        marked = bool(_TOC_RE.match(text))
+        run = []
+        j = i + 1 if marked else i
+        while j < len(lines):
+            entry = lines[j].text.strip()
+            label = parse_label(entry)
+            is_entry = label is not None and len(entry) <= 50 and not re.search(r"[。;;]", entry) and (
+                marked or _PAGE_REF_RE.search(entry))
+            if not is_entry or (run and _entry_key(entry) == _entry_key(lines[run[0]].text)):
+                break
+            run.append(j)
+            j += 1
+        if (marked and run) or len(run) >= 3:
+            out.update(lines[k].no for k in run)
+            if marked:
+                out.add(lines[i].no)
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _entry_key(text: str) -> str:
+    return _PAGE_REF_RE.sub("", re.sub(r"\s", "", text))
 
 
 def _check_sequence(node: Node, siblings: list[Node], last: dict[str, int], out: Outline) -> None:
@@ -287,11 +346,13 @@ def _check_sequence(node: Node, siblings: list[Node], last: dict[str, int], out:
         out.notes.append(f"numbering: {node.label} (line {node.line}) follows {prev.label if prev else 'nothing'}; expected {expected}")
 
 
-def split_heading(rest: str, numbered: bool) -> tuple[str | None, str | None, str | None]:
+def split_heading(rest: str, numbered: bool, style: str | None = None) -> tuple[str | None, str | None, str | None]:
     """Split a unit's words into (heading, its closing punctuation, body text)."""
     rest = rest.strip()
     if not rest:
         return None, None, None
+    if style == "article":  # 第一条 为深入贯彻…: an article has no heading, only text
+        return None, None, rest
     space = re.match(rf"^([{CJK}]{{2,{PARA_HEADING_MAX}}})\s+(\S.*)$", rest)
     if numbered and space:  # PDF one-line bodies keep the heading apart by a space: "指导思想 以习近平…"
         return space.group(1), " ", space.group(2)

@@ -1,0 +1,72 @@
+"""Stage 1 of the importer: undo what mirrors inserted inside lines, and say what they masked.
+
+Guarantee: only characters a mirror demonstrably added are taken out of a line: pinyin
+glosses after a character (關(guan) , 區(qū)), injected token runs (@@), online-casino SEO tails.
+Each is recorded as a removed piece with its line and column; the line keeps every other
+character in order. Damage that cannot be undone (a word masked as ***) is left in the text
+and reported for review. Machine conversion to Taiwan-style traditional (最佳化 for 优化,
+計畫 for 计划) is detected on the whole text, so the document can be flagged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .text import CJK, Line, fold
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+# A gloss follows a Han character: lower-case pinyin, toned or not, in brackets, with the space a mirror put after it.
+GLOSS_RE = re.compile(rf"(?<=[{CJK}])[(（][a-z{_TONED}]{{1,6}}[)）] ?")
+TOKEN_RE = re.compile(r"@{2,}")
+MASK_RE = re.compile(r"\*{3,}|＊{2,}")
+# Online-casino SEO strings injected into scraped pages; cut from the separator before them to the end of the line.
+SPAM_RE = re.compile(
+    r"\s*[-_|—–]*\s*[^\s\-_|—–]*?(九游|j9|登录入口|官网入口|官方网站入口|娱乐城|娱乐官网|博彩|赌场|真人视讯|"
+    r"体育投注|新葡京|威尼斯人|澳门金沙|开云体育|乐鱼体育|ag真人|bet365|皇冠体育)[^\s]*$",
+    re.IGNORECASE,
+)
+# Words only a conversion to Taiwan usage writes; their mainland forms in brackets.
+TAIWAN_WORDS = {"最佳化": "优化", "計畫": "计划", "幼稚園": "幼儿园", "資訊": "信息", "網路": "网络", "軟體": "软件",
+                "經濟成長": "经济增长", "營運": "运营", "透過": "通过", "公車": "公交车", "捷運": "轨道交通"}
+_TAIWAN_RE = re.compile("|".join(TAIWAN_WORDS))
+
+
+@dataclass
+class Mended:
+    """Lines with the mirror's insertions out, what was taken, and what could not be undone."""
+
+    lines: list[Line]
+    removed: list[dict] = field(default_factory=list)  # {line, column, text, reason}
+    masked: list[tuple[int, str]] = field(default_factory=list)  # (line, the mask as printed)
+
+
+def mend(lines: list[Line]) -> Mended:
+    """Take glosses, tokens and spam tails out of every line."""
+    out = Mended(lines=[])
+    for line in lines:
+        text = line.text
+        spam = SPAM_RE.search(fold(text))
+        cuts: list[tuple[int, int, str]] = []
+        if spam:
+            cuts.append((spam.start(), len(text), "spam (online-casino SEO)"))
+        for pattern, reason in ((GLOSS_RE, "pinyin gloss inserted by a mirror"), (TOKEN_RE, "token inserted by a mirror")):
+            cuts += [(m.start(), m.end(), reason) for m in pattern.finditer(text) if not spam or m.start() < spam.start()]
+        kept, pos = [], 0
+        for start, end, reason in sorted(cuts):
+            if start < pos:
+                continue
+            out.removed.append({"line": line.no, "column": start + 1, "text": text[start:end], "reason": reason})
+            kept.append(text[pos:start])
+            pos = end
+        kept.append(text[pos:])
+        mended = "".join(kept).strip()
+        out.masked += [(line.no, m.group(0)) for m in MASK_RE.finditer(mended)]
+        if mended:
+            out.lines.append(Line(line.no, mended))
+    return out
+
+
+def taiwan_words(text: str) -> list[str]:
+    """Taiwan-usage words in `text` that a machine conversion writes for mainland terms, as printed."""
+    return sorted(set(_TAIWAN_RE.findall(text)))
