@@ -54,10 +54,9 @@ class _Matcher:
 
 
 def body_text(e: ProvisionEntry) -> str:
-    """Return the unit's folded text with its responsibility note blanked (offsets kept): a body is not a topic."""
+    """Return the unit's folded text with its responsibility notes blanked (offsets kept): a body is not a topic."""
     text = fold(e.provision.text or "")
-    if e.note:
-        start, end = e.note
+    for start, end in e.notes:
         text = text[:start] + " " * (end - start) + text[end:]
     return text
 

@@ -148,7 +148,7 @@ def _english(syllables: list[str]) -> str:
 
 def _derive(name: str, kind: str) -> tuple[str, str, str]:
     """Return (short form, English name, slug) derived from an official name and its kind."""
-    suffix, kind_en = _SUFFIX.get(kind, ("", ""))
+    suffix, kind_en = ("新区", " New Area") if kind == "市辖区" and name.endswith("新区") else _SUFFIX.get(kind, ("", ""))
     stem = name[: -len(suffix)] if suffix and name.endswith(suffix) and len(name) > len(suffix) + 1 else name
     people = ""
     if kind.startswith("自治"):

@@ -6,7 +6,7 @@
 
 A path is a dot-joined list of segments: a number for a numbered unit (its printed
 numeral, so 三(二) is 3.2), p<n> for the n-th unnumbered paragraph under a parent,
-and `notice` for the cover notice.
+`notice` for the cover notice, and a<n> for attachment n printed in full (a2.1 is its part 一).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 _DOC_RE = re.compile(r"^(?P<place>[a-z][a-z0-9]*)-(?P<year>\d{4})-(?P<type>[a-z]+(?:-[a-z]+)*?)(?:-(?P<seq>\d+))?$")
-_SEGMENT_RE = re.compile(r"^(notice|\d+|p\d+)$")
+_SEGMENT_RE = re.compile(r"^(notice|a\d+|\d+|p\d+)$")
 
 
 @dataclass(frozen=True, order=True)

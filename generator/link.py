@@ -39,7 +39,7 @@ class ProvisionEntry:
     themes: list[Assignment] = field(default_factory=list, repr=False)  # filled by classify: primary first
     related: list[Related] = field(default_factory=list, repr=False)  # filled by relate: most similar first
     # Filled by facts:
-    note: tuple[int, int] | None = None  # span of the responsibility note closing its text
+    notes: list[tuple[int, int]] = field(default_factory=list)  # spans of its responsibility notes, in reading order
     tasks: list[Task] = field(default_factory=list, repr=False)  # the bodies its note names, lead first
     targets: list[Target] = field(default_factory=list, repr=False)  # quantitative targets, in reading order
     deadlines: list[Deadline] = field(default_factory=list, repr=False)  # time commitments, in reading order

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
 Level = Literal["national", "province", "prefecture", "county", "district"]
 Script = Literal["zh-Hans", "zh-Hant"]
-Kind = Literal["notice", "part", "section", "item", "subitem", "paragraph"]
+Kind = Literal["notice", "attachment", "part", "section", "item", "subitem", "paragraph"]
 
 LEVELS: dict[str, tuple[str, str]] = {
     # level: (Chinese label, English gloss)
@@ -140,10 +140,12 @@ class Provision(_Strict):
     """One unit of a document's outline: the cover notice, a numbered unit or a paragraph."""
 
     id: StrictStr = Field(
-        pattern=r"^(notice|\d+|p\d+)(\.(\d+|p\d+))*$",
-        description="Path inside the document, e.g. '3.2' (part 三, section (二)) or 'notice.p1'; quote it in YAML.",
+        pattern=r"^(notice|a\d+|\d+|p\d+)(\.(\d+|p\d+))*$",
+        description="Path inside the document, e.g. '3.2' (part 三, section (二)), 'notice.p1', or 'a2.1' (part 一 of "
+        "attachment 2); quote it in YAML.",
     )
-    kind: Kind = Field(description="notice, part, section, item, subitem or paragraph.")
+    kind: Kind = Field(description="notice, attachment (an enclosed plan printed in full, with its own outline), part, "
+                       "section, item, subitem or paragraph.")
     label: StrictStr | None = Field(default=None, description="The numbering as printed, e.g. (一) or 、 when the numeral is lost.")
     heading: StrictStr | None = Field(default=None, description="The lead sentence that names the unit, without its closing punctuation.")
     heading_end: StrictStr | None = Field(default=None, description="Punctuation that closed the heading in the source, e.g. 。")

@@ -174,6 +174,7 @@ class AgenciesContext:
     themes: list[ThemePage]  # the matrix columns: themes some task is on
     matrix: list[tuple[AgencyPage, list[tuple[ThemePage, int, int]]]]  # (agency, [(theme, tasks, shade 0-4)])
     damaged: list[Task]  # names the source damaged beyond reading (a lone 局)
+    unresolved: list[Task]  # readable names site-data/agencies.yaml does not list, kept as printed
     notes: int  # provisions with a responsibility note
 
 
@@ -253,7 +254,7 @@ def environment(templates: Path) -> Environment:
     env.filters["clause"] = lambda t: excerpt(t.entry, t.clause, t.span)
     env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span)
     env.filters["cited"] = lambda c: excerpt(c.entry, c.sentence, c.span)
-    env.filters["note_marked"] = lambda e: highlight(e.provision.text, [e.note] if e.note else [])
+    env.filters["note_marked"] = lambda e: highlight(e.provision.text, e.notes)
     env.globals["policy_level"] = policy_level
     return env
 
@@ -421,9 +422,10 @@ def _agencies(site: Site) -> AgenciesContext:
     themes = [th for th in site.themes if any(counts[a][th] for a in listed)]
     matrix = [(a, [(th, counts[a][th], _shade(counts[a][th])) for th in themes]) for a in listed]
     entries = [e for d in site.documents for e in d.provisions]
-    damaged = [t for e in entries for t in e.tasks if t.agency is None]
-    return AgenciesContext(rows=rows, themes=themes, matrix=matrix, damaged=damaged,
-                           notes=sum(1 for e in entries if e.note))
+    damaged = [t for e in entries for t in e.tasks if t.agency is None and t.listed]
+    unresolved = [t for e in entries for t in e.tasks if not t.listed]
+    return AgenciesContext(rows=rows, themes=themes, matrix=matrix, damaged=damaged, unresolved=unresolved,
+                           notes=sum(1 for e in entries if e.notes))
 
 
 def _agency(site: Site, agency: AgencyPage) -> AgencyContext:

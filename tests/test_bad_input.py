@@ -74,7 +74,7 @@ CASES = [
      "id: shilixian-2025", "id: expected the file name 'shilixian-2024-work-points'; found 'shilixian-2025-work-points'. "
      "hint: rename the file or fix the id"),
     ("unknown-unit-kind", _replace("kind: notice", "kind: chapter"), DOC, "kind: chapter",
-     "outline[0].kind: expected one of 'notice', 'part', 'section', 'item', 'subitem' or 'paragraph'; found 'chapter'. "
+     "outline[0].kind: expected one of 'notice', 'attachment', 'part', 'section', 'item', 'subitem' or 'paragraph'; found 'chapter'. "
      "hint: numbered units are part/section/item/subitem by depth; unnumbered ones paragraph"),
     ("raw-file-changed", _write("被改过的原文\n", "site-data/raw/county.txt"), DOC, "source_sha256",
      "source_sha256: expected the SHA-256 of site-data/raw/county.txt; found f1d5fd59387a…. "

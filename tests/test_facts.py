@@ -119,7 +119,7 @@ def test_a_note_on_its_own_line_answers_for_the_unit_before_it():
     first, own_line = site.documents[0].provisions
     assert problems == []
     assert [(t.name, t.agency.slug, t.role, t.level) for t in first.tasks] == [("县公安局", "public-security", "lead", "county")]
-    assert own_line.tasks == [] and own_line.note == (0, 8)
+    assert own_line.tasks == [] and own_line.notes == [(0, 8)]
 
 
 def test_an_unknown_body_is_reported_not_dropped():
@@ -256,8 +256,8 @@ def shipped():
 def test_every_responsibility_note_of_the_seeds_is_read(shipped):
     entries = [e for d in shipped.documents for e in d.provisions]
     closing = [e for e in entries if re.search(r"(负责|負責|局|委|各镇|单位|部门)[)）]\s*$", e.provision.text or "")]
-    assert closing and all(e.note for e in closing)
-    assert sum(1 for e in entries if e.note) == 141
+    assert closing and all(e.notes for e in closing)
+    assert sum(1 for e in entries if e.notes) == 141
     unreadable = [(e.id, t.name) for e in entries for t in e.tasks if t.agency is None]
     assert unreadable == [("yangxian-2023-work-points:1.2", "局"), ("yangxian-2023-work-points:4.17", "局"),
                           ("yangxian-2023-work-points:5.18", "局")]

@@ -21,7 +21,7 @@ from ..link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry
                     Target, Task)
 from ..load import Problem
 from .citations import FoundCitation, find_citations, normalise_title
-from .notes import Lexicon, Party, find_note
+from .notes import Lexicon, Party, find_notes
 from .targets import SENTENCE_END, find_targets
 from .times import find_times
 
@@ -46,11 +46,12 @@ def extract(site: Site) -> list[Problem]:
             text = fold(published)
             if not text:
                 continue
-            note = find_note(text, lexicon)
-            if note:
-                e.note = (note.start, note.end)
-                # A note standing alone on its line answers for the unit before it.
+            for note in find_notes(text, lexicon):
+                e.notes.append((note.start, note.end))
+                # A note standing alone on its line answers for the unit before it; a labelled one for the unit it is under.
                 owner = previous if previous and note.start == 0 and not e.provision.heading else e
+                if note.own_line and e.parent is not None:
+                    owner = e.parent
                 for party in note.parties:
                     name = published[party.start:party.start + len(party.name)]  # as printed, in its own script
                     owner.tasks.append(_task(owner, party, name, pages))

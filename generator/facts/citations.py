@@ -22,7 +22,7 @@ _FORWARDING = re.compile(r"^.+?转发(?P<issuer>.+?)(?P<inner>关于.+)的通知
 _NOTICE_OF = re.compile(r"^(?P<inner>.+(?:规划|方案|意见|办法|要点|纲要|措施|计划|细则|规定|[)）]))的通知$")
 _VERBS = re.compile(r"贯彻落实|全面落实|认真落实|推动落实|落实好|落实|根据|按照|依据|参照|执行|对照|贯彻")
 _ISSUER_END = re.compile(r"(?:办公厅|人民政府|政府|委员会|办公室|国务院|中共中央|委|厅|局|部|院|省|市|县|区|州)$")
-_SEGMENT_END = re.compile(r"[,,。;;:：》“”]")
+_SEGMENT_END = re.compile(r"[,，。;；:：》“”]")
 
 
 @dataclass
@@ -64,7 +64,7 @@ def find_citations(text: str) -> list[FoundCitation]:
         title, inner_issuer = normalise_title(m["title"])
         issuer, words_start = _issuer_before(text, m.start())
         if len(title) <= 4:  # 规划《纲要》: the words before name the title
-            composed = text[max((x.end() for x in re.finditer(r"[,,。;;:：》]", text[:m.start()])), default=0):m.start()]
+            composed = text[max((x.end() for x in re.finditer(r"[,，。;；:：》]", text[:m.start()])), default=0):m.start()]
             composed = _VERBS.split(composed)[-1]
             title, issuer = composed + title, ""
         number = m["number"].strip() if m["number"] else None

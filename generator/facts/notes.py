@@ -10,6 +10,8 @@ Guarantees:
   levels; a name that is not listed is reported, never dropped;
 - the body named before 牵头 leads; without 牵头, the first one listed leads (as the sources
   say: 第一个责任单位负总责); the others support;
+- a note may also close any sentence inside a unit: (县住建局负责) after 。 counts when it names a
+  listed body; a scope statement in a note (以下任务均需各省级有关部门落实,不再列出) names nobody;
 - offsets index the folded text, which has the same length as the published one.
 """
 
@@ -27,12 +29,14 @@ PREFIXES = ("县区", "省委", "市委", "县委", "区委", "州委", "省", "
 FILLERS = tuple(sorted((
     "、", ",", ",", ";", ";", " ", "\u3000", ":", ":", "及", "和", "与", "等", "部门", "单位", "等部门", "等单位",
     "责任单位", "牵头单位", "配合单位", "按职责分工负责", "按职责负责", "分工负责", "负责", "共同负责",
-    "配合", "参与", "分别", "牵头",
+    "配合", "参与", "分别", "牵头", "有关部门", "各有关部门", "相关部门", "各相关部门",
 ), key=len, reverse=True))
+# A note that states a scope rather than names bodies: 以下任务均需各省级有关部门落实,不再列出.
+_SCOPE_RE = re.compile(r"不再(一一)?列出|以下(任务|各项)|均需|均由|各地区?各部门|分别负责落实|按职责分工落实|下同")
 LEAD = "牵头"
 FRAGMENTS = ("局", "委", "办")  # a name reduced to its last character by damage
 _LOOKS_LIKE_NOTE = re.compile(r"局|委|厅|办|部|负责|责任单位|政府|各镇|中心|分公司|支行")
-_SENTENCE_END = re.compile(r"[。;;!?!?]")
+_SENTENCE_END = re.compile(r"[。;；!?！？]")
 
 
 @dataclass
@@ -53,7 +57,9 @@ class Note:
 
     start: int  # offset of the note in the provision's text (its opening bracket, when printed)
     end: int  # offset just past the note
-    parties: list[Party]
+    parties: list[Party]  # empty for a scope statement
+    scope: bool = False  # the note states who carries the tasks in general, naming no body
+    own_line: bool = False  # a labelled note standing as a line under a unit's title: it answers for that unit
 
 
 class Lexicon:
@@ -146,6 +152,58 @@ def parse_parties(body: str, lexicon: Lexicon, strict: bool, offset: int = 0) ->
     return parties
 
 
+# A note printed as its own line under a unit's title: 牵头单位:县公安局 / 责任单位:县住建局、县发改局.
+_LABELLED_RE = re.compile(r"^(牵头单位|牵头部门|责任单位|责任部门|配合单位)\s*[:：].+$")
+
+
+def find_notes(text: str, lexicon: Lexicon) -> list[Note]:
+    """Return every responsibility note in `text` (already folded): after a sentence inside it, and at its end.
+
+    A text that is wholly a labelled note (牵头单位:县公安局) is one note, marked `own_line`.
+    """
+    if _LABELLED_RE.match(text.strip()):
+        body = text.rstrip(" \u3000。;；")
+        parties = parse_parties(body, lexicon, strict=False)
+        if parties:
+            return [Note(0, len(body), parties, own_line=True)]
+    notes = []
+    for m in re.finditer(r"(?<=[。;；])\s*[(（]", text):
+        close = _matching_close(text, m.end() - 1)
+        end = close + 1 if close is not None else None
+        if end is None or end >= len(text.rstrip(" \u3000。")):
+            continue  # the note that ends the text is read below, with its damaged forms
+        note = _bracketed(text, m.end() - 1, end, lexicon, inner=True)
+        if note:
+            notes.append(note)
+    last = find_note(text, lexicon)
+    return notes + ([last] if last and all(n.start != last.start for n in notes) else [])
+
+
+def _matching_close(text: str, open_at: int) -> int | None:
+    depth = 0
+    for k in range(open_at, len(text)):
+        if text[k] in "(（":
+            depth += 1
+        elif text[k] in ")）":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def _bracketed(text: str, k: int, end: int, lexicon: Lexicon, inner: bool = False) -> Note | None:
+    """Read the bracket at text[k:end] as a note: a scope statement, or bodies (inside a text, listed ones only)."""
+    body = text[k + 1:end - 1]
+    if _SCOPE_RE.search(body):
+        return Note(k, end, [], scope=True)
+    if not _LOOKS_LIKE_NOTE.search(body):
+        return None
+    parties = parse_parties(body, lexicon, strict=False, offset=k + 1)
+    if inner and not (parties and all(p.known for p in parties) and any(p.agency for p in parties)):
+        return None  # inside a text, a bracket that is not wholly names is prose: 推进城镇(乡)建设
+    return Note(k, end, parties) if parties else None
+
+
 def find_note(text: str, lexicon: Lexicon) -> Note | None:
     """Return the responsibility note that ends `text` (already folded), if any."""
     end = len(text.rstrip(" \u3000。"))
@@ -161,11 +219,7 @@ def find_note(text: str, lexicon: Lexicon) -> Note | None:
                 break
         k -= 1
     if k >= 0:
-        body = text[k + 1:end - 1]
-        if not _LOOKS_LIKE_NOTE.search(body):
-            return None
-        parties = parse_parties(body, lexicon, strict=False, offset=k + 1)
-        return Note(k, end, parties) if parties else None
+        return _bracketed(text, k, end, lexicon)
     # The opening bracket was lost: the note is the longest tail of the last sentence that reads as names.
     sentence = max((m.end() for m in _SENTENCE_END.finditer(text, 0, end - 1)), default=0)
     for i in range(sentence, end - 1):

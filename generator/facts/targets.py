@@ -34,9 +34,9 @@ _NUMBER = re.compile(
     r"(?<![A-Za-z0-9.])(?P<v>\d+(?:\.\d+)?)(?:\s*[-—–~～至到]\s*(?P<v2>\d+(?:\.\d+)?))?\s*(?P<unit>" + _UNIT_RE + r")"
     r"(?P<after>以上|以内|以下|左右)?"
 )
-_CLAUSE = re.compile(r"[,,;;。:：、!?!?]")
-SENTENCE_END = re.compile(r"[。!?!?]")  # a sentence: the scope of a year, a deadline, a citation
-_SUFFIX_END = re.compile(r"[,,;;。:：、!?!?()（）]")
+_CLAUSE = re.compile(r"[,，;；。:：、!?！？]")
+SENTENCE_END = re.compile(r"[。!?！？]")  # a sentence: the scope of a year, a deadline, a citation
+_SUFFIX_END = re.compile(r"[,，;；。:：、!?！？()（）]")
 _AT_LEAST = ("不低于", "至少", "不少于", "超过", "高于")
 _AT_MOST = ("不超过", "不高于", "控制在", "压缩至", "压缩到", "低于", "降至", "降到")
 _REACH = ("力争达到", "全面提升到", "提升到", "提高到", "提升至", "提高至", "稳定在", "保持在", "达到或优于",

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 PERIODS = {"十四五": (2021, 2025), "十五五": (2026, 2030), "十三五": (2016, 2020)}
-_CLAUSE_START = set(",,;;。:: \u3000") | {""}
+_CLAUSE_START = set(",，;；。:： \u3000") | {""}
 _TIME = re.compile(
     r"(?P<pre>力争到|到|至|于)?\s*"
     r"(?:(?P<y1>20\d\d)\s*年?\s*[-—–~至到]\s*(?P<y2>20\d\d)\s*年(?P<post1>底|末)?"

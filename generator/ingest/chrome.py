@@ -17,8 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..model import DOC_TYPES
-from .text import CJK, DOC_NUMBER_RE, Line, fold
+from .text import CJK, DOC_NUMBER_RE, TRAILING_BRACKETS, Line, fold, genre_of
 
 HEADER_KEYS = [
     "发文字号", "文号", "字号", "文件编号", "发布日期", "发布时间", "发文机关", "发文单位", "发布单位", "发布机构", "发布机关",
@@ -37,29 +36,32 @@ WIDGETS = [
     "我要纠错", "纠错", "下载", "扫一扫", "无障碍", "长者模式", "登录", "注册", "繁体", "简体", "文章属性", "正文", "全文",
     "原文", "内容全文", "政策清单", "基本介绍", "基本信息", "基本资料", "政府工作部门", "各县政府", "相关词条", "热门词条",
     "相关链接", "相关文件", "相关阅读", "猜你喜欢", "联系我们", "联络我们", "关于我们", "文章正文", "附件下载", "TRANSCRIPT",
-    "Documents", "Document",
+    "Documents", "Document", "默认", "超大", "较大", "标准", "扫一扫在手机打开当前页", "在手机打开当前页", "打开当前页",
 ]
 _WIDGETS_RE = re.compile("(?:" + "|".join(map(re.escape, sorted(WIDGETS, key=len, reverse=True))) + ")+")
-_SEPARATORS = re.compile(r"[\s|│/·•▪●»>【】\[\]::,,;;]+")
+_SEPARATORS = re.compile(r"[\s|│/·•▪●»>【】\[\]:：,，;；]+")
 
 # Line rules, matched on the simplified fold of a line. Order matters: first match wins.
 RULES: list[tuple[str, re.Pattern[str]]] = [
-    ("navigation bar", re.compile(r"^首\s*页(\s+\S{2,8}){3,}$")),
-    ("font-size widget", re.compile(r"^[【\[]?字\s*(体|号)(大小)?\s*[::]\s*([大中小]\s*){0,3}[】\]]?$")),
-    ("breadcrumb", re.compile(r"^(当前位置|您的位置|你的位置|您当前的位置|您现在的位置|所在位置)\s*[::]|^\s*(>|»)\s*\S|"
+    ("navigation bar", re.compile(r"^首\s*页([\s|│/·>»]+[^\s|│/·>»]{2,8}){2,}[\s|│]*$")),
+    ("encyclopedia summary", re.compile(r"^《[^》]{4,80}》是.{2,40}(印发|发布|颁布|出台)的")),
+    ("font-size widget", re.compile(r"^[【\[]?字\s*(体|号)(大小)?\s*[:：]\s*([大中小]\s*){0,3}[】\]]?$")),
+    ("breadcrumb", re.compile(r"^(当前位置|您的位置|你的位置|您当前的位置|您现在的位置|所在位置)\s*[:：]|^\s*(>|»)\s*\S|"
                               r"(\S{1,12}\s*(>>|>|»)\s*){2,}\S|\S\s*>>\s*\S")),
     ("welcome banner", re.compile(r"^欢迎(访问|光临|来到)|今天是\s*\d{4}\s*年.{0,12}星期")),
     ("timestamp", re.compile(r"^\d{4}[\s/-]+\d{1,2}[/-]\d{1,2}\s+\d{1,2}(:|时)\d{2}")),
-    ("view counter", re.compile(r"^(浏览次数|访问量|阅读次数)\s*[::]\s*\d*$")),
-    ("infobox", re.compile(r"^基本(介绍|信息|资料)$|^[•·▪●]\s*\S{1,8}\s*[::]")),
-    ("page header", re.compile(rf"^[|\s]*(•\s*)?([【\[]({_KEY})[】\]]|({_KEY})\s*([::]|$|\s+\S))")),
+    ("view counter", re.compile(r"^(浏览次数|访问量|阅读次数)\s*[:：]\s*\d*$")),
+    ("infobox", re.compile(r"^基本(介绍|信息|资料)$|^[•·▪●]\s*\S{1,8}\s*[:：]")),
+    ("page header", re.compile(rf"^[|\s]*(•\s*)?([【\[]({_KEY})[】\]]|({_KEY})\s*([:：]|$|\s+\S))")),
     ("section marker", re.compile(r"^(全文|正文|原文|内容全文|文章正文)$")),
     ("related entries", re.compile(r"^(相关词条|热门词条|相关链接|相关文件|相关阅读|猜你喜欢|联系我们|联络我们|关于我们)$")),
-    ("editor line", re.compile(r"^[【\[(（]?\s*(责任编辑|编辑|审核|校对|来源编辑)\s*[::][^】\])）]{0,20}[】\])）]?$|"
+    ("editor line", re.compile(r"^[【\[(（]?\s*(责任编辑|编辑|审核|校对|来源编辑)\s*[:：][^】\])）]{0,20}[】\])）]?$|"
+                               r"^.{0,20}责任编辑\s*[:：]\s*\S{1,12}$|"
                                r"^[(（](本文有删减|有删节|略|全文略)[)）]$")),
     ("site map", re.compile(r"^(网站地图|网站导航|站点地图)$")),
     ("print widget", re.compile(r"^([【\[]?(打印本页|打印|关闭窗口|关闭|收藏|分享到?)[】\]]?\s*){1,4}$")),
-    ("site disclaimer", re.compile(r"免责声明|版权声明|本网转载|转载请注明|下载文档前|侵犯您的权益|仅部分预览|人工客服")),
+    ("site disclaimer", re.compile(r"免责声明|版权声明|版权所有|本网转载|转载请注明|下载文档前|侵犯您的权益|仅部分预览|人工客服|"
+                                   r"ICP备|网站标识码|公网安备")),
     ("page number", re.compile(r"^[-—–\s]*\d{1,4}[-—–\s]*$")),
     ("sharing site", re.compile(r"^(Upload|Post on|Category|\d+\s*(views?|downloads?)\b)", re.IGNORECASE)),
 ]
@@ -70,10 +72,9 @@ HEADER_REASONS = {"navigation bar", "widgets", "font-size widget", "print widget
 # A repost's lead speaks of the document in the third person; a preamble speaks in the first.
 _REPORTING_RE = re.compile(r"近日|日前|日电|日讯|导读|记者|据悉|获悉|印发了|发布了?《|网站发布|[》]\s*(提出|指出|明确|要求|强调)|"
                            r"公告指出|印发实施|出台了?《|主要内容|全文如下|原文如下|》是[^。]{2,40}印发的")
-_MARKER_RE = re.compile(r"(全文|原文|主要内容|内容|通知全文)如下\s*[::。.]?$")
-_HEADLINE_END = re.compile(r"[??!!]|印发|发布|出台|公布|来了|解读")
-_TRAILING_RE = re.compile(r"(\s*[(（][^()（）]{1,24}[)）])+$")  # (2021—2035年), (试行), (2014年)
-_GENRE_ENDS = tuple(DOC_TYPES) + ("征求意见稿",)
+_MARKER_RE = re.compile(r"(全文|原文|主要内容|内容|通知全文)如下\s*[:：。.]?$")
+_HEADLINE_END = re.compile(r"[?？!！]|印发|发布|出台|公布|来了|解读")
+_FRAMING_REASONS = {"encyclopedia summary"}  # removed, and read by the metadata stage like a repost's lead
 
 
 @dataclass
@@ -95,6 +96,8 @@ def strip_chrome(lines: list[Line], removed: list[dict] | None = None) -> Chrome
     for line, reason in zip(lines, reasons):
         if reason:
             _read_header(line.text, out)
+        if reason in _FRAMING_REASONS:
+            out.framing.append(line)
     for i, line in enumerate(lines):
         if reasons[i] is None and _is_page_title(i, lines, reasons):
             reasons[i] = "page title"
@@ -127,7 +130,7 @@ def classify(text: str) -> str | None:
 
 
 def _title_like(text: str) -> bool:
-    return len(text) <= 90 and not re.search(r"[。;;]$", text) and not re.match(r"^[(（]?[一二三四五六七八九十\d]{1,3}[、.)）]", text)
+    return len(text) <= 90 and not re.search(r"[。;；]$", text) and not re.match(r"^[(（]?[一二三四五六七八九十\d]{1,3}[、.)）]", text)
 
 
 def _document_start(lines: list[Line], reasons: list[str | None]) -> int:
@@ -136,42 +139,53 @@ def _document_start(lines: list[Line], reasons: list[str | None]) -> int:
     for n, i in enumerate(kept):
         if _MARKER_RE.search(fold(lines[i].text)) and n < len(kept) - 1:
             return kept[n + 1]
-    for i in kept:
+    for n, i in enumerate(kept):
         text = fold(lines[i].text)
         if (DOC_NUMBER_RE.fullmatch(re.sub(r"\s", "", text))
-                or re.match(r"^各.{1,80}[::]$", text)
-                or re.match(r"^[一二三四五六七八九十]{1,3}、|^第[一二三四五六七八九十]+[章篇条]", text)
-                or _is_title(text)):
+                or re.match(r"^各.{1,80}[:：]$", text)
+                or re.match(r"^[一二三四五六七八九十]{1,3}、|^第[一二三四五六七八九十]+[章篇条]", text)):
             return i
+        if _is_title(text):
+            # A title printed over several lines starts with its issuer or 关于: 湖南省人民政府办公厅关于 / 全面推进…意见
+            while n and _title_like(lines[kept[n - 1]].text) and re.search(r"(关于|办公厅|办公室|人民政府|委员会)$",
+                                                                         fold(lines[kept[n - 1]].text)):
+                n -= 1
+            return kept[n]
     return kept[0] if kept else len(lines)
 
 
 def _is_title(text: str) -> bool:
     """A document's (or its notice's) title: ends with a genre, no headline punctuation, 印发 only in 关于印发."""
-    plain = _TRAILING_RE.sub("", re.sub(r"\s+", "", text)).strip("《》")
-    return (_title_like(text) and plain.endswith(_GENRE_ENDS) and not re.search(r"[??!!]", text)
-            and ("关于" in text or not re.search(r"印发|发布|出台", text)) and not _REPORTING_RE.search(text))
+    return (_title_like(text) and (genre_of(text) or fold(text).rstrip(")）").endswith("征求意见稿"))
+            and not re.search(r"[?？!！]", text)
+            and not re.search(r"(?<!关于)(印发|发布|出台)", fold(text)) and not _REPORTING_RE.search(text))
 
 
 def _is_page_title(i: int, lines: list[Line], reasons: list[str | None]) -> bool:
-    """A web page's own title: prefixed by a document number, followed by header furniture, or repeated by the document."""
+    """A web page's own title over the document: prefixed by a document number, a copy of a title the document prints
+    again below (with or without the site's words before it), or a headline framed by header furniture."""
     text = lines[i].text
     m = DOC_NUMBER_RE.match(fold(text))
     if m and len(text) - m.end() >= 4:
         return True
-    if not _title_like(text):
+    if not _title_like(text) or (len(text) <= 12 and not genre_of(text)):  # 黑龙江省 over a breadcrumb: a site banner
+        return False
+    if re.match(r"^附\s*件", text) or any(r is None and re.search(r"[。;；]$", lines[k].text) for k, r in enumerate(reasons[:i])):
+        return False  # a page's title stands above the document's text, and is not an attachment line
+    plain = _plain_title(text)
+    later = [_plain_title(line.text) for line in lines[i + 1:i + 60]]
+    later += [a + b for a, b in zip(later, later[1:])]  # a title the document prints over two lines
+    if genre_of(text) and any(len(p) >= 8 and plain.endswith(p) and genre_of(p) for p in later):
+        return True
+    if _is_title(text):  # the only printing of the document's title: it stays
         return False
     after = reasons[i + 1] if i + 1 < len(reasons) else None
     before = reasons[:i]
-    if after in HEADER_REASONS and (any(r in HEADER_REASONS for r in before) or all(r is not None for r in before[1:])):
-        return True
-    # The document prints its own title again below: 国家新型城镇化规划(2014—2020年)(2014年), then 《国家新型…》.
-    plain = _plain_title(text)
-    return _is_title(text) and any(_plain_title(line.text) == plain for line in lines[i + 1:i + 40])
+    return after in HEADER_REASONS and (any(r in HEADER_REASONS for r in before) or all(r is not None for r in before[1:]))
 
 
 def _plain_title(text: str) -> str:
-    return _TRAILING_RE.sub("", re.sub(r"\s+", "", fold(text))).strip("《》")
+    return TRAILING_BRACKETS.sub("", re.sub(r"[\s《》〈〉<>]+", "", fold(text)))
 
 
 def _framing(lines: list[Line], reasons: list[str | None], start: int, out: Chrome) -> None:
@@ -186,6 +200,9 @@ def _framing(lines: list[Line], reasons: list[str | None], start: int, out: Chro
         text = fold(lines[i].text)
         if len(text) <= 12 and re.fullmatch(rf"[{CJK}]{{2,12}}", text) and any(r for r in reasons[i + 1:start]):
             reasons[i] = "site banner"
+        elif first_lead is not None and _MARKER_RE.search(text):
+            reasons[i] = "news framing"
+            out.framing.append(lines[i])
         elif first_lead is not None and _title_like(text) and not _is_title(text):
             reasons[i] = "headline"
             out.framing.append(lines[i])
@@ -204,10 +221,10 @@ def _read_header(text: str, out: Chrome) -> None:
     for n, m in enumerate(matches):
         key = re.sub(r"\s+", "", m.group(0))
         before = folded[m.start() - 1] if m.start() else " "
-        if before not in " |•【[\t" and not re.match(r"[::]", folded[m.end():m.end() + 1]) and n:
+        if before not in " |•【[\t" and not re.match(r"[:：]", folded[m.end():m.end() + 1]) and n:
             continue  # 字号 inside 打印字号, 时间 inside 发布时间: not a key here
         rest = folded[m.end():]
-        sep = re.match(r"[】\]]?\s*[::]?\s*", rest)
+        sep = re.match(r"[】\]]?\s*[:：]?\s*", rest)
         start = m.end() + len(sep.group(0))
         end = matches[n + 1].start() if n + 1 < len(matches) else len(folded)
         value = (text if same else folded)[start:end].strip(" |\u3000【】[]")

@@ -27,6 +27,7 @@ def find_corrections(outline: Outline, doc_number: str | None) -> tuple[list[dic
     nodes = ([outline.notice] if outline.notice else []) + outline.units
     for node in _walk(nodes):
         if node.text:
+            _cut_off_note(node, notes)
             _duty_bracket(node, corrections, notes)
             _damaged_number(node, doc_number, corrections)
             _wrap_spaces(node, corrections)
@@ -51,7 +52,7 @@ def _duty_bracket(node: Node, corrections: list[dict], notes: list[str]) -> None
         return
     start = max(text.rfind("。"), text.rfind(";"), text.rfind(";")) + 1
     clause = text[start:]
-    if re.search(r"[,,]", clause):  # body text runs into the note: where the bracket stood is a guess
+    if re.search(r"[,，]", clause):  # body text runs into the note: where the bracket stood is a guess
         notes.append(
             f"provision {node.id} (line {node.line}): the opening bracket of the responsibility note"
             f" 「…{clause[-20:]}」 is lost and its place is unclear; add a correction by hand."
@@ -61,6 +62,16 @@ def _duty_bracket(node: Node, corrections: list[dict], notes: list[str]) -> None
         "provision": node.id, "original": clause, "corrected": "(" + clause,
         "why": "the opening bracket of the responsibility note is lost (the closing one stands)",
     })
+
+
+def _cut_off_note(node: Node, notes: list[str]) -> None:
+    """A responsibility note the page cut off: an opening bracket at the end of the text that never closes."""
+    text = node.text or ""
+    opened = max(text.rfind("("), text.rfind("（"))
+    tail = text[opened + 1:]
+    if opened >= 0 and not re.search(r"[)）]", tail) and len(tail) <= 60 and re.search(r"局|委|厅|办|负责|牵头|责任单位", tail):
+        notes.append(f"provision {node.id} (line {node.line}): the responsibility note 「{text[opened:]}」 is cut off "
+                     "at the end of the text; complete it from an official copy, as a correction.")
 
 
 def _damaged_number(node: Node, doc_number: str | None, corrections: list[dict]) -> None:

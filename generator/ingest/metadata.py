@@ -18,23 +18,20 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ..gazetteer import Gazetteer
-from ..model import DOC_TYPES
 from .chrome import Chrome
 from .mirror import Mended, taiwan_words
 from .outline import Outline, find_doc_number
 from .place import Context, place_issuers
-from .text import CJK, DATE_RE, fold, is_traditional
+from .text import CJK, DATE_RE, GENRES, Line, fold, genre_of, is_traditional
 
 ORGAN_END = r"(?:办公厅|办公室|人民政府|政府|委员会|党委|委|厅|局|部|院|署|办|中心|公署)"
 _ORGAN_RE = re.compile(rf"(?:中共)?[{CJK}]{{1,24}}?{ORGAN_END}")
 _ISSUED_RE = re.compile(rf"([{CJK}、]{{2,40}}?{ORGAN_END})(?:于|於)\s*(\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日)\s*印[发發]")
 # A repost's lead: 中共中央办公厅、国务院办公厅印发了《…》; an encyclopedia's: 《…》是北京市政府,2021年8月31日印發的.
 _LEAD_RE = re.compile(rf"((?:[{CJK}]{{2,30}}?{ORGAN_END}[、和及\s]*)+)(?:近日|日前)?(?:联合)?(?:印[发發]了?|发布了?)(?:关于)?[^《。]{{0,16}}《")
-_SUMMARY_RE = re.compile(rf"》是([{CJK}]{{2,30}}?{ORGAN_END}),?\s*(\d{{4}}年\d{{1,2}}月\d{{1,2}}日)?印[发發]")
-_GENRES = sorted(DOC_TYPES, key=len, reverse=True)
-_TRAILING_RE = re.compile(r"(\s*[(（][^()（）]{1,24}[)）])+$")  # (2021—2035年), (试行), (征求意见稿)
+_SUMMARY_RE = re.compile(rf"》是([{CJK}]{{2,30}}?{ORGAN_END})[,，]?\s*(\d{{4}}年\d{{1,2}}月\d{{1,2}}日)?印[发發]")
 # 制定本方案, 现提出如下实施意见, 制定以下实施意见: a preamble naming its own genre.
-_SELF_GENRE_RE = re.compile(r"(?:制定|提出|印发|出台)(?:了|本|如下|以下|此)+(" + "|".join(_GENRES) + ")")
+_SELF_GENRE_RE = re.compile(r"(?:制定|提出|印发|出台)(?:了|本|如下|以下|此)+(" + "|".join(GENRES) + ")")
 _OFFICIAL_HOST_RE = re.compile(r"(^|\.)(gov\.cn|gov\.hk|gov\.mo)$|\.gov\.cn$|npc\.gov\.cn$")
 _ENCYCLOPEDIA_HOST_RE = re.compile(r"baike|wiki|newton\.com\.tw|zhihu|hudong", re.IGNORECASE)
 _LAW_DB_RE = re.compile(r"pkulaw|lawinfochina|law-lib|chinalawinfo|faxin", re.IGNORECASE)
@@ -123,7 +120,7 @@ def extract_metadata(chrome: Chrome, outline: Outline, gazetteer: Gazetteer, men
         meta.year = first.year if first else None
 
     all_text = " ".join([meta.title or "", outline.notice.heading if outline.notice and outline.notice.heading else ""]
-                        + notice_text + [(u.heading or "") + (u.text or "") for u in outline.units])
+                        + notice_text + [_sample(outline.units, 10**9)])
     meta.script = "zh-Hant" if is_traditional(all_text) else "zh-Hans"
     meta.converted_words = taiwan_words(all_text) if meta.script == "zh-Hant" else []
     meta.attachments = outline.attachments
@@ -168,8 +165,13 @@ def _title(meta: Metadata, chrome: Chrome, outline: Outline, framing: str) -> No
         named = framing + " " + " ".join(p.text for p in chrome.page_titles)
         m = next((m for m in re.finditer(r"《([^《》]{4,80})》", fold(named)) if genre_of(m.group(1))), None)
         title = named[m.start(1):m.end(1)] if m else None
+    if title is None:  # a page that only reports the document: 泰州市《2022年度…工作要点》印发实施
+        body = _sample(([outline.notice] if outline.notice else []) + outline.units, 600)
+        m = next((m for m in re.finditer(r"《([^《》]{4,80})》[^。]{0,20}?印[发發]", fold(body)) if genre_of(m.group(1))), None)
+        title = body[m.start(1):m.end(1)] if m else None
     if title is None and chrome.page_titles:  # a page title, less the site's name after it: 标题 - 站点, 标题_站点
-        title = re.split(r"\s+[-_|–—]+\s*|_|\s*-\.\.\.$", chrome.page_titles[0].text)[0].strip() or None
+        pages = [re.split(r"\s+[-_|–—]+\s*|_|\s*-\.\.\.$", p.text)[0].strip() for p in chrome.page_titles]
+        title = next((p for p in pages if genre_of(p)), pages[0]) or None
     if title:
         title = re.sub(r"^《(.+)》$", r"\1", title.strip())
     # A preamble that opens by naming the document gives its full title: 《广东省城镇化发展“十一五”规划》是根据…
@@ -194,7 +196,7 @@ def _subsequence(short: str, long: str) -> bool:
 def split_organs(text: str) -> list[str]:
     """Split a run of issuing bodies: 中共永德县委办公室 永德县人民政府办公室, 省委辦公廳省政府辦公廳, 中共中央、国务院."""
     out: list[str] = []
-    for part in (p for p in re.split(r"[\s、,,]+", text.strip()) if p):
+    for part in (p for p in re.split(r"[\s、,，]+", text.strip()) if p):
         folded = fold(part)
         # Two bodies run together: split after 办公厅/办公室, or after 人民政府 when a new body follows.
         cuts = [m.end() for m in re.finditer(r"办公厅|办公室", folded) if m.end() < len(folded)]
@@ -213,8 +215,9 @@ def _fuller(organs: list[str], others: list[str]) -> list[str]:
 
 def _issuers(meta: Metadata, chrome: Chrome, outline: Outline, framing: str, issued) -> None:
     h = chrome.header
-    before_about = next((m.group(1) for m in (re.match(r"^(.+?)\s*(关于|關於|關于)", t) for t in
-                                             (meta.notice_title or "", meta.title or "")) if m
+    titles = [meta.notice_title or "", meta.title or ""] + [
+        re.sub(r"^[^《]*?号\s*《?", "", fold(p.text)) for p in chrome.page_titles]  # 黔府办发〔2018〕27号《贵州省…
+    before_about = next((m.group(1) for m in (re.match(r"^(.+?)\s*(关于|關於|關于)", t) for t in titles) if m
                          and re.search(ORGAN_END + r"$", fold(m.group(1)))), None)
     lead = _LEAD_RE.search(fold(framing))
     summary = _SUMMARY_RE.search(fold(framing))
@@ -231,7 +234,7 @@ def _issuers(meta: Metadata, chrome: Chrome, outline: Outline, framing: str, iss
         source,
     ]
     found = [split_organs(c) if isinstance(c, str) else list(c) for c in candidates if c]
-    found = [[o for o in (re.sub(r"[、,,\s]+$", "", o) for o in organs) if len(o) >= 2] for organs in found]
+    found = [[o for o in (re.sub(r"[、,，\s]+$", "", o) for o in organs) if len(o) >= 2] for organs in found]
     found = [organs for organs in found if organs]
     if found:
         meta.issuer = _fuller(found[0], [o for organs in found[1:] for o in organs])
@@ -257,7 +260,8 @@ def _doc_number(meta: Metadata, chrome: Chrome, outline: Outline) -> None:
         meta.doc_number = normalise_doc_number(found)
         return
     # The document's own number stands on its own line (a number inside a sentence is a citation).
-    for line in outline.notice_lines + outline.title_lines:
+    under_title = [Line(u.line, u.text) for u in outline.units[:3] if not u.label and u.text and len(u.text) <= 30]
+    for line in outline.notice_lines + outline.title_lines + under_title:
         text = fold(line.text)
         if find_doc_number(text) and re.fullmatch(r"\s*" + re.escape(find_doc_number(text) or "") + r"\s*", re.sub(r"\s", "", text)):
             meta.doc_number = normalise_doc_number(text)
@@ -312,19 +316,6 @@ def _doc_type(meta: Metadata, outline: Outline, body_head: str) -> None:
     meta.ask("doc_type", outline.title_lines[0].no if outline.title_lines else None,
              "the genre (规划, 实施方案, 工作要点, …) is not read from the title",
              "set doc_type: to the genre word the title ends with")
-
-
-def genre_of(title: str | None) -> str | None:
-    """The genre a title ends with, brackets such as (2021—2035年) or (试行) aside: 行动计划方案 -> 行动计划."""
-    if not title:
-        return None
-    text = _TRAILING_RE.sub("", re.sub(r"\s+", "", fold(title)).strip("《》")).replace("计画", "计划")  # 計畫: Taiwan usage
-    last = next((g for g in _GENRES if text.endswith(g)), None)
-    if last is None:
-        return None
-    before = text[: -len(last)]
-    inner = next((g for g in _GENRES if before.endswith(g) and len(g) >= 4), None)
-    return inner or last  # 五年行动计划方案: the plan is an action plan
 
 
 def _provenance(meta: Metadata, chrome: Chrome, url: str | None) -> None:

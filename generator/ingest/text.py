@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 
 from ..chinese import fold  # noqa: F401  (re-exported for the importer's stages)
+from ..model import DOC_TYPES
 
 # Whitespace that scraped pages use for layout: ideographic, en/em and no-break spaces.
 LAYOUT_SPACE = " \t\u3000\u2002\u2003\u00a0\u200b\ufeff"
-TERMINAL = "。;;!!??::)）」”』》…"
+TERMINAL = "。;；!！?？:：)）」”』》…"
 OPEN_BRACKETS = "(（"
 CLOSE_BRACKETS = ")）"
 CJK = r"\u3400-\u9fff"
@@ -94,3 +95,19 @@ def ends_sentence(text: str) -> bool:
 DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 ISO_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 DOC_NUMBER_RE = re.compile(rf"[{CJK}]{{1,10}}[〔\[［(（【]\d{{4}}[〕\]］)）】]\s*\d+\s*号")
+GENRES = sorted(DOC_TYPES, key=len, reverse=True)
+# (2021—2035年), (试行), (征求意见稿) after a title; also a span of years whose opening bracket was lost: 2020―2022年)
+TRAILING_BRACKETS = re.compile(r"(\s*([(（][^()（）]{1,24}|\d{4}\s*[-—―–~至]\s*\d{4}\s*年?)[)）])+$")
+
+
+def genre_of(title: str | None) -> str | None:
+    """The genre a title ends with, brackets such as (2021—2035年) or (试行) aside: 行动计划方案 -> 行动计划."""
+    if not title:
+        return None
+    text = TRAILING_BRACKETS.sub("", re.sub(r"\s+", "", fold(title)).strip("《》")).replace("计画", "计划")  # 計畫: Taiwan usage
+    last = next((g for g in GENRES if text.endswith(g)), None)
+    if last is None:
+        return None
+    before = text[: -len(last)]
+    inner = next((g for g in GENRES if before.endswith(g) and len(g) >= 4), None)
+    return inner or last  # 五年行动计划方案: the plan is an action plan
