@@ -79,16 +79,13 @@ class Analysis:
 def analyse(project: Path, strict: bool = False) -> Analysis:
     """Validate site-data/, link it, read its facts and classify every provision; raise InvalidData with every problem.
 
-    Names missing from agencies.yaml are warnings, and drafts are left out; `strict` makes both errors.
+    Names missing from agencies.yaml and units no theme fits are warnings, and drafts are left out; `strict`
+    makes them errors.
     """
     site = link(load_data(project / "site-data"))
-    warnings = extract(site)
-    problems = classify(site)
-    result = Analysis(site, warnings)
-    if strict:
-        problems = result.open_items() + problems
-    if problems:
-        raise InvalidData(problems)
+    result = Analysis(site, extract(site) + classify(site))
+    if strict and result.open_items():
+        raise InvalidData(result.open_items())
     return result
 
 

@@ -92,7 +92,7 @@ def _score(m: _Matcher, heading: list[re.Match], body: list[re.Match]):
 
 
 def classify(site: Site) -> list[Problem]:
-    """Assign themes to every provision and fill each theme's cells; return units left without one."""
+    """Assign themes to every provision and fill each theme's cells; return units left without one (warnings)."""
     matchers = [_Matcher.of(t) for t in site.themes if t.theme.structural != "notice"]
     phrases = sorted({fold(p) for p in site.ignore}, key=lambda t: (-len(t), t))
     ignore = re.compile("|".join(map(re.escape, phrases))) if phrases else None
@@ -171,4 +171,5 @@ def _unthemed(site: Site, e: ProvisionEntry) -> Problem:
     file, line, field = site.where(e)
     return Problem(file, line, f"{field}.themes", "at least one theme for a unit with text",
                    "no taxonomy term in its heading or text, nor above it",
-                   "add `themes: [<id>]` to the unit, or the missing term to site-data/themes.yaml")
+                   "it is published on its document's page only; add `themes: [<id>]` to the unit, or the missing term "
+                   "to site-data/themes.yaml")

@@ -135,17 +135,21 @@ def test_import_writes_new_yaml_and_keeps_raw(fixture_project, tmp_path):
     raw = tmp_path / "new.txt"
     shutil.copy(fixture_project / "site-data/raw/county.txt", raw)
     code, out, _ = run("import", str(raw))
-    assert (code, out) == (0, f"wrote {DOC}: a draft with 1 review item(s) to settle (listed under review: and by "
+    assert (code, out) == (0, f"wrote {DOC}: a draft with 2 review item(s) to settle (listed under review: and by "
                                  "`policy-atlas check`); 2 correction(s) proposed.\n")
     assert (fixture_project / "site-data/raw/new.txt").exists()
     # The draft is checked and reported, never a build stop; --strict makes it one.
-    n = line_of(fixture_project, "- field: source_kind")
-    item = (f"{DOC}:{n}: review[0] (source_kind): expected the question settled and the item deleted; found where the "
-            "text was retrieved is not known. hint: set source_url: (or import with --url) and source_kind: official, "
-            "repost, encyclopedia, mirror or document-sharing")
+    n, m = line_of(fixture_project, "- field: source_kind"), line_of(fixture_project, "- field: document")
+    items = [f"{DOC}:{n}: review[0] (source_kind): expected the question settled and the item deleted; found where the "
+             "text was retrieved is not known. hint: set source_url: (or import with --url) and source_kind: official, "
+             "repost, encyclopedia, mirror or document-sharing",
+             f"{DOC}:{m}: review[1] (document): expected the question settled and the item deleted; found not yet "
+             "reviewed: every field and provision still to be read against the raw text. hint: add title_en, correct "
+             "what the importer got wrong (record damage as corrections), then delete this item"]
     assert run("check") == (0, "check: 1 documents, 9 provisions, 6 themes, no problems; 1 draft(s) not published, "
-                               "1 open item(s) (--strict makes them errors).\n", f"draft: {item}\n")
-    assert run("check", "--strict") == (1, "", f"{item}\ncheck: 1 problem(s); nothing was written.\n")
+                               "2 open item(s) (--strict makes them errors).\n", "".join(f"draft: {i}\n" for i in items))
+    assert run("check", "--strict") == (1, "", "".join(f"{i}\n" for i in items) +
+                                        "check: 2 problem(s); nothing was written.\n")
     code, out, _ = run("build", "--skip-mkdocs")
     assert code == 0 and out.endswith("; left out 1 draft(s) with open review items: shilixian-2024-work-points "
                                       "(`policy-atlas check` lists them)\n")
@@ -159,11 +163,11 @@ def test_import_never_refuses_a_page_it_cannot_place(fixture_project, tmp_path):
     code, out, err = run("import", str(raw), "--url", "https://example.com/a.html")
     assert (code, err) == (0, "")
     target = fixture_project / "site-data/documents/unplaced-0000-document.yaml"
-    assert out.startswith("wrote site-data/documents/unplaced-0000-document.yaml: a draft with 5 review item(s)")
+    assert out.startswith("wrote site-data/documents/unplaced-0000-document.yaml: a draft with 6 review item(s)")
     fields = [line.split(": ", 1)[1] for line in target.read_text(encoding="utf-8").splitlines() if line.startswith("- field: ")]
-    assert fields == ["title", "issuer", "doc_type", "level", "id"]
+    assert fields == ["title", "issuer", "doc_type", "level", "id", "document"]
     code, _, err = run("check")
-    assert code == 0 and err.count("draft: site-data/documents/unplaced-0000-document.yaml:") == 5
+    assert code == 0 and err.count("draft: site-data/documents/unplaced-0000-document.yaml:") == 6
 
 
 def test_gazetteer_parent_must_exist(fixture_project):
@@ -190,11 +194,12 @@ def test_unknown_theme_in_an_override(fixture_project):
 def test_a_unit_with_text_and_no_theme(fixture_project):
     edit(fixture_project, "  themes: [land-reform, finance-investment]  # editor: the task list is about factor supply\n", "")
     n = line_of(fixture_project, "- id: p2")
-    assert run("check") == (1, "", (
-        f"{DOC}:{n}: outline[4].themes: expected at least one theme for a unit with text; "
-        "found no taxonomy term in its heading or text, nor above it. "
-        "hint: add `themes: [<id>]` to the unit, or the missing term to site-data/themes.yaml\n"
-        "check: 1 problem(s); nothing was written.\n"))
+    problem = (f"{DOC}:{n}: outline[4].themes: expected at least one theme for a unit with text; "
+               "found no taxonomy term in its heading or text, nor above it. hint: it is published on its document's "
+               "page only; add `themes: [<id>]` to the unit, or the missing term to site-data/themes.yaml")
+    assert run("check") == (0, "check: 2 documents, 23 provisions, 6 themes, no problems; 1 warning(s).\n",
+                            f"warning: {problem}\n")
+    assert run("check", "--strict") == (1, "", f"{problem}\ncheck: 1 problem(s); nothing was written.\n")
 
 
 def test_duplicate_theme_id_and_a_theme_without_terms(fixture_project):

@@ -85,6 +85,10 @@ class Imported:
         if not outline:
             review.append({"field": "outline", "line": None, "question": "no text of the document is left after the "
                            "page furniture", "hint": "check the removed: list against the raw text"})
+        # A person, not the importer, says a document is ready: this item goes last, and is deleted last.
+        review.append({"field": "document", "line": None, "question": "not yet reviewed: every field and provision "
+                       "still to be read against the raw text", "hint": "add title_en, correct what the importer got "
+                       "wrong (record damage as corrections), then delete this item"})
         return Document(
             id=self.doc_id, review=review, title=m.title, title_en=None, issuer=m.issuer, doc_number=m.doc_number,
             doc_type=m.doc_type, level=m.level, province=m.province, prefecture=m.prefecture, county=m.county,
