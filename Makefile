@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 JUDGES := node_modules/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve check golden bench lock screenshot clean browsers
+.PHONY: site test serve check golden bench intake-score lock screenshot clean browsers
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ golden: $(STAMP)  ## rewrite the golden files under tests/golden/ after a delibe
 
 bench: $(STAMP)  ## time each build stage on the shipped data and a synthetic corpus
 	$(BIN)/python bench/bench_build.py --docs 500
+
+intake-score: $(STAMP)  ## import the 32 real pages of tests/corpus as a new user would; score every field against the manifest
+	$(BIN)/python bench/intake_score.py --files --misses
 
 lock:  ## re-pin requirements.lock from a clean venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

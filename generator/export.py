@@ -13,7 +13,8 @@ from .link import Site
 
 SCHEMA_VERSION = 1
 DOCUMENT_FIELDS = ["id", "title", "title_en", "issuer", "doc_number", "level", "province", "prefecture", "county",
-                   "date_signed", "date_published", "doc_type", "script", "source_file", "source_sha256", "url"]
+                   "date_signed", "date_issued", "date_published", "doc_type", "script", "converted_words",
+                   "source_file", "source_sha256", "source_url", "source_kind", "retrieved", "url"]
 PROVISION_FIELDS = ["id", "document_id", "parent_id", "depth", "label", "heading", "text", "url", "themes", "related",
                     "agencies", "deadlines"]
 THEME_FIELDS = ["id", "name_zh", "name_en", "scope", "url"]
@@ -32,8 +33,8 @@ def atlas(site: Site) -> dict:
     for page in site.documents:
         d = page.doc
         row = {f: getattr(d, f, None) for f in DOCUMENT_FIELDS if f != "url"}
-        row["date_signed"] = d.date_signed.isoformat() if d.date_signed else None
-        row["date_published"] = d.date_published.isoformat() if d.date_published else None
+        for name in ("date_signed", "date_issued", "date_published", "retrieved"):
+            row[name] = getattr(d, name).isoformat() if getattr(d, name) else None
         row["url"] = page.url
         documents.append({f: row[f] for f in DOCUMENT_FIELDS})
         for e in page.provisions:

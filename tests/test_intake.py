@@ -480,3 +480,33 @@ def test_every_corpus_page_drafts_then_publishes_after_its_review_list(tmp_path,
     second = analyse(proj)
     assert [d.doc.id for d in second.site.drafts] == []
     assert len(second.site.documents) == 32
+
+
+def test_a_reviewed_bundle_publishes_each_attachment_as_a_part(tmp_path, places):
+    import shutil
+
+    from generator.build import generate
+    from generator.ingest import to_yaml
+    from generator.model import Document
+    from tests.conftest import FIXTURES, ROOT, copy_project
+
+    text = ("汉中市人民政府办公室关于印发汉中市城镇化工作方案和汉中市城市更新工作方案的通知\n各县区人民政府:\n"
+            "现将《汉中市城镇化工作方案》和《汉中市城市更新工作方案》印发给你们,请认真贯彻执行。\n"
+            "汉中市人民政府办公室\n2024年3月5日\n"
+            "附件1\n汉中市城镇化工作方案\n一、总体要求\n(一)推进落户。放开落户限制。(市公安局负责)\n"
+            "附件2\n汉中市城市更新工作方案\n一、主要任务\n(一)改造老旧小区。推进老旧小区改造。(市住建局负责)\n")
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    shutil.copy(ROOT / "site-data" / "places.yaml", proj / "site-data" / "places.yaml")
+    for fixture_doc in (proj / "site-data" / "documents").glob("*.yaml"):  # their places are the fixture's own
+        fixture_doc.unlink()
+    (proj / "site-data/raw/bundle.txt").write_text(text, encoding="utf-8")
+    doc = import_raw(text.encode("utf-8"), "bundle.txt", places).document()
+    assert [(p.id, p.kind, p.heading) for p in doc.outline if p.kind == "attachment"] == [
+        ("a1", "attachment", "汉中市城镇化工作方案"), ("a2", "attachment", "汉中市城市更新工作方案")]
+    reviewed = Document.model_validate(doc.model_copy(update={"review": [], "title_en": "Two plans"}).model_dump())
+    (proj / f"site-data/documents/{doc.id}.yaml").write_text(to_yaml(reviewed), encoding="utf-8")
+    analysis, files = generate(proj)
+    page = files[f"documents/{doc.id}.md"]
+    assert "## 附件1汉中市城镇化工作方案 {: #p-a1 }" in page and "### 一、总体要求 {: #p-a1-1 }" in page
+    tasks = {e.id.split(":")[1]: [t.name for t in e.tasks] for d in analysis.site.documents for e in d.provisions}
+    assert tasks["a1.1.1"] == ["市公安局"] and tasks["a2.1.1"] == ["市住建局"]
