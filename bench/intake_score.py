@@ -110,6 +110,10 @@ def score_page(raw: Path, truth: dict, places) -> PageScore:
         imp = import_raw(raw.read_bytes(), raw.name, places)
         m = imp.meta
         removed_lines = {r["line"] for r in imp.chrome.removed if r.get("column") is None}
+        # A line broken into pieces (a flattened PDF page) counts as removed when none of it is kept.
+        removed_lines |= {r["line"] for r in imp.chrome.removed if r.get("column") and r["reason"] not in (
+            "pinyin gloss inserted by a mirror", "token inserted by a mirror", "spam (online-casino SEO)")
+            and all(line.no != r["line"] for line in imp.chrome.kept)}
         got = {
             "title": m.title, "issuer": [fold(i) for i in m.issuer] or None, "doc_number": m.doc_number,
             "date_signed": m.date_signed.isoformat() if m.date_signed else None, "level": m.level,

@@ -132,9 +132,25 @@ class Gazetteer:
         return out
 
 
+# Place names read otherwise than pypinyin's everyday reading: 长 is cháng in place names (长治, 长武) but for 长子;
+# a few names keep old readings. A curated English name in site-data/places.yaml wins over all of this.
+_READINGS = {"长子": [["zhǎng"], ["zǐ"]], "洪洞": [["hóng"], ["tóng"]], "单县": [["shàn"], ["xiàn"]],
+             "涡阳": [["guō"], ["yáng"]]}
+
+
+@functools.lru_cache(maxsize=1)
+def _readings_loaded() -> bool:
+    from pypinyin import load_phrases_dict, load_single_dict
+
+    load_single_dict({ord("长"): "cháng,zhǎng"})
+    load_phrases_dict({k: v for k, v in _READINGS.items() if len(k) > 1})
+    return True
+
+
 def _pinyin(text: str) -> list[str]:
     from pypinyin import Style, lazy_pinyin
 
+    _readings_loaded()
     return lazy_pinyin(text, style=Style.NORMAL, v_to_u=True, errors="ignore")
 
 

@@ -54,6 +54,12 @@ def test_divisions_carry_level_chain_and_english(places, name, level, chain, eng
     assert len(d.code) == 6 and d.code.isdigit()
 
 
+@pytest.mark.parametrize("name,english", [("长治市", "Changzhi"), ("长子县", "Zhangzi County"), ("洪洞县", "Hongtong County"),
+                                          ("六安市", "Lu'an"), ("西安市", "Xi'an"), ("朝阳区", "Chaoyang District")])
+def test_place_names_read_as_places(places, name, english):
+    assert places.by_name[name][0].name_en == english
+
+
 def test_curated_names_win(places):
     (shaanxi,) = places.by_name["陕西省"]
     (yang,) = places.by_name["洋县"]
@@ -96,6 +102,14 @@ def test_a_shared_name_without_context_is_asked_not_guessed(places):
     assert "朝阳区" in item.question and "110105" in item.question and "220104" in item.question
 
 
+def test_a_date_under_the_title_after_the_number(places):
+    text = ("中共凤县县委 凤县人民政府\n关于推进县城建设的实施意见\n凤发〔2023〕5号\n(2023年4月20日)\n"
+            "为推进县城建设,现提出如下实施意见。\n一、总体要求\n")
+    doc = _doc(text, places)
+    assert (doc.issuer, doc.doc_number, doc.date_signed, doc.county, doc.id) == (
+        ["中共凤县县委", "凤县人民政府"], "凤发〔2023〕5号", dt.date(2023, 4, 20), "凤县", "fengxianbaoji-2023-implementing-opinions")
+
+
 def test_a_page_with_no_issuer_is_placed_by_its_text(places):
     text = ("为深入推进户籍制度改革,结合我市实际,制定以下实施意见。\n一、组织领导\n成立西安市推进户籍制度改革领导小组。\n"
             "二、总体要求\n(一)放开落户。推进落户。\n")
@@ -129,6 +143,26 @@ def test_one_line_pdf_body_with_notice_inline(places):
     labels = [u.label for u in imp.outline.units if u.label]
     assert labels == ["一、", "二、"]
     assert [c.heading for c in imp.outline.units[-1].children] == ["推进落户", "完善公共服务"]
+
+
+def test_a_whole_notice_flattened_to_one_line(places):
+    """PDF text: notice title, number, addressees, notice, signature, date, plan title and units on one line."""
+    text = ("长武县人民政府办公室关于印发长武县城镇化建设实施方案的通知 长政办发〔2023〕15号 各镇人民政府、街道办事处: "
+            "现将《长武县城镇化建设实施方案》印发给你们,请认真贯彻落实。 长武县人民政府办公室 2023年6月14日 "
+            "长武县城镇化建设实施方案 为深入贯彻落实决策部署,结合我县实际,制定本方案。 一、总体要求 以新时代思想为指导,"
+            "推进县城建设。 二、重点任务 (一)推进落户。全面放开落户限制。(县公安局牵头,县人社局配合)\n")
+    doc = _doc(text, places)
+    assert (doc.id, doc.title, doc.issuer, doc.doc_number, doc.date_signed) == (
+        "changwuxian-2023-implementation-plan", "长武县城镇化建设实施方案", ["长武县人民政府办公室"], "长政办发〔2023〕15号",
+        dt.date(2023, 6, 14))
+    assert doc.outline[0].heading == "长武县人民政府办公室关于印发长武县城镇化建设实施方案的通知"
+    assert [(p.label, p.heading) for p in doc.outline if p.label] == [("一、", "总体要求"), ("二、", "重点任务")]
+
+
+def test_a_long_paragraph_with_wrap_spaces_stays_one_paragraph(places):
+    para = "推进城镇化建设,到 2025 年城市新能源公交车辆占比提高到72%。 开展绿色生活创建行动,倡导绿色出行。" * 4
+    imp = _imp("某县工作要点\n" + para + "\n一、总体要求\n", places)
+    assert [u.text for u in imp.outline.units if not u.label] == [para.strip()]
 
 
 def test_line_wrap_spaces_are_proposed_as_corrections_never_applied(places):

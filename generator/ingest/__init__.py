@@ -3,6 +3,7 @@
 Stages, each with its guarantee in its module docstring:
   text.split_lines   every non-blank line, numbered as in the file
   mirror             glosses, injected tokens and spam cut out of lines, every piece recorded
+  text.split_runs    a page flattened to one line (PDF text) broken into its lines again
   chrome             page furniture and news framing out, every removed line recorded
   outline            notice, title, numbered units in reading order
   metadata           title, issuers, number, dates, place (national gazetteer), genre, script, provenance
@@ -30,7 +31,7 @@ from .corrections import find_corrections
 from .metadata import Metadata, extract_metadata
 from .mirror import mend
 from .outline import Node, Outline, build_outline
-from .text import split_lines
+from .text import split_lines, split_runs
 
 
 class ImporterError(Exception):
@@ -105,6 +106,7 @@ def import_raw(raw: bytes, source_file: str, places: Gazetteer, doc_id: str | No
     """Run every stage on the bytes of one raw file; never refuse (undecodable bytes aside)."""
     text, encoding_note = _decode(raw)
     mended = mend(split_lines(text))
+    mended.lines = split_runs(mended.lines)
     chrome = strip_chrome(mended.lines, mended.removed)
     outline = build_outline(chrome.kept)
     if outline.notice:

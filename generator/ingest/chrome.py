@@ -107,7 +107,8 @@ def strip_chrome(lines: list[Line], removed: list[dict] | None = None) -> Chrome
     _framing(lines, reasons, start, out)
     for line, reason in zip(lines, reasons):
         if reason:
-            out.removed.append({"line": line.no, "text": line.text, "reason": reason})
+            piece = {"column": line.col} if line.col else {}  # a piece of a flattened line says where it stood
+            out.removed.append({"line": line.no, **piece, "text": line.text, "reason": reason})
         else:
             out.kept.append(line)
     out.removed.sort(key=lambda r: (r["line"], r.get("column", 0)))
@@ -165,6 +166,8 @@ def _is_page_title(i: int, lines: list[Line], reasons: list[str | None]) -> bool
     """A web page's own title over the document: prefixed by a document number, a copy of a title the document prints
     again below (with or without the site's words before it), or a headline framed by header furniture."""
     text = lines[i].text
+    if lines[i].col is not None:  # a piece of a flattened PDF page is its text, not the web page's title
+        return False
     m = DOC_NUMBER_RE.match(fold(text))
     if m and len(text) - m.end() >= 4:
         return True

@@ -281,9 +281,10 @@ def _dates(meta: Metadata, chrome: Chrome, outline: Outline, issued, framing: st
     if why:
         meta.corrections.append({"provision": None, "original": outline.signature_date, "corrected": signed.isoformat(),
                                  "why": why})
-    if signed is None and outline.units and not outline.units[0].label:  # a date line under the title: (2016年9月9日)
-        under = outline.units[0].text or ""
-        signed = read_date(under)[0] if re.fullmatch(r"[(（]\s*\d{4}\s*年.{2,8}日\s*[)）]", under) else None
+    if signed is None:  # a date line under the title: (2016年9月9日)
+        under = next((u.text for u in outline.units[:3] if not u.label and u.text
+                      and re.fullmatch(r"[(（]\s*\d{4}\s*年.{2,8}日\s*[)）]", u.text)), None)
+        signed = read_date(under)[0] if under else None
     header_signed = read_date(h.get("成文日期"))[0]
     meta.date_signed = signed or header_signed
     if signed and header_signed and signed != header_signed:

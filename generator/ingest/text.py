@@ -22,6 +22,7 @@ class Line:
 
     no: int  # 1-based line number in the raw file
     text: str  # the line without surrounding layout whitespace
+    col: int | None = None  # 1-based column where a piece of a flattened line starts; none for a whole line
 
 
 def split_lines(raw: str) -> list[Line]:
@@ -32,6 +33,55 @@ def split_lines(raw: str) -> list[Line]:
         if text:
             lines.append(Line(no, text))
     return lines
+
+
+# Where a page flattened to one line (PDF text) breaks into its lines: after a sentence, an addressee's colon, a
+# notice title, a document number or a date; before a date or a document number. A space that only a line wrap
+# left inside a word (的 有力支撑) is none of these.
+_RUN_BREAK = re.compile(
+    r"(?<=[。:：])\s+(?=\S)"
+    r"|(?<=(?:通知|决定|意见))\s+(?=\S)"
+    r"|(?<=号)\s+(?=\S)"
+    r"|(?<=\d日)\s+(?=\S)"
+    r"|\s+(?=\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s)"
+    r"|\s+(?=[\u3400-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号)"
+)
+RUN_MIN = 150  # a line this long, with spaces inside and two numbered units or a signed notice, is a flattened page
+_RUN_UNITS = re.compile(r"\s[一二三四五六七八九十]{1,3}、")
+_RUN_NOTICE = re.compile(r"\s\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s")
+
+
+def split_runs(lines: list[Line]) -> list[Line]:
+    """Break lines that hold a whole flattened page (PDF text) at structural spaces; other lines pass unchanged.
+
+    The pieces keep their line number; only spaces are dropped, so every character is still accounted for.
+    A title (a short piece that ends with a genre) is parted from the sentence after it.
+    """
+    out: list[Line] = []
+    for line in lines:
+        flattened = len(_RUN_UNITS.findall(line.text)) >= 2 or (_RUN_NOTICE.search(line.text) and "通知" in line.text)
+        if len(line.text) < RUN_MIN or not flattened:
+            out.append(line)
+            continue
+        pos = 0
+        page_number = re.match(r"\d{1,3}\s+(?=\S)", line.text)  # a PDF page's number opens its text: 1 2019 年…
+        pieces = ([page_number.group(0)] if page_number else []) + _RUN_BREAK.split(line.text[page_number.end():] if page_number else line.text)
+        for piece in pieces:
+            for p in _part_title(piece.strip()):
+                if p:
+                    pos = line.text.index(p, pos)
+                    out.append(Line(line.no, p, pos + 1))
+                    pos += len(p)
+    return out
+
+
+def _part_title(piece: str) -> list[str]:
+    """长武县…实施方案 为深入贯彻…: a title of at most 60 characters ending with a genre, then its first sentence."""
+    for m in re.finditer(r"\s+", piece[:61]):
+        head = piece[:m.start()]
+        if genre_of(head) and not re.search(r"[。,，;；]", head):
+            return [head, piece[m.end():]]
+    return [piece]
 
 
 def is_traditional(text: str) -> bool:
