@@ -182,6 +182,8 @@ def test_line_wrap_spaces_are_proposed_as_corrections_never_applied(places):
     ("2023- 09- 15", dt.date(2023, 9, 15), False),
     ("2023 年 9 月 15 日", dt.date(2023, 9, 15), False),
     ("2016.12.21", dt.date(2016, 12, 21), False),
+    ("二〇二三年五月十二日", dt.date(2023, 5, 12), False),
+    ("二〇二〇年十二月三十一日", dt.date(2020, 12, 31), False),
     ("2023112", None, None),  # 2023-1-12 or 2023-11-2: not guessed
     ("2023993", None, None),
 ])
@@ -199,6 +201,13 @@ def test_a_damaged_signature_date_and_number_are_read_and_proposed(places):
     fixes = {c.original: c.corrected for c in doc.corrections if c.provision is None}
     assert fixes == {"六政办秘202355": "六政办秘〔2023〕55号", "2023614": "2023-06-14"}
     assert (doc.level, doc.prefecture) == ("prefecture", "六盘水市")
+
+
+def test_a_signature_on_one_line_in_chinese_numerals(places):
+    text = ("洋县人民政府办公室\n关于印发洋县城镇化工作要点的通知\n各镇人民政府:\n现印发给你们。\n"
+            "洋县人民政府办公室 二〇二三年五月十二日\n洋县城镇化工作要点\n一、总体要求\n")
+    doc = _doc(text, places)
+    assert (doc.issuer, doc.date_signed, doc.title) == (["洋县人民政府办公室"], dt.date(2023, 5, 12), "洋县城镇化工作要点")
 
 
 def test_a_number_cited_in_the_notice_is_not_the_documents_own(places):

@@ -22,7 +22,7 @@ from .chrome import Chrome
 from .mirror import Mended, taiwan_words
 from .outline import Outline, find_doc_number
 from .place import Context, place_issuers
-from .text import CJK, DATE_RE, GENRES, Line, fold, genre_of, is_traditional
+from .text import CJK, CN_DATE_RE, DATE_RE, GENRES, Line, cn_date, fold, genre_of, is_traditional
 
 ORGAN_END = r"(?:办公厅|办公室|人民政府|政府|委员会|党委|委|厅|局|部|院|署|办|中心|公署)"
 _ORGAN_RE = re.compile(rf"(?:中共)?[{CJK}]{{1,24}}?{ORGAN_END}")
@@ -81,6 +81,9 @@ def read_date(text: str | None) -> tuple[dt.date | None, str | None]:
          or re.search(r"(\d{4})\s+(\d{1,2})/(\d{1,2})", folded))
     if m:
         return _date(int(m.group(1)), int(m.group(2)), int(m.group(3))), None
+    cn = CN_DATE_RE.search(folded)
+    if cn:
+        return _date(*cn_date(cn)), None
     digits = re.fullmatch(r"\s*[(（]?(\d{7,8})[)）]?\s*", folded)
     if not digits:
         return None, None

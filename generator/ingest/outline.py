@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .text import (CJK, DATE_RE, DOC_NUMBER_RE, TERMINAL, TRAILING_BRACKETS, Line, cn_to_int, ends_sentence, fold,
+from .text import (CJK, CN_DATE_RE, DATE_RE, DOC_NUMBER_RE, TERMINAL, TRAILING_BRACKETS, Line, cn_to_int, ends_sentence, fold,
                    genre_of, int_to_cn)
 
 CN = "一二三四五六七八九十百零〇两"
@@ -39,7 +39,7 @@ _INLINE_RE = re.compile(
     rf"(?<=[。;；!?！？:：)）\s])\s*(?=[(（][{CN}]{{1,4}}[)）]|[{CN}]{{1,4}}、|\d{{1,3}}[.．](?!\d)|[(（]\d{{1,3}}[)）]|第[{CN}]+条)"
 )
 # A signature date: 2023年6月14日, 2023-06-14, or one that lost its separators (2023614).
-_DATE_LINE_RE = re.compile(rf"^({DATE_RE.pattern}|\d{{4}}\s*[-./]\s*\d{{1,2}}\s*[-./]\s*\d{{1,2}}|\d{{7,8}})$")
+_DATE_LINE_RE = re.compile(rf"^({DATE_RE.pattern}|{CN_DATE_RE.pattern}|\d{{4}}\s*[-./]\s*\d{{1,2}}\s*[-./]\s*\d{{1,2}}|\d{{7,8}})$")
 _MONTH_LINE_RE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月$")  # 2016年12月 under a plan title
 _BYLINE_RE = re.compile(rf"^[{CJK}\s、]{{2,30}}印[发發]$")  # 中共中央 国务院印发
 # An attachment printed in full: 附件1 alone on its line (its title follows), or 附件2 贵州省…三年行动方案.

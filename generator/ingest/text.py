@@ -46,19 +46,27 @@ _RUN_BREAK = re.compile(
     r"|\s+(?=\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*$|\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s)"
     r"|\s+(?=[\u3400-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号)"
 )
+# A signature block printed on one line: 洋县人民政府办公室 2023年5月12日.
+_SIGNED_LINE = re.compile(r"^(\S.{1,60}?(?:办公室|办公厅|人民政府|委员会|政府|局|委|厅))\s+"
+                          r"(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇零一二三四五六七八九]{4}年\S{2,6}日)$")
 RUN_MIN = 150  # a line this long, with spaces inside and two numbered units or a signed notice, is a flattened page
 _RUN_UNITS = re.compile(r"\s[一二三四五六七八九十]{1,3}、")
 _RUN_NOTICE = re.compile(r"\s\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s")
 
 
 def split_runs(lines: list[Line]) -> list[Line]:
-    """Break lines that hold a whole flattened page (PDF text) at structural spaces; other lines pass unchanged.
+    """Break lines that hold a whole flattened page (PDF text) at structural spaces, and a signature printed on one
+    line (issuer, date) in two; other lines pass unchanged.
 
     The pieces keep their line number; only spaces are dropped, so every character is still accounted for.
     A title (a short piece that ends with a genre) is parted from the sentence after it.
     """
     out: list[Line] = []
     for line in lines:
+        signed = _SIGNED_LINE.match(line.text)
+        if signed:
+            out += [Line(line.no, signed.group(1), 1), Line(line.no, signed.group(2), signed.start(2) + 1)]
+            continue
         flattened = len(_RUN_UNITS.findall(line.text)) >= 2 or (_RUN_NOTICE.search(line.text) and "通知" in line.text)
         if len(line.text) < RUN_MIN or not flattened:
             out.append(line)
@@ -143,6 +151,14 @@ def ends_sentence(text: str) -> bool:
 
 
 DATE_RE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+# A date in Chinese numerals, as signature blocks print it: 二〇二三年五月十二日.
+CN_DATE_RE = re.compile(r"([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*日")
+
+
+def cn_date(m: re.Match) -> tuple[int, int, int]:
+    """(year, month, day) of a CN_DATE_RE match: 二〇二三年五月十二日 -> (2023, 5, 12)."""
+    year = int("".join(str(_DIGITS[c]) for c in m.group(1)))
+    return year, cn_to_int(m.group(2)), cn_to_int(m.group(3))
 ISO_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 DOC_NUMBER_RE = re.compile(rf"[{CJK}]{{1,10}}[〔\[［(（【]\d{{4}}[〕\]］)）】]\s*\d+\s*号")
 GENRES = sorted(DOC_TYPES, key=len, reverse=True)
