@@ -306,6 +306,13 @@ def test_masked_words_are_reported_not_guessed(places):
     assert [r.field for r in doc.review if "masks" in r.question] == ["text"]
 
 
+def test_a_brand_inside_a_sentence_is_reported_not_cut(places):
+    doc = _doc("某县工作要点\n一、总体要求\n(一)推进工作。加快推进九游会县城建设,提升品质。\n", places)
+    assert "加快推进九游会县城建设,提升品质。" in doc.outline[-1].children[0].text
+    assert [r.question for r in doc.review if r.field == "text"] == [
+        "the brand 九游 stands inside the text, where a mirror may have replaced a word (a place name, say)"]
+
+
 def test_spam_lines_and_tails(places):
     imp = _imp("某县工作要点 -九游会登录j9入口\n一、总体要求\n开云体育官网入口\n(一)推进工作。加快推进。\n", places)
     spam = [r for r in imp.chrome.removed if r["reason"].startswith("spam")]

@@ -98,8 +98,12 @@ def strip_chrome(lines: list[Line], removed: list[dict] | None = None) -> Chrome
             _read_header(line.text, out)
         if reason in _FRAMING_REASONS:
             out.framing.append(line)
-    for i, line in enumerate(lines):
-        if reasons[i] is None and _is_page_title(i, lines, reasons):
+    # A page's title stands above the document's text: nothing after the first sentence of kept prose is one.
+    prose = next((i for i, (line, r) in enumerate(zip(lines, reasons)) if r is None and re.search(r"[。;；]$", line.text)),
+                 len(lines))
+    plains = [_plain_title(line.text) for line in lines[:prose + 60]]
+    for i, line in enumerate(lines[:prose]):
+        if reasons[i] is None and _is_page_title(i, lines, reasons, plains):
             reasons[i] = "page title"
             out.page_titles.append(line)
             _read_header(line.text, out)
@@ -162,7 +166,7 @@ def _is_title(text: str) -> bool:
             and not re.search(r"(?<!关于)(印发|发布|出台)", fold(text)) and not _REPORTING_RE.search(text))
 
 
-def _is_page_title(i: int, lines: list[Line], reasons: list[str | None]) -> bool:
+def _is_page_title(i: int, lines: list[Line], reasons: list[str | None], plains: list[str]) -> bool:
     """A web page's own title over the document: prefixed by a document number, a copy of a title the document prints
     again below (with or without the site's words before it), or a headline framed by header furniture."""
     text = lines[i].text
@@ -173,10 +177,10 @@ def _is_page_title(i: int, lines: list[Line], reasons: list[str | None]) -> bool
         return True
     if not _title_like(text) or (len(text) <= 12 and not genre_of(text)):  # 黑龙江省 over a breadcrumb: a site banner
         return False
-    if re.match(r"^附\s*件", text) or any(r is None and re.search(r"[。;；]$", lines[k].text) for k, r in enumerate(reasons[:i])):
-        return False  # a page's title stands above the document's text, and is not an attachment line
-    plain = _plain_title(text)
-    later = [_plain_title(line.text) for line in lines[i + 1:i + 60]]
+    if re.match(r"^附\s*件", text):  # an attachment line is the document's
+        return False
+    plain = plains[i]
+    later = plains[i + 1:i + 60]
     later += [a + b for a, b in zip(later, later[1:])]  # a title the document prints over two lines
     if genre_of(text) and any(len(p) >= 8 and plain.endswith(p) and genre_of(p) for p in later):
         return True

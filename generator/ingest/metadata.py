@@ -132,8 +132,8 @@ def extract_metadata(chrome: Chrome, outline: Outline, gazetteer: Gazetteer, men
                   text=" ".join(notice_text) + " " + body_head + " " + framing, doc_number=meta.doc_number,
                   url=meta.source_url)
     _place(meta, gazetteer, ctx)
-    for line, mask in (mended.masked if mended else []):
-        meta.ask("text", line, f"{mask} masks words the mirror hid", "restore them from an official copy as a correction")
+    for line, question in (mended.masked if mended else []):
+        meta.ask("text", line, question, "restore the words from an official copy, as a correction")
     return meta
 
 
