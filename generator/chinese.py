@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 from opencc import OpenCC
@@ -25,6 +26,20 @@ def fold(text: str) -> str:
     match found in the folded text can be highlighted in the text as published.
     """
     return "".join(map(_fold_char, text))
+
+
+# Spaces a PDF line wrap left between two Chinese characters (新型城 镇化): not part of any word.
+_WRAP_SPACE = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000\u00a0]+(?=[\u3400-\u9fff])")
+
+
+def squeeze(text: str) -> tuple[str, list[int]]:
+    """Drop line-wrap spaces between Chinese characters, for matching only; also return, for each character kept,
+    its offset in `text`, so a match in the squeezed text is highlighted where it stands in the text as published."""
+    keep = [True] * len(text)
+    for m in _WRAP_SPACE.finditer(text):
+        keep[m.start():m.end()] = [False] * (m.end() - m.start())
+    index = [i for i, k in enumerate(keep) if k]
+    return "".join(text[i] for i in index), index
 
 
 def simplified_reading(text: str) -> str:

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from .chinese import fold
+from .chinese import fold, squeeze
 from .link import Assignment, ProvisionEntry, Site, ThemePage
 from .load import Problem
 
@@ -61,14 +62,34 @@ def body_text(e: ProvisionEntry) -> str:
     return text
 
 
-def _matches(matchers: list[_Matcher], ignore: re.Pattern | None, text: str) -> list[list[re.Match]]:
+class _Hit(NamedTuple):
+    """A term found in a text: where it stands in the text as published, and the term."""
+
+    start: int
+    end: int
+    term: str
+
+    def span(self) -> tuple[int, int]:
+        return self.start, self.end
+
+    def group(self) -> str:
+        return self.term
+
+
+def _matches(matchers: list[_Matcher], ignore: re.Pattern | None, text: str) -> list[list[_Hit]]:
     """Find every theme's terms in `text`; a match inside a longer term of any theme, or inside an
     ignored phrase, does not count.
 
     So 农业 (industry) inside 农业转移人口 (hukou reform) is not a signal for industry, nor 市政 in 市政府.
+    Terms are matched across the spaces a PDF line wrap left inside words (新型城 镇化).
     """
-    found = [list(m.pattern.finditer(text)) if m.pattern else [] for m in matchers]
-    ignored = {x.span() for x in ignore.finditer(text)} if ignore else set()
+    compact, index = squeeze(text)
+
+    def hits(pattern: re.Pattern) -> list[_Hit]:
+        return [_Hit(index[x.start()], index[x.end() - 1] + 1, x.group()) for x in pattern.finditer(compact)]
+
+    found = [hits(m.pattern) if m.pattern else [] for m in matchers]
+    ignored = {x.span() for x in hits(ignore)} if ignore else set()
     spans = sorted({x.span() for ms in found for x in ms} | ignored, key=lambda s: (s[0], -s[1]))
     covered = set()
     reach = -1
@@ -79,7 +100,7 @@ def _matches(matchers: list[_Matcher], ignore: re.Pattern | None, text: str) -> 
     return [[x for x in ms if x.span() not in covered] for ms in found]
 
 
-def _score(m: _Matcher, heading: list[re.Match], body: list[re.Match]):
+def _score(m: _Matcher, heading: list[_Hit], body: list[_Hit]):
     """Return (score, heading score, terms strongest first, spans per field) of one theme."""
     spans = {f: [x.span() for x in ms] for f, ms in (("heading", heading), ("text", body)) if ms}
     head_score = sum(2 * m.weight[x.group()] for x in heading)

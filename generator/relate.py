@@ -20,7 +20,7 @@ from collections import Counter
 import numpy as np
 from scipy import sparse
 
-from .chinese import fold, load_jieba
+from .chinese import fold, load_jieba, squeeze
 from .classify import body_text
 from .link import ProvisionEntry, Related, Site
 
@@ -45,7 +45,7 @@ def tokens(text: str) -> list[str]:
 
 def vectors(texts: list[str]) -> sparse.csr_matrix:
     """Return L2-normalised TF-IDF rows (sublinear tf, smoothed idf) for `texts`."""
-    counts = [Counter(tokens(t)) for t in texts]
+    counts = [Counter(tokens(squeeze(t)[0])) for t in texts]  # words split by a PDF line wrap count whole
     vocab: dict[str, int] = {}
     df: Counter[str] = Counter()
     for c in counts:

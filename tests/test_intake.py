@@ -6,6 +6,7 @@ The corpus pages (tests/corpus) are scored by test_intake_score.py; these varian
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,9 @@ from generator.ingest import import_raw
 from generator.ingest.metadata import genre_of, read_date, split_organs
 from generator.ingest.mirror import mend, taiwan_words
 from generator.ingest.text import split_lines
+
+
+CORPUS = Path(__file__).parent / "corpus"
 
 
 def _imp(text: str, places, **kw):
@@ -560,3 +564,51 @@ def test_a_reviewed_bundle_publishes_each_attachment_as_a_part(tmp_path, places)
     assert "## 附件1汉中市城镇化工作方案 {: #p-a1 }" in page and "### 一、总体要求 {: #p-a1-1 }" in page
     tasks = {e.id.split(":")[1]: [t.name for t in e.tasks] for d in analysis.site.documents for e in d.provisions}
     assert tasks["a1.1.1"] == ["市公安局"] and tasks["a2.1.1"] == ["市住建局"]
+
+
+@pytest.mark.parametrize("page", sorted(CORPUS.glob("*.txt")), ids=lambda p: p.name[:2])
+def test_every_character_of_a_real_page_is_accounted_for(places, page):
+    """Each character of the raw page is in the outline, the title lines or `removed:` (layout spaces aside)."""
+    from collections import Counter
+
+    imp = _imp(page.read_text(encoding="utf-8"), places)
+    doc = imp.document()
+
+    def walk(ps):
+        for p in ps:
+            yield from (p.label, p.heading, p.heading_end, p.text)
+            yield from walk(p.children)
+
+    pieces = [line.text for line in imp.outline.title_lines] + [r.text for r in doc.removed] + list(walk(doc.outline))
+    count = lambda texts: Counter(c for t in texts if t for c in t if not c.isspace())  # noqa: E731
+    assert count(pieces) == count([page.read_text(encoding="utf-8")])
+
+
+def test_wrap_spaces_do_not_hide_words_from_matching():
+    """Themes, similarity and citations read 新型城 镇化 as 新型城镇化; highlights land on the text as printed."""
+    from generator.chinese import squeeze
+    from generator.facts.citations import normalise_title
+    from generator.relate import vectors
+
+    compact, index = squeeze("推进新型城 镇化建设, 到 2025 年")
+    assert compact == "推进新型城镇化建设, 到 2025 年"
+    assert index[compact.index("镇")] == "推进新型城 镇化建设, 到 2025 年".index("镇")
+    assert normalise_title("国家新型城 镇化规划")[0] == normalise_title("国家新型城镇化规划")[0]
+    rows = vectors(["推进新型城 镇化高质量发展", "推进新型城镇化高质量发展"])
+    assert abs((rows[0] @ rows[1].T).toarray()[0, 0] - 1) < 1e-9
+
+
+def test_a_theme_term_split_by_a_wrap_is_found_and_marked_in_place(tmp_path):
+    from generator.build import analyse
+    from tests.conftest import FIXTURES, copy_project
+
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    doc = proj / "site-data/documents/shilixian-2024-work-points.yaml"
+    text = doc.read_text(encoding="utf-8")
+    assert "    heading: 保障资金\n    heading_end: 。\n    text: 统筹资金5000万元。" in text
+    doc.write_text(text.replace("    heading: 保障资金\n    heading_end: 。\n    text: 统筹资金5000万元。",
+                                "    heading: 完善服务\n    heading_end: 。\n    text: 完善基本公 共服务。"), encoding="utf-8")
+    site = analyse(proj).site
+    e = next(e for d in site.documents for e in d.provisions if "基本公 共服务" in (e.provision.text or ""))
+    spans = {s for a in e.themes for s in a.spans.get("text", [])}
+    assert any(e.provision.text[s:t] == "基本公 共服务" for s, t in spans)

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..chinese import squeeze
+
 DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*\d+\s*号")
 _TITLE = re.compile(r"《(?P<title>[^《》]+)》(?:\s*[(（](?P<number>[^()（）]*号)[)）])?")
 _PRINTING = re.compile(r"^(?:关于)?印发(?P<inner>.+)的通知$")
@@ -38,8 +40,11 @@ class FoundCitation:
 
 
 def normalise_title(title: str) -> tuple[str, str]:
-    """Return (title, issuer named inside it) with 印发/转发/的通知 wrappers removed; `title` is folded."""
-    title = title.strip().strip("“”\"")
+    """Return (title, issuer named inside it) with 印发/转发/的通知 wrappers removed; `title` is folded.
+
+    Spaces a PDF line wrap left inside the title do not count: the same policy is one key however it wrapped.
+    """
+    title = squeeze(title.strip().strip("“”\""))[0]
     m = _FORWARDING.match(title)
     if m:
         return m["inner"], m["issuer"]
