@@ -23,13 +23,14 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import ARCHIVE, mkdocs_build, pack_archive, static_files, sync_dir  # noqa: E402
+from generator.build import ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archive, static_files, sync_dir  # noqa: E402
 from generator.classify import classify  # noqa: E402
 from generator.export import export_files  # noqa: E402
 from generator.facts import extract  # noqa: E402
 from generator.ingest import import_raw  # noqa: E402
 from generator.link import link  # noqa: E402
 from generator.relate import relate  # noqa: E402
+from generator.search import build_index  # noqa: E402
 from generator.render import render  # noqa: E402
 from generator.validate import load_data, load_places  # noqa: E402
 from tests.conftest import copy_project  # noqa: E402
@@ -64,16 +65,16 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     rows.append((label, "relate", s, m))
     pages, s, m = measure(lambda: render(site, project / "templates"))
     rows.append((label, "render", s, m))
+    index, s, m = measure(lambda: build_index(site))
+    rows.append((label, f"search index ({index.entries} entries, {index.keys} keys, {index.shards} shards, "
+                        f"{sum(len(t.encode()) for t in index.files.values()) / 2**20:.1f} MiB)", s, m))
     export, s, m = measure(lambda: export_files(site))
     rows.append((label, "export", s, m))
-    _, s, m = measure(lambda: sync_dir(project / "docs", {**pages, **export, **static_files(project)}))
+    _, s, m = measure(lambda: sync_dir(project / "docs", {**pages, **index.files, **export, **static_files(project)}))
     rows.append((label, "write docs/", s, m))
     _, s, m = measure(lambda: mkdocs_build(project, project / "site"))
-    index = (project / "site" / "search" / "search_index.json").stat().st_size
-    rows.append((label, f"mkdocs build, web (search index {index / 2**20:.2f} MiB)", s, m))
-    _, s, m = measure(lambda: mkdocs_build(project, project / "offline", offline=True))
-    rows.append((label, "mkdocs build, offline archive", s, m))
-    _, s, m = measure(lambda: pack_archive(project / "offline", project / ARCHIVE))
+    rows.append((label, "mkdocs build (web and archive alike)", s, m))
+    _, s, m = measure(lambda: pack_archive(project / "site", project / ARCHIVE, leave_out=OFFLINE_UNUSED))
     rows.append((label, f"zip ({(project / ARCHIVE).stat().st_size / 2**20:.1f} MiB)", s, m))
     size = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())
     rows.append((label, f"= {len(data.documents)} docs, {site.provision_count} provisions, site {size / 2**20:.1f} MiB",

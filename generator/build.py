@@ -1,9 +1,10 @@
-"""The pipeline: load -> validate -> link -> facts -> classify -> relate -> render -> export -> write -> mkdocs -> archive.
+"""The pipeline: load -> validate -> link -> facts -> classify -> relate -> render -> search -> export -> write -> mkdocs -> archive.
 
 Nothing is written until every document has been validated and every page rendered in
 memory. docs/ is then synced (changed files written, stale ones deleted); MkDocs builds the
-web site and, a second time with the offline plugin, the archive, both into a scratch
-directory; site/ and dist/policy-atlas-offline.zip are replaced only when both succeed.
+site once into a scratch directory, and the archive is that same site zipped (search is the
+atlas's own and runs from file://); site/ and dist/policy-atlas-offline.zip are replaced only
+when both are ready.
 """
 
 from __future__ import annotations
@@ -27,15 +28,14 @@ from .link import Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import relate
+from .search import build_index
 from .render import render
 from .validate import InvalidData, load_data
 
 ARCHIVE = "dist/policy-atlas-offline.zip"
 ARCHIVE_FOLDER = "policy-atlas"  # the one folder inside the zip
-# Served files a reader of the archive never gets: no server shows 404.html, no crawler reads the
-# sitemap, and search reads the index inlined in search_index.js.
-OFFLINE_UNUSED = ("404.html", "sitemap.xml", "sitemap.xml.gz", "search/search_index.json")
-OFFLINE_ENV = "ATLAS_OFFLINE"  # mkdocs.yml turns the offline plugin on when this is true
+# Served files a reader of the archive never gets: no server shows 404.html, no crawler reads the sitemap.
+OFFLINE_UNUSED = ("404.html", "sitemap.xml", "sitemap.xml.gz")
 
 
 class BuildError(Exception):
@@ -95,6 +95,7 @@ def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, s
     site = analysis.site
     relate(site)
     files = render(site, project / "templates")
+    files.update(build_index(site).files)
     files.update(export_files(site))
     files.update(static_files(project))
     return analysis, files
@@ -149,11 +150,10 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
 
 
 def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None) -> None:
-    """Build the web site and the offline archive in a scratch folder; swap both in only if both succeed.
+    """Build the site in a scratch folder and zip it as the offline archive; swap both in only if both succeed.
 
-    The archive is a second build of the same docs/ with the offline plugin on: it inlines the
-    search index into a script and loads the worker through the vendored iframe-worker shim, which
-    the web site does not need. Both use .html urls, so a provision's link reads the same in each.
+    One build serves both: urls end in .html and search loads its index as scripts, so the same files
+    work on a static host and from the unzipped archive over file://.
     """
     scratch = project / ".build-tmp"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -161,12 +161,9 @@ def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None) -
     try:
         say("building site/ with mkdocs (strict)")
         mkdocs_build(project, scratch / "site")
-        say(f"building the offline archive {ARCHIVE}")
-        mkdocs_build(project, scratch / "offline", offline=True)
-        for name in OFFLINE_UNUSED:
-            (scratch / "offline" / name).unlink(missing_ok=True)
-        (scratch / "offline" / "README.txt").write_text(archive_readme(project, site, summary), encoding="utf-8")
-        pack_archive(scratch / "offline", scratch / "archive.zip")
+        say(f"packing the offline archive {ARCHIVE}")
+        readme = archive_readme(project, site, summary)
+        pack_archive(scratch / "site", scratch / "archive.zip", leave_out=OFFLINE_UNUSED, extra={"README.txt": readme})
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -179,8 +176,8 @@ def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None) -
     shutil.rmtree(scratch, ignore_errors=True)
 
 
-def mkdocs_build(project: Path, site_dir: Path, offline: bool = False) -> None:
-    """Build docs/ strictly into `site_dir`, as the web site or (offline) as the file:// archive."""
+def mkdocs_build(project: Path, site_dir: Path) -> None:
+    """Build docs/ strictly into `site_dir`."""
     from mkdocs.commands.build import build as mk_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -191,19 +188,11 @@ def mkdocs_build(project: Path, site_dir: Path, offline: bool = False) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("mkdocs %(levelname)s: %(message)s"))
         log.addHandler(handler)
-    previous = os.environ.get(OFFLINE_ENV)
-    os.environ[OFFLINE_ENV] = "true" if offline else "false"  # read by `!ENV` in mkdocs.yml
     try:
         config = load_config(str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
         mk_build(config)
     except (MkDocsException, SystemExit) as exc:
-        what = "the offline archive" if offline else "site/"
-        raise BuildError(f"mkdocs build of {what} failed; site/ and {ARCHIVE} left as they were: {exc}") from exc
-    finally:
-        if previous is None:
-            del os.environ[OFFLINE_ENV]
-        else:
-            os.environ[OFFLINE_ENV] = previous
+        raise BuildError(f"mkdocs build of site/ failed; site/ and {ARCHIVE} left as they were: {exc}") from exc
 
 
 def archive_readme(project: Path, site: Site, summary: Summary) -> str:
@@ -217,14 +206,17 @@ def archive_readme(project: Path, site: Site, summary: Summary) -> str:
                                                               folder=ARCHIVE_FOLDER)
 
 
-def pack_archive(site_dir: Path, target: Path) -> None:
+def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), extra: dict[str, str] | None = None) -> None:
     """Zip `site_dir` as one folder, policy-atlas/, to be opened as policy-atlas/index.html from file://."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(site_dir.rglob("*")):
-            if path.is_file():
-                zf.write(path, ARCHIVE_FOLDER + "/" + path.relative_to(site_dir).as_posix())
+            rel = path.relative_to(site_dir).as_posix()
+            if path.is_file() and rel not in leave_out:
+                zf.write(path, ARCHIVE_FOLDER + "/" + rel)
+        for name, text in sorted((extra or {}).items()):
+            zf.writestr(ARCHIVE_FOLDER + "/" + name, text)
     tmp.replace(target)
 
 

@@ -1,192 +1,351 @@
-"""MkDocs plugin `atlas-search`: make the theme's search index work for Chinese readers.
+"""Pipeline stage `search`: the atlas's own search index, as classic scripts a page loads on demand.
 
-Runs beside mkdocs-material's search plugin (which segments Chinese with jieba's precise
-mode when jieba imports) and guarantees, for every entry of the index:
+Search must answer from a web server and from the unzipped archive opened over file://, where
+fetch, ES modules, workers and WebAssembly are blocked or fragile; so every file is a script that
+calls `AtlasSearch.*(…)` when a <script> tag loads it (templates/assets/search.js reads them).
 
-- a provision is its own entry: paragraph provisions (印发通知, preamble, continuation
-  paragraphs) link to their own anchor, not to the heading above them;
-- on document pages the title names the jurisdiction, e.g. 洋县 · (一)提高城镇落户便捷程度;
-- elsewhere, a heading whose whole section is kept out of search (repeated text) is no entry;
-- hidden fields `words` and `title_words` hold what precise mode misses: the search-mode words inside
-  compounds (城镇 in 新型城镇化), in simplified script and in traditional script, minus the
-  words the entry's title and text already index. So 城镇化 finds 城鎮化 and 城鎮化 finds 城镇化,
-  and a text published in traditional script ranks for a simplified query as a simplified one does;
-- the index is written as UTF-8 (the theme escapes every Chinese character to 6 bytes), before
-  the offline plugin inlines it into search_index.js.
+Shape (all under search/ in docs/ and the built site):
+- meta.js: shard count, the script-folding table, documents' facets (level, province, year) and where
+  each document's entries start; loaded on the first keystroke, small at any scale;
+- p/NNN.js: postings, sharded by a hash of the key: for every character bigram of the normalised text
+  (simplified script, lower case, letters and digits kept, punctuation and spaces dropped), the entries
+  holding it, and those holding it in their heading; single characters too (one-character queries),
+  capped for the commonest; and `#theme` keys for the theme filter;
+- t/NNN.js: the entries themselves, CHUNK at a time in site order (document, anchor, heading, text, theme),
+  loaded only for the results shown: to verify a match (a bigram index has false positives, never false
+  negatives), rank phrase before scattered, and mark the snippet;
+- d/NNN.js: documents' titles, jurisdictions and urls, DOC_CHUNK at a time.
+
+An entry is a provision (its label and heading, its text) or a document's own record (title,
+document number, issuer, jurisdiction in Chinese and English, English title), so 临政办发〔2024〕37号,
+37号, Yang County and hukou all find something. Every exact substring of two or more characters of an
+entry finds it, in either script: the index and the query are normalised the same way (`normalise`,
+mirrored in search.js). Entries are built per document (`records`), so a changed document re-indexes alone.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import os
-import re
+from collections import defaultdict
+from dataclasses import dataclass
 from functools import lru_cache
 
-from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
+from .chinese import _fold_char, traditional
+from .link import DocumentPage, Site
+from .model import LEVELS
 
-from .chinese import fold, load_jieba, traditional
-from .ids import ProvisionId
-
-# The hidden fields, declared in mkdocs.yml under the search plugin's `fields` with the boosts of
-# the fields they shadow: a word in a traditional-script title ranks as a title word.
-WORDS, TITLE_WORDS = "words", "title_words"
-
-# a heading (groups 1, 2) or a paragraph provision (group 3)
-_UNIT = re.compile(r'<h([1-6])[^>]*>(.*?)</h\1>|<p class="atlas-para" id="(p-[a-z0-9-]+)">', re.S)
-_DROP = re.compile(r'<(?P<tag>\w+)\b(?:[^>]*\sdata-search-exclude\b[^>]*|\s+class="atlas-related"'
-                   r'|(?P<tab>\s+class="tabbed-block"))>')
-_TAG = re.compile(r"<[^>]+>")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-_MATERIAL_ATTRS = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")  # what the theme strips after indexing
+CHUNK = 64  # entries per text file: a result costs one small file
+PAGE = 20  # results search.js shows at a time; it verifies twice as many candidates a page
+DOC_CHUNK = 256  # documents per display file
+UNIGRAM_CAP = 20_000  # a one-character query lists at most this many entries beyond its heading matches
+SHARD_TARGET = 24_000  # bytes of postings per shard the shard count aims at
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+LEVEL_ORDER = ("national", "province", "prefecture", "county", "district")
 
 
-def _plain(markup: str) -> str:
-    """Return the text of an index field: tags, zero-width separators and permalink signs removed."""
-    return html.unescape(_TAG.sub(" ", markup)).replace("\u200b", "").replace("¶", " ")
+@dataclass(frozen=True)
+class Record:
+    """One searchable entry: a provision, a document's own record (empty anchor), or a page of the atlas (url)."""
+
+    anchor: str  # p-3-2, or "" for the document itself
+    head: str  # what a result shows as its title: label and heading, or the document's title
+    body: str  # the text searched beside the heading
+    theme: str  # primary theme id, or ""
+    url: str = ""  # a page of the atlas (a theme, an agency): its site-relative url
 
 
-@lru_cache(maxsize=200_000)
-def _variants(word: str) -> tuple[str, ...]:
-    """Return `word` in simplified and in traditional script (one form when they agree)."""
-    return tuple(dict.fromkeys((word, traditional(word))))
-
-
-def search_words(text: str, indexed: set[str], traditional_script: bool = False) -> list[str]:
-    """Return the search-mode words of `text`, in both scripts, that `indexed` lacks, in reading order.
-
-    Text published in traditional script keeps every simplified word, repeats included, so that
-    it ranks for a simplified query as a simplified text would (the score counts occurrences).
-    """
-    jieba = load_jieba()
-    folded = fold(text)
-    translated = traditional_script and folded != text.lower()
-    out: list[str] = []
-    seen = set(indexed)
-    for run in _HAN.findall(folded):
-        for word in jieba.cut_for_search(run):
-            if len(word) < 2:  # single characters would double the index and match everything
-                continue
-            for form in _variants(word):
-                if form not in seen or (translated and form == word and form not in indexed):
-                    out.append(form)
-                    seen.add(form)
+def records(page: DocumentPage) -> list[Record]:
+    """Return a document's search entries: its own record, then every provision with words, in reading order."""
+    d = page.doc
+    own = " ".join(filter(None, [d.doc_number, "、".join(d.issuer), page.jurisdiction, page.jurisdiction_en,
+                                 d.title_en, page.doc_type_label]))
+    out = [Record("", d.title or d.id, own, "")]
+    for e in page.provisions:
+        text = e.provision.text or ""
+        if not e.caption and not text:
+            continue
+        # A paragraph is named by its unit (印发通知 ¶notice.p2), or at the top by its first words.
+        head = e.caption or (e.name if any(a.caption for a in e.ancestors) else text[:16] + ("…" if len(text) > 16 else ""))
+        out.append(Record(e.anchor, head, text, e.themes[0].theme.slug if e.themes else ""))
     return out
 
 
-def _element_end(content: str, start: int, tag: str) -> int:
-    """Return the offset just past the element opened at `start`, counting nested elements of its tag."""
-    depth = 0
-    for m in re.compile(rf"<{tag}\b|</{tag}\s*>").finditer(content, start):  # from `start`, without a copy
-        depth += -1 if m.group(0).startswith("</") else 1
-        if depth == 0:
-            return m.end()
-    return len(content)
+@lru_cache(maxsize=1)
+def _merged() -> dict[str, str]:
+    """Traditional forms that simplify to themselves, folded onto the simplified character they write: 著 for 着
+    (s2t writes 着力 as 著力, t2s leaves 著). Both sides of the index read them alike, so either script finds both."""
+    out = {}
+    for code in range(0x3400, 0xA000):
+        ch = chr(code)
+        t = traditional(ch)
+        if len(t) == 1 and "\u3400" <= t <= "\u9fff" and t != ch and _fold_char(t) == t != _fold_char(ch):
+            out.setdefault(t, _fold_char(ch))
+    return out
 
 
-def _without_copies(content: str) -> str:
-    """Drop what the index must not hold: elements marked data-search-exclude, similar provisions of
-    other documents, and the simplified-reading tab.
+def _folded(ch: str) -> str:
+    """The simplified form of a character, when it is a Han character of the basic plane (search.js reads the
+    folding table as pairs of UTF-16 units); the character itself otherwise."""
+    folded = _merged().get(ch) or _fold_char(ch)
+    return folded if "\u3400" <= folded <= "\u9fff" or folded.isascii() else ch
 
-    The theme's own exclusion ends at the first nested closing tag of the same name, which let the
-    theme pages' columns into the index; this one counts nesting. The original's entries carry the
-    simplified words (field `words`), and a result should land on the text as published.
-    """
-    out, last = [], 0
-    for m in _DROP.finditer(content):
-        if m.start() < last:  # inside an element already dropped
-            continue
-        end = _element_end(content, m.start(), m.group("tag"))
-        if m.group("tab") and '-zhs"' not in content[m.start():end]:
-            continue  # the tab as published stays
-        out.append(content[last:m.start()])
-        last = end
-    out.append(content[last:])
+
+def site_records(site: Site) -> list[Record]:
+    """Entries for the atlas's own pages that gather documents: themes and agencies, in both languages."""
+    out = [Record("", f"{t.theme.name_zh} {t.theme.name_en}", f"{t.theme.scope} {t.theme.scope_en}", t.slug, t.url)
+           for t in site.themes]
+    out += [Record("", f"{a.agency.name_zh} {a.agency.name_en}", "、".join(a.agency.aliases), "", a.url)
+            for a in site.agencies if a.tasks]
+    return out
+
+
+@lru_cache(maxsize=None)
+def _norm_char(ch: str) -> str:
+    """One character as the index reads it: simplified, lower case; '' for anything not a letter, digit or Han."""
+    if "\uff01" <= ch <= "\uff5e":  # full-width forms of ASCII
+        ch = chr(ord(ch) - 0xFEE0)
+    ch = _folded(ch).lower()
+    if "\u3400" <= ch <= "\u9fff" or "a" <= ch <= "z" or "0" <= ch <= "9":
+        return ch
+    return ""
+
+
+def normalise(text: str) -> str:
+    """The text as the index and the query read it: folded, lower case, only Han, letters and digits."""
+    return "".join(map(_norm_char, text))
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> str:
+    """Pairs of characters (traditional, simplified) where folding changes a Han character: for search.js."""
+    pairs = []
+    for code in range(0x3400, 0xA000):
+        ch = chr(code)
+        folded = _folded(ch)
+        if folded != ch:
+            pairs.append(ch + folded)
+    return "".join(pairs)
+
+
+def shard_of(key: str, shards: int) -> int:
+    """FNV-1a over the key's characters (all in the BMP), modulo the shard count; search.js computes the same."""
+    h = 0x811C9DC5
+    for ch in key:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h % shards
+
+
+def encode(numbers: list[int]) -> str:
+    """Sorted entry numbers as deltas in a base-64 varint string: 5 bits a character, 32 and up continue."""
+    out = []
+    last = -1
+    for n in numbers:
+        delta = n - last - 1
+        last = n
+        while delta >= 32:
+            out.append(_ALPHABET[32 + (delta & 31)])
+            delta >>= 5
+        out.append(_ALPHABET[delta])
     return "".join(out)
 
 
-def _marked(content: str) -> str:
-    """Return the page HTML the indexer reads: copies dropped, a heading before each paragraph provision.
+def decode(text: str) -> list[int]:
+    """The inverse of `encode` (tests and the Python reference query use it)."""
+    out, value, shift, last = [], 0, 0, -1
+    for ch in text:
+        digit = _ALPHABET.index(ch)
+        if digit >= 32:
+            value |= (digit - 32) << shift
+            shift += 5
+            continue
+        value |= digit << shift
+        last = last + value + 1
+        out.append(last)
+        value, shift = 0, 0
+    return out
 
-    The heading carries the provision's anchor and a title, so the indexer starts an entry there:
-    the enclosing unit's heading and ¶ its path (印发通知 ¶notice.p2), or for a paragraph at the top
-    its first words (¶p1 为贯彻落实国家和省市…).
+
+@dataclass
+class Index:
+    """What the index stage produces: the files under search/ and what they hold."""
+
+    files: dict[str, str]  # path under docs/ -> script text
+    entries: int
+    shards: int
+    keys: int
+
+
+def _script(call: str, payload) -> str:
+    return f"AtlasSearch.{call}({json.dumps(payload, ensure_ascii=False, separators=(',', ':'))});\n"
+
+
+@dataclass(frozen=True)
+class DocEntries:
+    """One document's share of the index (the map): what its results show, its facets, its entries."""
+
+    shown: tuple[str, str, str, str, str, str, str]  # id, url, title, jurisdiction, English, level label, date
+    level: str | None
+    province: str | None
+    year: int
+    records: tuple[Record, ...]
+
+
+def document_entries(page: DocumentPage) -> DocEntries:
+    """The map step: everything the index needs from one document, and nothing from the others."""
+    d = page.doc
+    shown = (d.id, page.url, d.title or d.id, page.jurisdiction, page.jurisdiction_en, page.level_label,
+             page.date.isoformat() if page.date else "")
+    return DocEntries(shown, d.level, d.province, page.date.year if page.date else 0, tuple(records(page)))
+
+
+def build_index(site: Site) -> Index:
+    """Index every document's records and the atlas's own pages; return the script files under search/."""
+    docs = [document_entries(page) for page in site.documents]
+    docs.append(DocEntries(("", "", "", "本站", "Policy Atlas", "", ""), None, None, 0, tuple(site_records(site))))
+    return write_index(docs, [(t.slug, t.theme.name_zh, t.theme.name_en) for t in site.themes])
+
+
+def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]]) -> Index:
+    """The reduce step: postings over every entry, sharded; entries and documents in chunks; meta.js."""
+    entries: list[tuple[int, Record]] = [(i, r) for i, doc in enumerate(docs) for r in doc.records]
+    starts, n = [], 0
+    for doc in docs:
+        starts.append(n)
+        n += len(doc.records)
+
+    postings: dict[str, list[int]] = defaultdict(list)
+    heads: dict[str, list[int]] = defaultdict(list)
+    for number, (_, rec) in enumerate(entries):
+        head, body = normalise(rec.head), normalise(rec.body)
+        both = head + body
+        for key in {both[i:i + 2] for i in range(len(both) - 1)} | set(both):
+            postings[key].append(number)
+        for key in {head[i:i + 2] for i in range(len(head) - 1)} | set(head):
+            heads[key].append(number)
+        if rec.theme:
+            postings["#" + rec.theme].append(number)
+    for key, numbers in postings.items():
+        if len(key) == 1 and len(numbers) > UNIGRAM_CAP:  # the commonest characters: heading matches first
+            head = set(heads.get(key, ()))
+            postings[key] = sorted(head | set([m for m in numbers if m not in head][:UNIGRAM_CAP]))
+
+    encoded = {key: [encode(numbers), encode(heads.get(key, []))] for key, numbers in postings.items()}
+    size = sum(len(k) + len(a) + len(h) + 8 for k, (a, h) in encoded.items())
+    shards = 16
+    while shards < 4096 and size / shards > SHARD_TARGET:
+        shards *= 2
+    by_shard: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    for key in sorted(encoded):
+        by_shard[shard_of(key, shards)][key] = encoded[key]
+
+    levels = [lvl for lvl in LEVEL_ORDER if any(d.level == lvl for d in docs)]
+    provinces = sorted({d.province for d in docs if d.province})
+    files = {"search/meta.js": _script("meta", {
+        "version": 1, "shards": shards, "chunk": CHUNK, "docChunk": DOC_CHUNK, "entries": len(entries),
+        "fold": fold_table(), "starts": encode(starts),
+        "levels": [[lvl, *LEVELS[lvl]] for lvl in levels], "provinces": provinces, "themes": themes,
+        "facets": [[levels.index(d.level) if d.level in levels else -1,
+                    provinces.index(d.province) if d.province else -1, d.year] for d in docs],
+    })}
+    for shard in range(shards):
+        files[f"search/p/{shard:03x}.js"] = _script("shard", [shard, by_shard.get(shard, {})])
+    theme_index = {t[0]: i for i, t in enumerate(themes)}
+    for c in range(0, len(entries), CHUNK):
+        rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url else [])
+                for d, r in entries[c:c + CHUNK]]
+        files[f"search/t/{c // CHUNK:04x}.js"] = _script("chunk", [c // CHUNK, rows])
+    shown = [list(d.shown) for d in docs]
+    for c in range(0, len(shown), DOC_CHUNK):
+        files[f"search/d/{c // DOC_CHUNK:03x}.js"] = _script("docs", [c // DOC_CHUNK, shown[c:c + DOC_CHUNK]])
+    return Index(files, len(entries), shards, len(encoded))
+
+
+class Searcher:
+    """Read the index as search.js does: the same normalising, candidates, ranking and verification.
+
+    The reference reader for tests and for `policy-atlas search`; it reads the files in memory.
     """
-    content = _without_copies(content)
-    out, last, headings = [], 0, {}
-    for m in _UNIT.finditer(content):
-        if m.group(1):  # a heading: remember its text for the paragraphs under it
-            anchor = re.search(r'\sid="([^"]+)"', m.group(0))
-            if anchor:
-                headings[anchor.group(1)] = " ".join(_plain(m.group(2)).split())
-            continue
-        anchor = m.group(3)
-        try:
-            pid = ProvisionId.from_anchor("x-2000-y", anchor)
-        except ValueError:
-            continue
-        parent = headings.get(ProvisionId(pid.document, pid.path[:-1]).anchor) if len(pid.path) > 1 else None
-        if parent:
-            title = f"{parent} ¶{pid.local}"
-        else:
-            first = " ".join(_plain(content[m.end():content.find("</p>", m.end())]).split())
-            title = f"¶{pid.local} {first[:16]}{'…' if len(first) > 16 else ''}"
-        title = html.escape(title, quote=False)
-        out += [content[last:m.start()], f'<h6 id="{anchor}">{title}</h6>']
-        last = m.start()
-    out.append(content[last:])
-    return "".join(out)
 
+    def __init__(self, files: dict[str, str]):
+        self.files = files
+        self.meta = self._load("search/meta.js")
+        self.starts = decode(self.meta["starts"])
 
-class AtlasSearch(BasePlugin):
-    """Per-provision entries, jurisdiction titles, a hidden search-mode field, a UTF-8 index."""
+    def _load(self, path: str):
+        text = self.files[path]
+        return json.loads(text[text.index("(") + 1:text.rindex(")")])
 
-    def on_config(self, config):
-        search = config.plugins.get("material/search") or config.plugins.get("search")
-        missing = [f for f in (WORDS, TITLE_WORDS) if search is None or f not in search.config.fields]
-        if missing:
-            from mkdocs.exceptions import PluginError
-            raise PluginError(f"atlas-search: expected the material search plugin with the fields {WORDS} and "
-                              f"{TITLE_WORDS} in mkdocs.yml; found {missing} missing. hint: add "
-                              f"`fields: {{{WORDS}: {{boost: 1}}, {TITLE_WORDS}: {{boost: 1000}}}}` under search")
-        self.search = search
-        self._content = None
-        self._start = 0
+    @lru_cache(maxsize=None)
+    def _shard(self, n: int) -> dict:
+        return self._load(f"search/p/{n:03x}.js")[1]
 
-    @event_priority(10)  # before the theme's search plugin indexes the page
-    def _before_index(self, context, *, page, config, nav):
-        self._content = page.content
-        self._start = len(self.search.search_index.entries)
-        page.content = _marked(page.content)
-        return context
+    @lru_cache(maxsize=None)
+    def _chunk(self, n: int) -> list:
+        return self._load(f"search/t/{n:04x}.js")[1]
 
-    @event_priority(-10)  # after it: restore the page, then improve the entries it added
-    def _after_index(self, context, *, page, config, nav):
-        page.content = _MATERIAL_ATTRS.sub("", self._content)
-        place = page.meta.get("place")  # front matter of document pages: jurisdiction and script
-        entries = self.search.search_index.entries
-        added = entries[self._start:]
-        if not place:  # outside documents, a heading whose section is all excluded (tables, tasks) is noise
-            added = added[:1] + [e for e in added[1:] if e["text"].strip()]
-        entries[self._start:] = added
-        for entry in added:
-            if place:
-                entry["title"] = f"{html.escape(str(place), quote=False)} · {entry['title']}"  # titles are HTML
-            for field, hidden in (("title", TITLE_WORDS), ("text", WORDS)):
-                indexed = set(re.split(self.search.config.separator, html.unescape(_TAG.sub(" ", entry[field])).lower()))
-                words = search_words(_plain(entry[field]), indexed, page.meta.get("script") == "zh-Hant")
-                if words:
-                    entry[hidden] = "\u200b".join(words)
-        return context
+    @lru_cache(maxsize=None)
+    def _docs(self, n: int) -> list:
+        return self._load(f"search/d/{n:03x}.js")[1]
 
-    on_page_context = CombinedEvent(_before_index, _after_index)
+    def postings(self, key: str, field: int = 0) -> list[int]:
+        entry = self._shard(shard_of(key, self.meta["shards"])).get(key)
+        return decode(entry[field]) if entry else []
 
-    @event_priority(-50)  # after the theme writes the index, before the offline plugin (-100) inlines it
-    def on_post_build(self, *, config):
-        path = os.path.join(config.site_dir, "search", "search_index.json")
-        if not os.path.isfile(path):
-            return
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+    def doc_of(self, entry: int) -> int:
+        import bisect
+
+        return bisect.bisect_right(self.starts, entry) - 1
+
+    def row(self, entry: int) -> list:
+        return self._chunk(entry // self.meta["chunk"])[entry % self.meta["chunk"]]
+
+    def href(self, entry: int) -> str:
+        row = self.row(entry)
+        if len(row) > 5:
+            return row[5]
+        d = self.doc_of(entry)
+        doc = self._docs(d // self.meta["docChunk"])[d % self.meta["docChunk"]]
+        return doc[1] + ("#" + row[1] if row[1] else "")
+
+    @staticmethod
+    def parts(query: str) -> list[str]:
+        import re
+
+        out: list[str] = []
+        for m in re.finditer(r"[\"“”「」『』]([^\"“”「」『』]+)[\"“”「」『』]|(\S+)", query):
+            n = normalise(m.group(1) or m.group(2))
+            if n and n not in out:
+                out.append(n)
+        return out
+
+    def query(self, query: str) -> list[str]:
+        """Every verified result for `query`, as site-relative hrefs, in rank order."""
+        parts = self.parts(query)
+        if not parts:
+            return []
+
+        def keys(p: str) -> list[str]:
+            return [p] if len(p) == 1 else list(dict.fromkeys(p[i:i + 2] for i in range(len(p) - 1)))
+
+        def meet(lists: list[list[int]]) -> set[int]:
+            return set.intersection(*map(set, lists)) if lists else set()
+
+        found = meet([sorted(meet([self.postings(k) for k in keys(p)])) for p in parts])
+        heads = meet([sorted(meet([self.postings(k, 1) for k in keys(p)])) for p in parts])
+        ordered = []  # heading matches first; within each, documents take turns (search.js: candidates)
+        for tier in (sorted(found & heads), sorted(found - heads)):
+            by_doc: dict[int, list[int]] = {}
+            for e in tier:
+                by_doc.setdefault(self.doc_of(e), []).append(e)
+            rounds = max(map(len, by_doc.values()), default=0)
+            ordered += [es[r] for r in range(rounds) for es in by_doc.values() if len(es) > r]
+        phrase, out = "".join(parts), []
+        for start in range(0, len(ordered), PAGE * 2):  # search.js verifies and ranks a page at a time
+            kept = []
+            for i, e in enumerate(ordered[start:start + PAGE * 2]):
+                row = self.row(e)
+                head, text = normalise(row[2]), normalise(row[2] + "\n" + row[3])
+                if all(p in text for p in parts):
+                    kept.append(((0 if all(p in head for p in parts) else 2) + (0 if phrase in text else 1), i, e))
+            out += [self.href(e) for _, _, e in sorted(kept)]
+        return out

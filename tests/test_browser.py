@@ -76,25 +76,20 @@ def in_view(page, anchor: str) -> bool:
 
 
 def search(page, query: str) -> list[tuple[str, str]]:
-    """Type `query` into the site's search; return (href, title) of every result shown, scrolling for more."""
-    if page.viewport_size["width"] < 960:  # phones: the search field opens from the header button
-        page.locator("label.md-header__button[for='__search']").click()
-    field = page.locator("input.md-search__input")
-    field.click()
-    field.fill("")  # clear the previous query's results first, so that what follows is this query's
-    field.dispatch_event("keyup")
-    page.wait_for_function("() => !document.querySelector('.md-search-result__item')")
+    """Type `query` into the site's search; return (href, title) of every result shown, asking for more until all are."""
+    if not page.locator("#atlas-search-input").is_visible():
+        page.locator("button.atlas-search-button").click()
+    field = page.locator("#atlas-search-input")
     field.fill(query)
-    field.dispatch_event("keyup")  # the theme searches on keyup; typing CJK text inserts it without key events
-    page.wait_for_selector(".md-search-result__item", state="attached")
-    page.wait_for_function("() => /\\d/.test(document.querySelector('.md-search-result__meta').textContent)")
-    links = page.locator(".md-search-result__list > li a.md-search-result__link")
-    seen = -1
-    while links.count() != seen:  # results are rendered ten at a time as the list scrolls
-        seen = links.count()
-        links.last.scroll_into_view_if_needed()
-        page.wait_for_timeout(300)
-    return [(a.get_attribute("href"), a.locator("h1, h2").first.inner_text()) for a in links.all()]
+    page.wait_for_function("() => { const s = document.querySelector('#atlas-search-status').textContent;"
+                           " return s && !/Searching/.test(s); }")
+    more = page.locator("button.atlas-search-more")
+    while more.is_visible():
+        before = page.locator(".atlas-search-result").count()
+        more.click()
+        page.wait_for_function(f"() => document.querySelectorAll('.atlas-search-result').length > {before}")
+    links = page.locator(".atlas-search-result a.atlas-search-link")
+    return [(a.get_attribute("href"), a.inner_text()) for a in links.all()]
 
 
 def test_reader_reads_a_document_and_compares(reader, base):
@@ -153,17 +148,14 @@ def test_search_in_chinese_across_scripts(reader, base):
     assert len(documents) >= 4, results
     # results name the jurisdiction of the passage and land on the provision, not just the page
     assert any(title.startswith("洋县 · ") for href, title in results if "yangxian" in href), results
-    assert any("#p-" in href for href, _ in results)
+    assert all("#p-" in href for href, _ in results if "/documents/" in href)
+    assert page.locator(".atlas-search-snippet mark").first.inner_text() in ("落户", "落戶")
     shot(page, base, "search")
 
     results = search(page, "城镇化")  # simplified; the Haidong document prints 城鎮化
-    hits = [href for href, _ in results if HAIDONG in href]
+    hits = [href for href, _ in results if HAIDONG in href and "#p-" in href]
     assert hits, [href for href, _ in results]
-    group = page.locator(".md-search-result__list > li").filter(has=page.locator(f"a[href$='{HAIDONG}']"))
-    link = group.locator("a.md-search-result__link[href*='#p-']").first
-    if not link.is_visible():  # the theme folds a page's further passages under "N more on this page"
-        group.locator("details summary").first.click()
-    link.click()
+    page.locator(f".atlas-search-result a[href='{hits[0]}']").click()
     page.wait_for_url(re.compile(re.escape(HAIDONG) + r"#p-[a-z0-9-]+$"))
     anchor = urlsplit(page.url).fragment
     assert in_view(page, anchor)
@@ -171,11 +163,62 @@ def test_search_in_chinese_across_scripts(reader, base):
         "el => { let t = el.textContent, n = el.nextElementSibling;"
         " while (n && !/^H[1-6]$/.test(n.tagName)) {"
         "   if (n.tagName === 'P' && !n.className) t += n.textContent; n = n.nextElementSibling; } return t; }")
-    assert "城鎮" in landed  # as published; the theme's segmenter may have matched 城镇 within 城镇化
+    assert "城鎮化" in landed  # as published
 
     results = search(page, "城鎮化")  # traditional; the other four documents print 城镇化
     documents = {urlsplit(href).path.rsplit("/", 1)[-1] for href, _ in results if "/documents/" in href}
     assert {"yangxian-2023-work-points.html", "zhejiang-2023-implementing-opinions.html"} <= documents, documents
+
+    assert search(page, "不存在的词语组合") == []
+    assert "No results" in page.locator("#atlas-search-status").inner_text()
+
+
+def test_gold_queries_in_the_browser(reader, base, built):
+    """Every gold query gives in Chromium exactly what the Python reader of the index gives, in the same order."""
+    import json
+
+    from generator.search import Searcher
+    from tests.conftest import ROOT
+
+    proj, _ = built
+    site = proj / "site"
+    files = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in (site / "search").rglob("*.js")}
+    reference = Searcher(files)
+    gold = json.loads((ROOT / "tests" / "search_gold.json").read_text(encoding="utf-8"))["queries"]
+    page = reader
+    page.goto(base + "documents/index.html")
+    for query, must in gold.items():
+        got = page.evaluate("q => AtlasSearch.query(q)", query)
+        assert got == reference.query(query), query
+        assert set(must) <= set(got), query
+
+
+def test_search_by_keyboard_and_filters(reader, base):
+    page = reader
+    page.goto(base + "themes/index.html")
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "atlas-search-input"
+    page.keyboard.type("住建局")
+    page.wait_for_selector(".atlas-search-result")
+    page.keyboard.press("ArrowDown")
+    first = page.evaluate("document.activeElement.getAttribute('href')")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.getAttribute('href')") != first
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.getAttribute('href')") == first
+    all_levels = search(page, "住建局")
+    page.select_option("select[name=level]", label="县 county")
+    page.wait_for_function("() => !/Searching/.test(document.querySelector('#atlas-search-status').textContent)")
+    counties = search(page, "住建局")
+    assert counties and len(counties) < len(all_levels)
+    assert all(any(d in href for d in ("linxian", "yangxian", "dunhuang")) for href, _ in counties)
+    page.select_option("select[name=level]", value="")
+    page.select_option("select[name=theme]", value="hukou-reform")
+    hukou = search(page, "县")
+    assert hukou and all("/documents/" in href for href, _ in hukou)
+    page.keyboard.press("Escape")
+    assert page.locator("#atlas-search").is_hidden()
+    assert page.evaluate("document.activeElement.className").startswith("atlas-search-button")
 
 
 @pytest.mark.parametrize("width", ["phone"])

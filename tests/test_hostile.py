@@ -97,16 +97,20 @@ def test_every_page_that_repeats_the_text_keeps_it_literal(hostile):
         assert not any(a.get("onerror") or "evil.example" in a.get("src", "") for _, a in page.elements), html_file
 
 
-def test_search_index_holds_the_tricks_escaped(hostile):
-    index = json.loads((hostile / "site/search/search_index.json").read_text(encoding="utf-8"))
-    entries = [e for e in index["docs"] if e["location"].startswith("documents/shilixian-2024-work-points.html")]
-    titles = "".join(e["title"] for e in entries).replace("\u200b", "")
-    text = "".join(e["text"] for e in entries).replace("\u200b", "")
-    # The theme shows titles and text as HTML: the tricks must arrive as entities.
-    assert "<script>" not in titles + text and "<b>" not in titles and "<img" not in text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
-    assert "示例&lt;b&gt;县&lt;/b&gt;&amp;amp; · " in titles  # the jurisdiction in every title, escaped
-    assert "{{ 7*7 }}" in text and "[链接](http://evil.example/)" in text
+def test_search_index_holds_the_tricks_as_data(hostile):
+    """The index holds the text verbatim inside JSON strings (search.js shows it with textContent, never as markup)."""
+    from generator.search import Searcher
+
+    site = hostile / "site"
+    files = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in (site / "search").rglob("*.js")}
+    searcher = Searcher(files)
+    rows = [searcher.row(e) for e in range(searcher.meta["entries"])]
+    assert any("<script>alert(1)</script>" in row[3] for row in rows)
+    assert any("{{ 7*7 }}" in row[3] and "[链接](http://evil.example/)" in row[3] for row in rows)
+    for text in files.values():  # every file is one call with one JSON argument: nothing breaks out of it
+        assert text.startswith("AtlasSearch.") and text.endswith(");\n")
+        json.loads(text[text.index("(") + 1:text.rindex(")")])
+    assert searcher.query("alert")  # and the words are found
 
 
 def test_export_keeps_the_tricks_verbatim(hostile):

@@ -147,3 +147,43 @@ def test_every_internal_link_and_anchor_resolves_on_the_web_build(built):
 def test_every_internal_link_and_anchor_resolves_in_the_archive(unzipped):
     checked, problems = broken_links(unzipped)
     assert checked > 5000 and problems == [], "\n".join(problems[:40])
+
+
+def test_every_search_entry_lands_on_a_page_and_anchor(built):
+    """Each entry of the search index links to a page of the site and, for a provision, to its anchor."""
+    from generator.search import Searcher
+
+    proj, _ = built
+    site = proj / "site"
+    files = {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in (site / "search").rglob("*.js")}
+    searcher = Searcher(files)
+    ids: dict[str, set[str]] = {}
+    problems = []
+    for e in range(searcher.meta["entries"]):
+        path, _, anchor = searcher.href(e).partition("#")
+        if path not in ids:
+            if not (site / path).is_file():
+                problems.append(f"entry {e}: no page {path}")
+                continue
+            parser = _Links()
+            parser.feed((site / path).read_text(encoding="utf-8"))
+            ids[path] = parser.ids
+        if anchor and anchor not in ids[path]:
+            problems.append(f"entry {e}: no #{anchor} on {path}")
+    assert searcher.meta["entries"] > 300 and problems == [], problems[:20]
+
+
+def test_accessibility_axe_with_search_results_open(chromium, served):
+    """The search panel, its filters and its results: zero serious or critical axe-core violations."""
+    _need(AXE, "npm ci")
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(served + "index.html")
+    page.locator("button.atlas-search-button").click()
+    page.locator("#atlas-search-input").fill("落户")
+    page.wait_for_selector(".atlas-search-result")
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.length} node(s), e.g. ${v.nodes[0].html.slice(0, 160)}`)""")
+    page.close()
+    assert violations == [], "\n".join(violations)

@@ -1,110 +1,140 @@
-"""The search index the theme reads (site/search/search_index.json), as built for the shipped data,
-and the words generator/search.py adds. The browser tests search it for real."""
+"""The atlas's search index (generator/search.py) over the shipped data: the gold queries, exact-substring recall,
+scripts, ranking and the file contract search.js reads. test_browser.py runs the same gold queries in Chromium."""
 
 from __future__ import annotations
 
 import json
+import random
 import re
 
 import pytest
 
-from generator.search import _marked, search_words
+from generator.search import Searcher, decode, encode, normalise, shard_of
+from tests.conftest import ROOT
 
-HAIDONG = "documents/haidong-2021-work-points.html"
-
-
-@pytest.fixture(scope="module")
-def index(built) -> dict:
-    proj, _ = built
-    return json.loads((proj / "site/search/search_index.json").read_text(encoding="utf-8"))
+GOLD = json.loads((ROOT / "tests" / "search_gold.json").read_text(encoding="utf-8"))["queries"]
 
 
 @pytest.fixture(scope="module")
-def raw_index(built) -> str:
+def files(built) -> dict[str, str]:
+    """The search files as the built site serves them."""
     proj, _ = built
-    return (proj / "site/search/search_index.json").read_text(encoding="utf-8")
+    site = proj / "site"
+    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in (site / "search").rglob("*.js")}
 
 
-def _entry(index: dict, location: str) -> dict:
-    return next(e for e in index["docs"] if e["location"] == location)
+@pytest.fixture(scope="module")
+def searcher(files) -> Searcher:
+    return Searcher(files)
 
 
-def test_chinese_is_segmented_with_jieba(index):
-    """Without jieba the theme indexes each run of Han characters as one word and search finds nothing."""
-    text = _entry(index, "documents/dunhuang-2020-implementing-opinions.html#p-1-1")["text"]
-    words = [w for w in re.split(index["config"]["separator"], text) if re.fullmatch(r"[\u4e00-\u9fff]+", w)]
-    assert "落户" in words and "城镇" in words
-    assert max(map(len, words)) <= 8, max(words, key=len)  # sentences were cut into words
+def _rows(searcher: Searcher) -> list[tuple[int, list]]:
+    return [(e, searcher.row(e)) for e in range(searcher.meta["entries"])]
 
 
-def test_the_index_is_utf8_and_lean(raw_index, built):
-    proj, summary = built
-    assert not re.search(r"\\u[4-9][0-9a-f]{3}", raw_index) and "落户" in raw_index  # 3 bytes a character, not 6
-    # Headings, provisions and short pages only: about 2 KB per provision, all pages included.
-    assert len(raw_index.encode()) < 2_200 * summary.provisions
+def test_gold_set_is_large_enough():
+    assert len(GOLD) >= 40
+    kinds = {"traditional": "城鎮化", "phrase": '"城乡融合"', "one character": "县", "document number": "临政办发〔2024〕37号",
+             "number alone": "37号", "English gloss": "Hukou reform", "jurisdiction in English": "Yang County"}
+    assert all(q in GOLD for q in kinds.values())
 
 
-def test_hidden_fields_are_declared(index):
-    assert index["config"]["fields"]["words"] == {"boost": 1}
-    assert index["config"]["fields"]["title_words"] == {"boost": 1000}
+@pytest.mark.parametrize("query", sorted(GOLD))
+def test_gold_queries_find_their_provisions(searcher, query):
+    results = searcher.query(query)
+    assert set(GOLD[query]) <= set(results), [h for h in GOLD[query] if h not in results]
 
 
-def test_words_inside_compounds_and_both_scripts(index):
-    entry = _entry(index, "documents/dunhuang-2020-implementing-opinions.html#p-p1")
-    words = entry["words"].split("\u200b")
-    assert "城镇" in words  # inside 新型城镇化, which precise mode keeps whole
-    assert "城鎮化" in words and "城镇化" not in words  # the other script; the text already has 城镇化
-    assert len(words) == len(set(words))
+@pytest.mark.parametrize("query", sorted(GOLD))
+def test_results_are_exactly_the_entries_holding_every_word(searcher, query):
+    """No false negative (recall) and no false positive (verification): the index agrees with a full scan."""
+    parts = Searcher.parts(query)
+    scan = {searcher.href(e) for e, row in _rows(searcher) if all(p in normalise(row[2] + "\n" + row[3]) for p in parts)}
+    assert set(searcher.query(query)) == scan
 
 
-def test_a_traditional_text_carries_its_simplified_words(index):
-    entry = _entry(index, f"{HAIDONG}#p-2-1-1")
-    assert "落戶" in entry["text"]
-    words = entry["words"].split("\u200b")
-    assert words.count("落户") >= 2  # repeats kept: it ranks for 落户 as a simplified text would
-    assert "城镇" in _entry(index, HAIDONG)["title_words"].split("\u200b")
+def test_every_substring_of_a_provision_finds_it(searcher):
+    """Any exact substring of two to six characters of an entry, in either script, returns that entry."""
+    from generator.chinese import traditional
+
+    rng = random.Random(11)
+    rows = _rows(searcher)
+    for e, row in rng.sample(rows, 60):
+        text = row[3] or row[2]
+        han = [m.group(0) for m in re.finditer(r"[\u3400-\u9fff]{2,}", text)]
+        if not han:
+            continue
+        run = rng.choice(han)
+        size = rng.randint(2, min(6, len(run)))
+        start = rng.randint(0, len(run) - size)
+        piece = run[start:start + size]
+        for query in (piece, traditional(piece)):
+            assert searcher.href(e) in searcher.query(query), (query, searcher.href(e))
 
 
-def test_every_provision_is_its_own_result(index, built):
-    proj, _ = built
-    data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))
-    locations = {e["location"] for e in index["docs"]}
-    with_text = [p for p in data["provisions"] if p["text"]]
-    missing = [p["url"] for p in with_text if p["url"] not in locations]
-    assert missing == []
-    assert _entry(index, "documents/dunhuang-2020-implementing-opinions.html#p-notice-p3")["title"].startswith(
-        "敦煌市 · ")
+def test_scripts_fold_both_ways(searcher):
+    assert normalise("城鎮化 ABC１２") == normalise("城镇化 abc12") == "城镇化abc12"
+    assert searcher.query("城镇化") == searcher.query("城鎮化")
+    haidong = [h for h in searcher.query("城镇化") if "haidong" in h and "#p-" in h]
+    assert haidong  # the Haidong document prints 城鎮化
+    assert any("yangxian" in h for h in searcher.query("城鎮化"))  # Yang County prints 城镇化
 
 
-def test_titles_name_the_jurisdiction(index):
-    for e in index["docs"]:
-        if e["location"].startswith("documents/") and "documents/index.html" not in e["location"]:
-            assert re.match(r"^(浙江省|海东市|临县|敦煌市|洋县) · ", e["title"]), e["title"]
+def test_one_character_and_numbers(searcher):
+    assert len(searcher.query("县")) > 100
+    assert searcher.query("37号") == searcher.query("临政办发〔2024〕37号") == ["documents/linxian-2024-action-plan.html"]
+    assert searcher.query("临政办发[2024]37号") == searcher.query("临政办发〔2024〕37号")  # brackets do not matter
 
 
-def test_repeated_text_stays_out(index):
-    """Theme, compare, agency and policy pages repeat the documents' words; similar provisions too."""
-    for e in index["docs"]:
-        if not e["location"].startswith("documents/"):
-            assert "全面放开城镇落户限制" not in e["text"].replace("\u200b", ""), e["location"]
-    own = _entry(index, f"{HAIDONG}#p-p1")["text"].replace("\u200b", "")
-    assert "洋县" not in own  # Haidong's preamble's similar provision is Yang County's
-    assert not any(e["location"].endswith("-zhs") for e in index["docs"])  # the simplified reading tab
+def test_english_glosses(searcher):
+    assert searcher.query("Yang County") == ["documents/yangxian-2023-work-points.html"]
+    assert searcher.query("hukou")[0] == "themes/hukou-reform.html"
+    assert "agencies/public-security.html" in searcher.query("Public security")
 
 
-def test_marking_cuts_at_paragraph_provisions_and_drops_excluded_elements():
-    html = ('<h2 id="p-1">一、总则</h2><p class="atlas-para" id="p-1-p1">甲</p>'
-            '<div class="atlas-task" data-search-exclude><div>乙</div><p>丙</p></div><p>丁</p>'
-            '<details class="atlas-related"><p>戊</p></details>')
-    out = _marked(html)
-    assert '<h6 id="p-1-p1">一、总则 ¶1.p1</h6><p class="atlas-para" id="p-1-p1">甲</p>' in out
-    top = _marked('<p class="atlas-para" id="p-p1"><a>¶</a> 为贯彻落实国家和省市相关部署要求,加快推进</p>')
-    assert top.startswith('<h6 id="p-p1">¶p1 为贯彻落实国家和省市相关部署要求…</h6>')
-    assert "乙" not in out and "丙" not in out and "戊" not in out and "<p>丁</p>" in out
+def test_headings_rank_before_bodies_and_phrases_before_scattered_words(searcher):
+    """On a page of results: every word in the heading first, then the rest; within each, the phrase first."""
+    by_href = {searcher.href(e): row for e, row in _rows(searcher)}
+    seen = set()
+    for query in ("落户", "城乡 融合", "老旧 小区", "县城 建设"):
+        parts = Searcher.parts(query)
+        ranks = []
+        for href in searcher.query(query)[:40]:
+            row = by_href[href]
+            head, text = normalise(row[2]), normalise(row[2] + "\n" + row[3])
+            ranks.append((0 if all(p in head for p in parts) else 2) + (0 if "".join(parts) in text else 1))
+        assert ranks == sorted(ranks), (query, ranks)
+        seen.update(ranks)
+    assert seen == {0, 1, 2, 3}  # the queries exercise every rank
+    assert set(searcher.query('"城乡融合"')) < set(searcher.query("城乡 融合"))
 
 
-def test_search_words_in_reading_order_both_scripts_without_indexed_or_single_characters():
-    assert search_words("新型城镇化", {"新型", "城镇化"}) == ["城镇", "城鎮", "城鎮化"]
-    assert search_words("在城镇", {"在"}) == ["城镇", "城鎮", "在城镇", "在城鎮"]
-    # traditional text: every simplified word, for a simplified query; repeats are kept
-    assert search_words("新型城鎮化,城鎮化", set(), traditional_script=True) == ["新型", "城镇", "城鎮", "城镇化", "城鎮化", "城镇", "城镇化"]
+def test_a_long_document_does_not_drown_the_others(searcher):
+    """Documents take turns within a tier: the first five body results come from five documents."""
+    results = searcher.query("住建局")
+    docs = [h.split("#")[0] for h in results[:5]]
+    assert len(set(docs)) >= 3
+
+
+def test_postings_round_trip_and_shards_are_stable():
+    numbers = [0, 1, 2, 31, 32, 33, 1000, 1_000_000, 2**31]
+    assert decode(encode(numbers)) == numbers
+    assert encode([]) == "" and decode("") == []
+    # search.js computes the same FNV-1a: these values are pinned so a change on either side is caught.
+    assert [shard_of(k, 4096) for k in ("城镇", "落户", "#hukou-reform", "a")] == [162, 3725, 3566, 2348]
+    assert shard_of("城镇", 16) == 162 % 16
+
+
+def test_files_are_classic_scripts_and_lean(files):
+    assert all(re.match(r"^AtlasSearch\.(meta|shard|chunk|docs)\(", text) for text in files.values())
+    meta = files["search/meta.js"]
+    assert len(meta.encode()) < 40_000  # loaded on the first keystroke
+    assert "\\u" not in "".join(files.values())  # UTF-8, not escapes
+    total = sum(len(t.encode()) for t in files.values())
+    assert total < 2_000_000
+
+
+def test_search_script_never_writes_markup():
+    """Results are built with textContent: text from the data can never become markup."""
+    js = (ROOT / "templates" / "assets" / "search.js").read_text(encoding="utf-8")
+    assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "document.write" not in js

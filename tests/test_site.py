@@ -109,7 +109,7 @@ def test_assets_are_copied_verbatim(fixture_files):
     expected = {f"assets/{p.relative_to(assets).as_posix()}": p.read_text(encoding="utf-8")
                 for p in assets.rglob("*") if p.is_file()}
     assert {k: v for k, v in files.items() if k.startswith("assets/")} == expected
-    assert "assets/vendor/iframe-worker-shim.js" in expected
+    assert "assets/search.js" in expected
 
 
 def test_export_follows_the_contract(fixture_files):

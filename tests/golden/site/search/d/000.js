@@ -1,0 +1,1 @@
+AtlasSearch.docs([0,[["shilishi-2022-work-points","documents/shilishi-2022-work-points.html","示例市2022年新型城鎮化工作要點","示例市","Example City","地级市 prefecture","2022-05-06"],["shilixian-2024-work-points","documents/shilixian-2024-work-points.html","示例县2024年城镇化工作要点","示例县","Example County","县 county","2024-03-01"],["","","","本站","Policy Atlas","",""]]]);
