@@ -49,12 +49,17 @@ def test_accessibility_axe(chromium, served, path):
     _need(AXE, "npm ci")
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     page.goto(served + path)
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-        .filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.length} node(s), e.g. ${v.nodes[0].html.slice(0, 160)}`)""")
+    violations = _axe(page)
     page.close()
     assert violations == [], "\n".join(violations)
+
+
+def _axe(page) -> list[str]:
+    """Run axe-core on the page as it stands; return its serious and critical violations, one line each."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.length} node(s), e.g. ${v.nodes[0].html.slice(0, 160)}`)""")
 
 
 @pytest.fixture(scope="session")
@@ -181,9 +186,6 @@ def test_accessibility_axe_with_search_results_open(chromium, served):
     page.locator("button.atlas-search-button").click()
     page.locator("#atlas-search-input").fill("落户")
     page.wait_for_selector(".atlas-search-result")
-    page.add_script_tag(path=str(AXE))
-    violations = page.evaluate("""async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-        .filter(v => v.impact === 'serious' || v.impact === 'critical')
-        .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.length} node(s), e.g. ${v.nodes[0].html.slice(0, 160)}`)""")
+    violations = _axe(page)
     page.close()
     assert violations == [], "\n".join(violations)
