@@ -29,15 +29,18 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import add
+
+import numpy as np
 
 from .chinese import _fold_char, traditional
 from .link import DocumentPage, Site
 from .model import LEVELS
 
-CHUNK = 64  # entries per text file: a result costs one small file
-PAGE = 20  # results search.js shows at a time; it verifies twice as many candidates a page
-DOC_CHUNK = 256  # documents per display file
-UNIGRAM_CAP = 20_000  # a one-character query lists at most this many entries beyond its heading matches
+CHUNK = 8  # entries per text file: each result shown costs one file of a few KB (results come from many documents)
+PAGE = 10  # results search.js shows at a time; it verifies twice as many candidates a page
+DOC_CHUNK = 32  # documents per display file
+UNIGRAM_CAP = 5_000  # a one-character query lists about this many entries (in site order) beyond its heading matches
 SHARD_TARGET = 24_000  # bytes of postings per shard the shard count aims at
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 LEVEL_ORDER = ("national", "province", "prefecture", "county", "district")
@@ -135,10 +138,12 @@ def shard_of(key: str, shards: int) -> int:
     return h % shards
 
 
-def encode(numbers: list[int]) -> str:
-    """Sorted entry numbers as deltas in a base-64 varint string: 5 bits a character, 32 and up continue."""
+def encode(numbers: list[int], last: int = -1) -> str:
+    """Sorted entry numbers as deltas in a base-64 varint string: 5 bits a character, 32 and up continue.
+
+    `last` is the number before the first (for a list continuing another one).
+    """
     out = []
-    last = -1
     for n in numbers:
         delta = n - last - 1
         last = n
@@ -215,19 +220,20 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]]) -> I
 
     postings: dict[str, list[int]] = defaultdict(list)
     heads: dict[str, list[int]] = defaultdict(list)
+    full: set[str] = set()  # characters whose body list reached UNIGRAM_CAP: only their headings count on
     for number, (_, rec) in enumerate(entries):
         head, body = normalise(rec.head), normalise(rec.body)
         both = head + body
-        for key in {both[i:i + 2] for i in range(len(both) - 1)} | set(both):
+        for key in set(map(add, both, both[1:])).union(set(both) - full):
             postings[key].append(number)
-        for key in {head[i:i + 2] for i in range(len(head) - 1)} | set(head):
+        for key in set(map(add, head, head[1:])).union(head):
             heads[key].append(number)
         if rec.theme:
             postings["#" + rec.theme].append(number)
-    for key, numbers in postings.items():
-        if len(key) == 1 and len(numbers) > UNIGRAM_CAP:  # the commonest characters: heading matches first
-            head = set(heads.get(key, ()))
-            postings[key] = sorted(head | set([m for m in numbers if m not in head][:UNIGRAM_CAP]))
+        if number % 1024 == 1023:
+            full.update(k for k in set(both) if len(postings[k]) >= UNIGRAM_CAP)
+    for key in full:  # a capped character still finds every heading that holds it
+        postings[key] = sorted(set(postings[key]) | set(heads.get(key, ())))
 
     encoded = {key: [encode(numbers), encode(heads.get(key, []))] for key, numbers in postings.items()}
     size = sum(len(k) + len(a) + len(h) + 8 for k, (a, h) in encoded.items())
@@ -253,7 +259,7 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]]) -> I
     for c in range(0, len(entries), CHUNK):
         rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url else [])
                 for d, r in entries[c:c + CHUNK]]
-        files[f"search/t/{c // CHUNK:04x}.js"] = _script("chunk", [c // CHUNK, rows])
+        files[f"search/t/{c // CHUNK:05x}.js"] = _script("chunk", [c // CHUNK, rows])
     shown = [list(d.shown) for d in docs]
     for c in range(0, len(shown), DOC_CHUNK):
         files[f"search/d/{c // DOC_CHUNK:03x}.js"] = _script("docs", [c // DOC_CHUNK, shown[c:c + DOC_CHUNK]])
@@ -281,7 +287,7 @@ class Searcher:
 
     @lru_cache(maxsize=None)
     def _chunk(self, n: int) -> list:
-        return self._load(f"search/t/{n:04x}.js")[1]
+        return self._load(f"search/t/{n:05x}.js")[1]
 
     @lru_cache(maxsize=None)
     def _docs(self, n: int) -> list:

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from generator.search import Searcher, decode, encode, normalise, shard_of
+from generator.search import PAGE, Searcher, decode, encode, normalise, shard_of
 from tests.conftest import ROOT
 
 GOLD = json.loads((ROOT / "tests" / "search_gold.json").read_text(encoding="utf-8"))["queries"]
@@ -99,7 +99,7 @@ def test_headings_rank_before_bodies_and_phrases_before_scattered_words(searcher
     for query in ("落户", "城乡 融合", "老旧 小区", "县城 建设"):
         parts = Searcher.parts(query)
         ranks = []
-        for href in searcher.query(query)[:40]:
+        for href in searcher.query(query)[:PAGE * 2]:  # one page: search.js reads and ranks a page at a time
             row = by_href[href]
             head, text = normalise(row[2]), normalise(row[2] + "\n" + row[3])
             ranks.append((0 if all(p in head for p in parts) else 2) + (0 if "".join(parts) in text else 1))
@@ -120,6 +120,12 @@ def test_postings_round_trip_and_shards_are_stable():
     numbers = [0, 1, 2, 31, 32, 33, 1000, 1_000_000, 2**31]
     assert decode(encode(numbers)) == numbers
     assert encode([]) == "" and decode("") == []
+    rng = random.Random(5)
+    for size in (65, 300, 5000):
+        numbers = sorted(rng.sample(range(2**34), size))
+        assert decode(encode(numbers)) == numbers
+        cut = size // 3  # a list continues another: its encoding follows the first one's
+        assert encode(numbers[:cut]) + encode(numbers[cut:], numbers[cut - 1]) == encode(numbers)
     # search.js computes the same FNV-1a: these values are pinned so a change on either side is caught.
     assert [shard_of(k, 4096) for k in ("城镇", "落户", "#hukou-reform", "a")] == [162, 3725, 3566, 2348]
     assert shard_of("城镇", 16) == 162 % 16
