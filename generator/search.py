@@ -26,19 +26,19 @@ mirrored in search.js). Entries are built per document (`records`), so a changed
 from __future__ import annotations
 
 import json
+import os
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import add
-
-import numpy as np
 
 from .chinese import _fold_char, traditional
 from .link import DocumentPage, Site
 from .model import LEVELS
 
 CHUNK = 8  # entries per text file: each result shown costs one file of a few KB (results come from many documents)
-PAGE = 10  # results search.js shows at a time; it verifies twice as many candidates a page
+PAGE = 20  # candidates search.js reads (and results it shows) at a time: each costs a text file of a few KB
 DOC_CHUNK = 32  # documents per display file
 UNIGRAM_CAP = 5_000  # a one-character query lists about this many entries (in site order) beyond its heading matches
 SHARD_TARGET = 24_000  # bytes of postings per shard the shard count aims at
@@ -180,6 +180,71 @@ class Index:
     keys: int
 
 
+PARALLEL_MIN = 20_000  # entries from which the postings are read by one process per core
+_SHARE: list[tuple[str, str, str]] = []  # the entries a forked worker reads its span of
+
+
+def _postings(texts: list[tuple[str, str, str]]) -> dict[str, list[str]]:
+    """Encoded postings [all, headings] of every key over `texts` (head, body, theme), entries numbered from 0.
+
+    A large atlas is read in contiguous spans, one process per core; the spans' lists are joined in order
+    (each span's first number re-encoded against the span before), which gives the same strings.
+    """
+    global _SHARE
+    jobs = os.cpu_count() or 1
+    if len(texts) < PARALLEL_MIN or jobs == 1:
+        parts = [_invert((0, len(texts), texts))]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        _SHARE = texts  # workers inherit it by fork instead of receiving a copy
+        bounds = [len(texts) * i // jobs for i in range(jobs + 1)]
+        try:
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = list(pool.map(_invert, [(a, b, None) for a, b in zip(bounds, bounds[1:])]))
+        finally:
+            _SHARE = []
+    merged: dict[str, list[list]] = {}
+    for part in parts:
+        for key, lists in part.items():
+            have = merged.setdefault(key, [["", -1], ["", -1]])
+            for field, (first, rest, last) in zip(have, lists):
+                if first is not None:
+                    field[0] += encode([first], field[1]) + rest
+                    field[1] = last
+    return {key: [a[0], h[0]] for key, (a, h) in merged.items()}
+
+
+def _invert(span: tuple[int, int, list | None]) -> dict[str, tuple]:
+    """Postings of entries [start, stop): key -> for all and headings, (first number, the rest encoded, last)."""
+    start, stop, texts = span
+    texts = texts if texts is not None else _SHARE
+    postings: dict[str, array] = defaultdict(lambda: array("I"))
+    heads: dict[str, array] = defaultdict(lambda: array("I"))
+    full: set[str] = set()  # characters whose body list reached the cap: only their headings count on
+    cap = UNIGRAM_CAP * (stop - start) // max(len(texts), 1) + 1  # each span takes its share of the cap
+    for number in range(start, stop):
+        head_text, body_text, theme = texts[number]
+        head, body = normalise(head_text), normalise(body_text)
+        both = head + body
+        for key in set(map(add, both, both[1:])).union(set(both) - full):
+            postings[key].append(number)
+        for key in set(map(add, head, head[1:])).union(head):
+            heads[key].append(number)
+        if theme:
+            postings["#" + theme].append(number)
+        if number % 1024 == 1023:
+            full.update(k for k in set(both) if len(postings[k]) >= cap)
+    for key in full:  # a capped character still finds every heading that holds it
+        postings[key] = array("I", sorted(set(postings[key]) | set(heads.get(key, ()))))
+
+    def part(numbers) -> tuple:
+        return (numbers[0], encode(numbers[1:], numbers[0]), numbers[-1]) if numbers else (None, "", None)
+
+    return {key: (part(numbers), part(heads.get(key, ()))) for key, numbers in postings.items()}
+
+
 def _script(call: str, payload) -> str:
     return f"AtlasSearch.{call}({json.dumps(payload, ensure_ascii=False, separators=(',', ':'))});\n"
 
@@ -218,24 +283,7 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]]) -> I
         starts.append(n)
         n += len(doc.records)
 
-    postings: dict[str, list[int]] = defaultdict(list)
-    heads: dict[str, list[int]] = defaultdict(list)
-    full: set[str] = set()  # characters whose body list reached UNIGRAM_CAP: only their headings count on
-    for number, (_, rec) in enumerate(entries):
-        head, body = normalise(rec.head), normalise(rec.body)
-        both = head + body
-        for key in set(map(add, both, both[1:])).union(set(both) - full):
-            postings[key].append(number)
-        for key in set(map(add, head, head[1:])).union(head):
-            heads[key].append(number)
-        if rec.theme:
-            postings["#" + rec.theme].append(number)
-        if number % 1024 == 1023:
-            full.update(k for k in set(both) if len(postings[k]) >= UNIGRAM_CAP)
-    for key in full:  # a capped character still finds every heading that holds it
-        postings[key] = sorted(set(postings[key]) | set(heads.get(key, ())))
-
-    encoded = {key: [encode(numbers), encode(heads.get(key, []))] for key, numbers in postings.items()}
+    encoded = _postings([(r.head, r.body, r.theme) for _, r in entries])
     size = sum(len(k) + len(a) + len(h) + 8 for k, (a, h) in encoded.items())
     shards = 16
     while shards < 4096 and size / shards > SHARD_TARGET:
@@ -346,9 +394,9 @@ class Searcher:
             rounds = max(map(len, by_doc.values()), default=0)
             ordered += [es[r] for r in range(rounds) for es in by_doc.values() if len(es) > r]
         phrase, out = "".join(parts), []
-        for start in range(0, len(ordered), PAGE * 2):  # search.js verifies and ranks a page at a time
+        for start in range(0, len(ordered), PAGE):  # search.js verifies and ranks a page at a time
             kept = []
-            for i, e in enumerate(ordered[start:start + PAGE * 2]):
+            for i, e in enumerate(ordered[start:start + PAGE]):
                 row = self.row(e)
                 head, text = normalise(row[2]), normalise(row[2] + "\n" + row[3])
                 if all(p in text for p in parts):

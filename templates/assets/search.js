@@ -5,7 +5,7 @@
   "use strict";
   var script = document.currentScript;
   var ROOT = script ? script.src.replace(/assets\/search\.js(?:[?#].*)?$/, "") : "";
-  var PAGE = 10;  // results shown at a time (generator/search.py: PAGE)
+  var PAGE = 20;  // candidates read, and results shown, at a time (generator/search.py: PAGE)
   var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   var DIGIT = {};
   for (var a = 0; a < ALPHABET.length; a++) { DIGIT[ALPHABET.charAt(a)] = a; }
@@ -160,7 +160,7 @@
 
   // Load what the next results need; keep those whose text holds every part (the index can over-match).
   function verify(list, from, parts, phrase) {
-    var slice = list.slice(from, from + PAGE * 2);
+    var slice = list.slice(from, from + PAGE);
     var need = {};
     slice.forEach(function (e) {
       need["search/t/" + hex(Math.floor(e / data.meta.chunk), 5) + ".js"] = true;
@@ -371,12 +371,12 @@
       placeholder: "搜索条款、文号、地区 Search provisions, numbers, places", "aria-describedby": "atlas-search-status" });
     label.appendChild(ui.input);
     form.appendChild(label);
-    var more = el("details", { "class": "atlas-search-narrow" });
-    more.appendChild(el("summary", {}, "筛选 Filter"));
-    more.open = !window.matchMedia || window.matchMedia("(min-width: 45em)").matches;  // folded away on phones
+    var narrow = el("details", { "class": "atlas-search-narrow" });
+    narrow.appendChild(el("summary", {}, "筛选 Filter"));
+    narrow.open = !window.matchMedia || window.matchMedia("(min-width: 45em)").matches;  // folded away on phones
     ui.filters = el("div", { "class": "atlas-search-filters" });
-    more.appendChild(ui.filters);
-    form.appendChild(more);
+    narrow.appendChild(ui.filters);
+    form.appendChild(narrow);
     ui.level = select("level", "层级 Level");
     ui.province = select("province", "省份 Province");
     ui.year = select("year", "年份 Year");
