@@ -57,10 +57,6 @@
   }
 
   function init() {
-    // The theme's search dialog has no accessible name (axe: aria-dialog-name); give it one.
-    document.querySelectorAll(".md-search[role=dialog]:not([aria-label])").forEach(function (d) {
-      d.setAttribute("aria-label", "搜索 Search");
-    });
     document.querySelectorAll("[data-atlas-picker]").forEach(setupPicker);
     document.querySelectorAll("[data-atlas-compare]").forEach(setupCompare);
   }
