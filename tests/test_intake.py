@@ -214,6 +214,34 @@ def test_a_signature_on_one_line_in_chinese_numerals(places):
     assert (doc.issuer, doc.date_signed, doc.title) == (["洋县人民政府办公室"], dt.date(2023, 5, 12), "洋县城镇化工作要点")
 
 
+def test_a_red_header_page_with_a_piped_metadata_table(places):
+    text = ("| 索 引 号： | 11610723/2023-00123 | 主题分类： | 城乡建设 |\n"
+            "| 发文机关： | 洋县人民政府 | 成文日期： | 2023年05月12日 |\n"
+            "| 标　　题： | 洋县人民政府关于印发洋县城市更新实施方案的通知 |\n"
+            "| 发文字号： | 洋政发〔2023〕8号 | 发布日期： | 2023年05月15日 |\n"
+            "洋县人民政府文件\n洋政发〔2023〕8号\n洋县人民政府\n关于印发洋县城市更新实施方案的通知\n"
+            "各镇人民政府、街道办事处，县政府各工作部门：\n　　现将《洋县城市更新实施方案》印发给你们，请认真贯彻执行。\n"
+            "洋县人民政府\n2023年5月12日\n（此件公开发布）\n洋县城市更新实施方案\n　　为推进城市更新，制定本方案。\n"
+            "　　一、总体要求\n　　（一）指导思想。坚持以人民为中心。\n")
+    imp = _imp(text, places)
+    doc = imp.document()
+    assert [r.reason for r in doc.removed] == ["page header"] * 4
+    assert (doc.title, doc.issuer, doc.doc_number, doc.date_signed, doc.date_published, doc.county) == (
+        "洋县城市更新实施方案", ["洋县人民政府"], "洋政发〔2023〕8号", dt.date(2023, 5, 12), dt.date(2023, 5, 15), "洋县")
+    assert doc.outline[0].heading == "洋县人民政府关于印发洋县城市更新实施方案的通知"
+
+
+def test_a_number_after_the_title_and_a_signature_without_a_day(places):
+    text = ("凤翔区人民政府关于印发凤翔区老旧小区改造实施方案的通知（凤政发〔2022〕3号）\n各镇人民政府，区政府各工作部门：\n"
+            "现将《凤翔区老旧小区改造实施方案》印发给你们，请认真抓好落实。\n凤翔区人民政府\n2022年3月\n"
+            "凤翔区老旧小区改造实施方案\n一、目标任务\n到2025年，完成老旧小区改造30个。\n")
+    doc = _doc(text, places)
+    assert (doc.id, doc.title, doc.doc_number, doc.date_signed, doc.level) == (
+        "fengxiangqu-2022-implementation-plan", "凤翔区老旧小区改造实施方案", "凤政发〔2022〕3号", None, "district")
+    (item,) = [r for r in doc.review if r.field == "date_signed"]
+    assert "2022年3月" in item.question
+
+
 def test_a_number_cited_in_the_notice_is_not_the_documents_own(places):
     text = ("国家发展改革委关于印发城镇化实施方案的通知\n各省、自治区、直辖市人民政府:\n"
             "《城镇化实施方案》已经国务院批复(国函〔2022〕52号),现印发给你们。\n国家发展改革委\n2022年6月21日\n"

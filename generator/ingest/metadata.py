@@ -262,6 +262,12 @@ def _doc_number(meta: Metadata, chrome: Chrome, outline: Outline) -> None:
     if found:
         meta.doc_number = normalise_doc_number(found)
         return
+    # A number printed after the title in brackets: …的通知(凤政发〔2022〕3号).
+    for heading in (meta.notice_title, meta.title):
+        m = re.search(r"[(（]\s*([^()（）]{2,30}?号)\s*[)）]$", fold(heading or ""))
+        if m and find_doc_number(m.group(1)):
+            meta.doc_number = normalise_doc_number(m.group(1))
+            return
     # The document's own number stands on its own line (a number inside a sentence is a citation).
     under_title = [Line(u.line, u.text) for u in outline.units[:3] if not u.label and u.text and len(u.text) <= 30]
     for line in outline.notice_lines + outline.title_lines + under_title:
@@ -284,6 +290,12 @@ def _dates(meta: Metadata, chrome: Chrome, outline: Outline, issued, framing: st
     if why:
         meta.corrections.append({"provision": None, "original": outline.signature_date, "corrected": signed.isoformat(),
                                  "why": why})
+    month = re.fullmatch(r"\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*", outline.signature_date or "")
+    if month:  # the signature names a month, not a day: the year is known, the date is asked for
+        meta.year = int(month.group(1))
+        meta.ask("date_signed", outline.notice.line if outline.notice else None,
+                 f"the signature is dated {outline.signature_date.strip()}, without a day",
+                 "set date_signed: from the official copy, or leave it out")
     if signed is None:  # a date line under the title: (2016年9月9日)
         under = next((u.text for u in outline.units[:3] if not u.label and u.text
                       and re.fullmatch(r"[(（]\s*\d{4}\s*年.{2,8}日\s*[)）]", u.text)), None)

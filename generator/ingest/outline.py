@@ -164,7 +164,11 @@ def _zones(kept: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
     """Find the cover notice (up to its signature date), then the title lines, then the body."""
     listed = _attachment_list(kept)
     first_label = next((i for i, line in enumerate(kept) if _is_label_line(line) and i not in listed), len(kept))
+    # The signature's date closes the notice; one that gives only year and month (2022年3月) does too.
     date_idx = next((i for i in range(first_label) if _DATE_LINE_RE.match(kept[i].text)), None)
+    if date_idx is None:
+        date_idx = next((i for i in range(first_label) if _MONTH_LINE_RE.match(kept[i].text)
+                         and i > 0 and _ORG_RE.match(kept[i - 1].text)), None)
     if date_idx is not None:
         end = date_idx + 1
         # A publication note such as (此件依申请公开) closes the notice.
@@ -221,6 +225,9 @@ def _notice(lines: list[Line], out: Outline) -> Node:
         node.heading = "".join(lines[i].text for i in heading_idx)
         node.line = lines[heading_idx[0]].no
     date_i = next((i for i, line in enumerate(lines) if _DATE_LINE_RE.match(line.text)), None)
+    if date_i is None:  # a signature dated by year and month only
+        date_i = next((i for i, line in enumerate(lines) if _MONTH_LINE_RE.match(line.text)
+                       and i > 0 and _ORG_RE.match(lines[i - 1].text)), None)
     if date_i is not None:
         out.signature_date = lines[date_i].text
         j = date_i - 1
