@@ -242,6 +242,12 @@ def test_a_number_after_the_title_and_a_signature_without_a_day(places):
     assert "2022年3月" in item.question
 
 
+def test_a_page_holding_one_attachment_alone(places):
+    doc = _doc("附件\n洋县城市更新实施方案\n一、总体要求\n（一）指导思想。坚持以人民为中心。\n", places)
+    assert (doc.title, doc.county, doc.doc_type) == ("洋县城市更新实施方案", "洋县", "实施方案")
+    assert [(p.kind, p.text) for p in doc.outline][:1] == [("paragraph", "附件")]
+
+
 def test_a_number_cited_in_the_notice_is_not_the_documents_own(places):
     text = ("国家发展改革委关于印发城镇化实施方案的通知\n各省、自治区、直辖市人民政府:\n"
             "《城镇化实施方案》已经国务院批复(国函〔2022〕52号),现印发给你们。\n国家发展改革委\n2022年6月21日\n"

@@ -128,7 +128,7 @@ def extract_metadata(chrome: Chrome, outline: Outline, gazetteer: Gazetteer, men
     meta.converted_words = taiwan_words(all_text) if meta.script == "zh-Hant" else []
     meta.attachments = outline.attachments
     _provenance(meta, chrome, url)
-    ctx = Context(title=(meta.notice_title or "") + " " + (meta.title or ""),
+    ctx = Context(title=" ".join(filter(None, [meta.notice_title, meta.title])),
                   text=" ".join(notice_text) + " " + body_head + " " + framing, doc_number=meta.doc_number,
                   url=meta.source_url)
     _place(meta, gazetteer, ctx)

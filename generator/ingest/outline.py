@@ -178,6 +178,9 @@ def _zones(kept: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
         title, body = _leading_title(rest)
         return notice, title, body
     head, tail = kept[:first_label], kept[first_label:]
+    lead: list[Line] = []
+    if head and re.fullmatch(r"附\s*件\s*\d{0,2}\s*[:：]?", head[0].text):  # a page holding one attachment alone
+        lead, head = head[:1], head[1:]
     notice = [line for line in head if "印发" in fold(line.text) and ends_sentence(line.text)]
     others = [line for line in head if line not in notice]
     title, preamble = _leading_title(others)
@@ -185,8 +188,8 @@ def _zones(kept: list[Line]) -> tuple[list[Line], list[Line], list[Line]]:
         # A notice whose body the page left out: its heading, then the plan it encloses (关于印发X的通知 / X).
         plan, rest = _leading_title(preamble)
         if plan:
-            return title + notice, plan, rest + tail
-    return notice, title, preamble + tail
+            return title + notice, plan, lead + rest + tail
+    return notice, title, lead + preamble + tail
 
 
 def _attachment_list(lines: list[Line]) -> set[int]:

@@ -100,7 +100,7 @@ def _chain(text: str, gazetteer: Gazetteer) -> list[str]:
 
 def _leading(title: str, gazetteer: Gazetteer) -> list[str]:
     """The place names a title opens with (海南州深入推进… -> [海南州]), after a year or 关于."""
-    return _chain(re.sub(r"^(\d{4}\s*年度?|关于|《)+", "", title), gazetteer)
+    return _chain(re.sub(r"^(\s|\d{4}\s*年度?|关于|《)+", "", title), gazetteer)
 
 
 def _narrow(chain: list[str], gazetteer: Gazetteer) -> list[Division]:
