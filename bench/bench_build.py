@@ -1,16 +1,22 @@
 """Time each build stage and the peak memory (RSS) reached, on the shipped data and on a synthetic corpus.
 
-    python bench/bench_build.py            # shipped data only
-    python bench/bench_build.py --docs 500 # plus N documents derived from the seeds
+    python bench/bench_build.py                      # shipped data only
+    python bench/bench_build.py --docs 500           # plus N documents derived from the seeds
+    python bench/bench_build.py --docs 500 --edit --out /tmp/atlas --json figures.json
 
-The synthetic corpus reuses the five curated documents with varied jurisdictions (every
-level, new places) and shuffled provisions. Tests never assert timings; this prints a table.
+The synthetic corpus reuses the five curated documents under real jurisdictions of the national
+gazetteer at every level (counties and districts most, then prefectures, then provinces), years
+2020-2025, the seeds' genres, their provisions shuffled. Each corpus reports per stage seconds and
+peak RSS, then pages, the largest page, site and archive size. --edit changes one document and
+times the rebuild; --out keeps the built site; --json writes the figures. Tests never assert
+timings; this prints a table.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import json
 import random
 import sys
 import tempfile
@@ -77,65 +83,80 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     _, s, m = measure(lambda: pack_archive(project / "site", project / ARCHIVE, leave_out=OFFLINE_UNUSED))
     rows.append((label, f"zip ({(project / ARCHIVE).stat().st_size / 2**20:.1f} MiB)", s, m))
     size = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())
-    rows.append((label, f"= {len(data.documents)} docs, {site.provision_count} provisions, site {size / 2**20:.1f} MiB",
+    pages = [(p.stat().st_size, p.relative_to(project / "site").as_posix()) for p in (project / "site").rglob("*.html")]
+    largest = max(pages)
+    rows.append((label, f"= {len(data.documents)} docs, {site.provision_count} provisions, {len(pages)} pages, "
+                        f"site {size / 2**20:.1f} MiB; largest page {largest[1]} {largest[0] / 2**20:.2f} MiB",
                  sum(r[2] for r in rows if r[0] == label), None))
     return rows
 
 
+def edit_one(project: Path) -> float:
+    """Change one sentence of one document and rebuild everything as `make site` does; return the seconds."""
+    from generator.build import build
+
+    path = sorted((project / "site-data" / "documents").glob("*.yaml"))[0]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("。", "。 ", 1), encoding="utf-8")
+    start = time.perf_counter()
+    build(project)
+    return time.perf_counter() - start
+
+
 def synthesize(proj: Path, n: int, seed: int = 7) -> None:
-    """Replace the documents with `n` derived from the curated five: new places, shuffled provisions."""
+    """Replace the documents with `n` derived from the curated five, placed in real jurisdictions at every level."""
     rng = random.Random(seed)
     docs_dir = proj / "site-data" / "documents"
     seeds = [yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(docs_dir.glob("*.yaml"))]
     for p in docs_dir.glob("*.yaml"):
         p.unlink()
-    provinces = [{"name": f"合成{i}省", "name_en": f"Synthetic Province {i}", "slug": f"sp{i}", "level": "province"}
-                 for i in range(max(1, n // 50))]
-    places = list(provinces)
+    gazetteer = load_places(proj / "site-data")
+    by_level = {lvl: [d for d in gazetteer.divisions if d.level == lvl and d.kind != "curated"]
+                for lvl in ("province", "prefecture", "county", "district")}
+    levels = ["county"] * 12 + ["district"] * 3 + ["prefecture"] * 4 + ["province"]  # as local plans are spread
+    used: set[str] = set()
     for i in range(n):
         doc = copy.deepcopy(seeds[i % len(seeds)])
-        level = ["province", "prefecture", "county", "county"][i % 4]
-        province = provinces[i % len(provinces)]
+        place = rng.choice(by_level[levels[i % len(levels)]])
         for key in ("province", "prefecture", "county"):
             doc.pop(key, None)
-        doc["province"] = province["name"]
-        slug = province["slug"]
-        if level != "province":
-            pref = {"name": f"合成{i}市", "name_en": f"Synthetic City {i}", "slug": f"sc{i}", "level": "prefecture",
-                    "parent": province["name"]}
-            places.append(pref)
-            doc["prefecture"], slug = pref["name"], pref["slug"]
-            if level == "county":
-                county = {"name": f"合成{i}县", "name_en": f"Synthetic County {i}", "slug": f"sx{i}", "level": "county",
-                          "parent": pref["name"]}
-                places.append(county)
-                doc["county"], slug = county["name"], county["slug"]
-        doc["level"] = level
-        doc["id"] = f"{slug}-{2019 + i % 6}-{doc['id'].split('-', 2)[2]}-{i + 1}"
+        doc.update({k: v for k, v in gazetteer.fields(place).items() if v})
+        doc["level"] = place.level
+        year = 2020 + i % 6
+        base = f"{place.slug}-{year}-{doc['id'].split('-', 2)[2]}"
+        doc["id"] = base if base not in used else f"{base}-{i + 1}"
+        used.add(doc["id"])
         rng.shuffle(doc["outline"])
         for unit in doc["outline"]:
             rng.shuffle(unit.get("children", []))
         (docs_dir / f"{doc['id']}.yaml").write_text(
             yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=10**9), encoding="utf-8")
-    (proj / "site-data" / "places.yaml").write_text(
-        yaml.safe_dump({"places": places}, allow_unicode=True, sort_keys=False), encoding="utf-8")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=0, help="also build a synthetic corpus of N documents")
+    parser.add_argument("--edit", action="store_true", help="then change one document and time the rebuild")
+    parser.add_argument("--out", type=Path, help="keep the synthetic project (site/, docs/, dist/) here")
+    parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rows += run(copy_project(Path(tmp) / "proj"), "shipped", with_import=True)
     if args.docs:
         with tempfile.TemporaryDirectory() as tmp:
-            proj = copy_project(Path(tmp) / "proj")
+            proj = copy_project((args.out or Path(tmp)) / "proj")
             synthesize(proj, args.docs)
-            rows += run(proj, f"synthetic {args.docs}", with_import=False)
+            label = f"synthetic {args.docs}"
+            rows += run(proj, label, with_import=False)
+            if args.edit:
+                rows.append((label, "edit one document, rebuild (make site)", edit_one(proj), None))
     print(f"{'corpus':<14} {'stage':<58} {'seconds':>8} {'peak RSS MiB':>12}")
     for label, stage, seconds, mib in rows:
         print(f"{label:<14} {stage:<58} {seconds:>8.2f} {'' if mib is None else f'{mib:>12.0f}'}")
+    if args.json:
+        args.json.write_text(json.dumps([{"corpus": c, "stage": st, "seconds": round(se, 2), "peak_rss_mib": m}
+                                         for c, st, se, m in rows], ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
