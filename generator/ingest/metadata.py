@@ -25,16 +25,16 @@ from .place import Context, place_issuers
 from .text import CJK, CN_DATE_RE, DATE_RE, GENRES, Line, cn_date, fold, genre_of, is_traditional
 
 ORGAN_END = r"(?:办公厅|办公室|人民政府|政府|委员会|党委|委|厅|局|部|院|署|办|中心|公署)"
-_ORGAN_RE = re.compile(rf"(?:中共)?[{CJK}]{{1,24}}?{ORGAN_END}")
 _ISSUED_RE = re.compile(rf"([{CJK}、]{{2,40}}?{ORGAN_END})(?:于|於)\s*(\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日)\s*印[发發]")
 # A repost's lead: 中共中央办公厅、国务院办公厅印发了《…》; an encyclopedia's: 《…》是北京市政府,2021年8月31日印發的.
 _LEAD_RE = re.compile(rf"((?:[{CJK}]{{2,30}}?{ORGAN_END}[、和及\s]*)+)(?:近日|日前)?(?:联合)?(?:印[发發]了?|发布了?)(?:关于)?[^《。]{{0,16}}《")
 _SUMMARY_RE = re.compile(rf"》是([{CJK}]{{2,30}}?{ORGAN_END})[,，]?\s*(\d{{4}}年\d{{1,2}}月\d{{1,2}}日)?印[发發]")
 # 制定本方案, 现提出如下实施意见, 制定以下实施意见: a preamble naming its own genre.
 _SELF_GENRE_RE = re.compile(r"(?:制定|提出|印发|出台)(?:了|本|如下|以下|此)+(" + "|".join(GENRES) + ")")
-_OFFICIAL_HOST_RE = re.compile(r"(^|\.)(gov\.cn|gov\.hk|gov\.mo)$|\.gov\.cn$|npc\.gov\.cn$")
-_ENCYCLOPEDIA_HOST_RE = re.compile(r"baike|wiki|newton\.com\.tw|zhihu|hudong", re.IGNORECASE)
-_LAW_DB_RE = re.compile(r"pkulaw|lawinfochina|law-lib|chinalawinfo|faxin", re.IGNORECASE)
+_OFFICIAL_HOST_RE = re.compile(r"(^|\.)gov\.(cn|hk|mo)$")  # every level of government publishes under gov.cn
+# Encyclopedias and law databases: their copies carry infoboxes and attribute tables, not the issuer's page.
+_REFERENCE_HOST_RE = re.compile(r"baike|wiki|newton\.com\.tw|hudong|pkulaw|lawinfochina|law-lib|chinalawinfo|faxin",
+                                re.IGNORECASE)
 
 
 @dataclass
@@ -341,9 +341,9 @@ def _provenance(meta: Metadata, chrome: Chrome, url: str | None) -> None:
     meta.source_url = page_url
     host = (urlsplit(page_url).hostname or "") if page_url else ""
     reasons = {r["reason"] for r in chrome.removed}
-    if "sharing site" in reasons or "site disclaimer" in reasons and "下载" in " ".join(r["text"] for r in chrome.removed):
+    if "sharing site" in reasons or ("site disclaimer" in reasons and "下载" in " ".join(r["text"] for r in chrome.removed)):
         meta.source_kind = "document-sharing"
-    elif "infobox" in reasons or (host and (_ENCYCLOPEDIA_HOST_RE.search(host) or _LAW_DB_RE.search(host))):
+    elif "infobox" in reasons or (host and _REFERENCE_HOST_RE.search(host)):
         meta.source_kind = "encyclopedia"
     elif chrome.framing or "news framing" in reasons:
         meta.source_kind = "repost"

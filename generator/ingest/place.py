@@ -61,13 +61,12 @@ def place_issuers(issuers: list[str], ctx: Context, gazetteer: Gazetteer) -> Pla
     folded = [re.sub(r"^(中共|中国共产党)", "", fold(i)) for i in issuers]
     if any(NATIONAL_RE.match(i) for i in folded) and not any(_chain(i, gazetteer) for i in folded):
         return Placement(national=True, level="national", evidence=[f"issuer {issuers[0]} is a national body"])
-    chains = [c for c in (_chain(i, gazetteer) for i in folded) if c]
+    chains = [(issuer, chain) for issuer, chain in zip(issuers, (_chain(i, gazetteer) for i in folded)) if chain]
     votes = _votes(ctx, gazetteer)
     if chains:
         # The most specific chain of names an issuer opens with; each name's candidates narrowed by the one before.
-        chain = max(chains, key=len)
-        candidates = _narrow(chain, gazetteer)
-        return _choose(candidates, votes, f"issuer {issuers[chains.index(chain)] if len(chains) == len(issuers) else issuers[0]}", gazetteer)
+        issuer, chain = max(chains, key=lambda pair: len(pair[1]))
+        return _choose(_narrow(chain, gazetteer), votes, f"issuer {issuer}", gazetteer)
     generic = next((m for m in (_GENERIC_RE.match(i) for i in folded) if m), None)
     level = _GENERIC_LEVEL[generic.group(1)] if generic else _self_level(ctx)
     # No place in the issuer (or no issuer): the place the title opens with, or the text names most.
