@@ -102,9 +102,6 @@ class Gazetteer:
             out.insert(0, self.by_code[out[0].parent])
         return out
 
-    def province_of(self, division: Division) -> Division:
-        return self.chain(division)[0]
-
     def within(self, division: Division, outer: Division) -> bool:
         """Say whether `division` is `outer` or lies inside it."""
         return outer in self.chain(division)

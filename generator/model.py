@@ -57,7 +57,6 @@ DOC_TYPES: dict[str, tuple[str, str]] = {
     "决定": ("decision", "Decision"),
     "通知": ("notice", "Notice"),
 }
-SOURCE_KINDS = ("official", "repost", "encyclopedia", "mirror", "document-sharing")
 
 # Units a quantitative target is normalised to (万人次 -> 人次 ×10000, 个工作日 -> 工作日).
 UNITS = ("%", "个", "所", "座", "套", "户", "家", "条", "处", "项", "名", "张", "辆", "台", "人", "人次", "倍",

@@ -59,9 +59,9 @@ class Context:
 def place_issuers(issuers: list[str], ctx: Context, gazetteer: Gazetteer) -> Placement:
     """Place the issuing bodies, using the context where their words do not settle it."""
     folded = [re.sub(r"^(中共|中国共产党)", "", fold(i)) for i in issuers]
-    if any(NATIONAL_RE.match(i) for i in folded) and not any(_chain(i, gazetteer) for i in folded):
-        return Placement(national=True, level="national", evidence=[f"issuer {issuers[0]} is a national body"])
     chains = [(issuer, chain) for issuer, chain in zip(issuers, (_chain(i, gazetteer) for i in folded)) if chain]
+    if not chains and any(NATIONAL_RE.match(i) for i in folded):
+        return Placement(national=True, level="national", evidence=[f"issuer {issuers[0]} is a national body"])
     votes = _votes(ctx, gazetteer)
     if chains:
         # The most specific chain of names an issuer opens with; each name's candidates narrowed by the one before.
@@ -70,11 +70,12 @@ def place_issuers(issuers: list[str], ctx: Context, gazetteer: Gazetteer) -> Pla
     generic = next((m for m in (_GENERIC_RE.match(i) for i in folded) if m), None)
     level = _GENERIC_LEVEL[generic.group(1)] if generic else _self_level(ctx)
     # No place in the issuer (or no issuer): the place the title opens with, or the text names most.
-    named = _leading(fold(ctx.title), gazetteer) or _most_named(ctx, gazetteer, level)
+    lead = _leading(fold(ctx.title), gazetteer)
+    named = lead or _most_named(ctx, gazetteer, level)
     if named:
         candidates = [d for d in _narrow(named, gazetteer) if level is None or _fits(d, level)]
         if candidates:
-            placed = _choose(candidates, votes, "title" if _leading(fold(ctx.title), gazetteer) else "text", gazetteer)
+            placed = _choose(candidates, votes, "title" if lead else "text", gazetteer)
             if placed.division is not None or placed.question:
                 return placed
     if level == "province" and votes:
