@@ -169,6 +169,22 @@ def test_a_long_paragraph_with_wrap_spaces_stays_one_paragraph(places):
     assert [u.text for u in imp.outline.units if not u.label] == [para.strip()]
 
 
+def test_parts_and_numerals_with_an_ascii_dot():
+    """第一部分 and 一. (an ASCII dot, as web copies print 一、) are labels of their own levels."""
+    from generator.ingest.outline import parse_label
+
+    assert (parse_label("第一部分 总体要求").style, parse_label("第一部分 总体要求").value) == ("division", 1)
+    assert (parse_label("一.指导思想").style, parse_label("一.指导思想").value) == ("cn-dun", 1)
+    assert parse_label("一.5倍") is None  # a decimal is not a label
+
+
+def test_a_plan_in_parts(places):
+    doc = _doc("某市城市更新办法\n第一部分 总体要求\n一.指导思想。坚持以人民为中心。\n二.基本原则。坚持规划引领。\n"
+               "第二部分 重点任务\n一.推进老旧小区改造。加快改造。\n", places)
+    assert [(p.id, p.label, [c.id for c in p.children]) for p in doc.outline] == [
+        ("1", "第一部分", ["1.1", "1.2"]), ("2", "第二部分", ["2.1"])]
+
+
 def test_line_wrap_spaces_are_proposed_as_corrections_never_applied(places):
     doc = _doc("某县工作要点\n一、总体要求\n(一)推进工作。深化户籍制 度改革,提高落户便利性。\n", places)
     item = doc.outline[0].children[0] if doc.outline[0].label else doc.outline[1].children[0]

@@ -148,7 +148,7 @@ def _document_start(lines: list[Line], reasons: list[str | None]) -> int:
         text = fold(lines[i].text)
         if (DOC_NUMBER_RE.fullmatch(re.sub(r"\s", "", text))
                 or re.match(r"^各.{1,80}[:：]$", text)
-                or re.match(r"^[一二三四五六七八九十]{1,3}、|^第[一二三四五六七八九十]+[章篇条]", text)):
+                or re.match(r"^[一二三四五六七八九十]{1,3}、|^第[一二三四五六七八九十]+(?:[章篇条]|部分)", text)):
             return i
         if _is_title(text):
             # A title printed over several lines starts with its issuer or 关于: 湖南省人民政府办公厅关于 / 全面推进…意见

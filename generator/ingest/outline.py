@@ -22,10 +22,11 @@ CN = "一二三四五六七八九十百零〇两"
 # (style, pattern): group 1 is the label as printed, group 2 its numeral (absent when lost).
 LABELS: list[tuple[str, re.Pattern[str]]] = [
     ("volume", re.compile(rf"^(第\s*([{CN}]+)\s*篇)\s*")),
+    ("division", re.compile(rf"^(第\s*([{CN}]+)\s*部分)\s*")),
     ("chapter", re.compile(rf"^(第\s*([{CN}]+)\s*章)\s*")),
     ("jie", re.compile(rf"^(第\s*([{CN}]+)\s*节)\s*")),
     ("article", re.compile(rf"^(第\s*([{CN}]+)\s*条)\s*")),
-    ("cn-dun", re.compile(rf"^(([{CN}]{{1,4}})\s*[、．])\s*")),
+    ("cn-dun", re.compile(rf"^(([{CN}]{{1,4}})\s*(?:[、．]|\.(?!\d)))\s*")),
     ("cn-dun", re.compile(r"^(、)()\s*")),
     ("cn-paren", re.compile(rf"^([(（]\s*([{CN}]{{1,4}})\s*[)）])\s*")),
     ("ar-dot", re.compile(r"^((\d{1,3})\s*[.．、](?!\d))\s*")),
@@ -36,7 +37,7 @@ _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 
 # Where a label may start inside a line: after a sentence end, a closing bracket or a space.
 _INLINE_RE = re.compile(
-    rf"(?<=[。;；!?！？:：)）\s])\s*(?=[(（][{CN}]{{1,4}}[)）]|[{CN}]{{1,4}}、|\d{{1,3}}[.．](?!\d)|[(（]\d{{1,3}}[)）]|第[{CN}]+条)"
+    rf"(?<=[。;；!?！？:：)）\s])\s*(?=[(（][{CN}]{{1,4}}[)）]|[{CN}]{{1,4}}、|\d{{1,3}}[.．](?!\d)|[(（]\d{{1,3}}[)）]|第[{CN}]+[条章节部])"
 )
 # A signature date: 2023年6月14日, 2023-06-14, or one that lost its separators (2023614).
 _DATE_LINE_RE = re.compile(rf"^({DATE_RE.pattern}|{CN_DATE_RE.pattern}|\d{{4}}\s*[-./]\s*\d{{1,2}}\s*[-./]\s*\d{{1,2}}|\d{{7,8}})$")
