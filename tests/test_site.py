@@ -237,3 +237,11 @@ def test_site_requests_nothing_outside_itself(built):
     assert refs.external == []
     for css in (proj / "site").rglob("*.css"):
         assert not re.search(r"@import\s+url\(\s*['\"]?https?:|fonts\.googleapis", css.read_text(encoding="utf-8")), css
+
+
+def test_compare_pickers_show_dates_as_printed(fixture_files):
+    """Options are raw HTML: a Markdown escape there would show as a backslash (2023\\-03\\-18)."""
+    _, files = fixture_files
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", files["compare.md"])
+    assert options and all("\\" not in o for o in options)
+    assert any(o.endswith("(2022-05-06)") for o in options)
