@@ -237,8 +237,12 @@ def write_schemas(directory: Path) -> list[Path]:
     return out
 
 
-def serve(project: Path, port: int) -> None:
-    """Regenerate docs/ when site-data/ or templates/ change; MkDocs live-reloads the browser."""
+def serve(project: Path, port: int, settle: float = 0.3) -> None:
+    """Regenerate docs/ when site-data/ or templates/ change; MkDocs live-reloads the browser.
+
+    One save raises several file events: they are gathered for `settle` seconds and regenerated once,
+    so a problem is printed once and each regeneration says so in one line.
+    """
     from mkdocs.commands.serve import serve as mk_serve
     from watchdog.events import FileSystemEventHandler
     from watchdog.observers import Observer
@@ -246,27 +250,39 @@ def serve(project: Path, port: int) -> None:
     _, files = generate(project)
     sync_dir(project / "docs", files)
     lock = threading.Lock()
+    pending: list[threading.Timer] = []
+
+    def regenerate() -> None:
+        with lock:
+            start = time.perf_counter()
+            try:
+                _, new = generate(project)
+            except InvalidData as exc:
+                for problem in exc.problems:
+                    print(problem, file=sys.stderr)
+                print(f"serve: {len(exc.problems)} problem(s); the preview still shows the last good build",
+                      file=sys.stderr, flush=True)
+                return
+            sync_dir(project / "docs", new)
+            print(f"serve: regenerated docs/ in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
 
     class Regenerate(FileSystemEventHandler):
         def on_any_event(self, event) -> None:
             if event.is_directory or event.event_type not in ("modified", "created", "deleted", "moved"):
                 return
-            with lock:
-                try:
-                    _, new = generate(project)
-                except InvalidData as exc:
-                    for problem in exc.problems:
-                        print(problem, file=sys.stderr)
-                    return
-                sync_dir(project / "docs", new)
+            for timer in pending:
+                timer.cancel()
+            pending[:] = [threading.Timer(settle, regenerate)]
+            pending[0].start()
 
     observer = Observer()
     for sub in ("site-data", "templates"):
         observer.schedule(Regenerate(), str(project / sub), recursive=True)
     observer.start()
+    print(f"serve: previewing on http://127.0.0.1:{port}/ (regenerates when site-data/ or templates/ change; "
+          "Ctrl-C stops)", file=sys.stderr, flush=True)
     try:
         mk_serve(config_file=str(project / "mkdocs.yml"), livereload=True, dev_addr=f"127.0.0.1:{port}")
     finally:
         observer.stop()
         observer.join()
-
