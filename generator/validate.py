@@ -24,7 +24,6 @@ class Draft:
     """A document with open review items: checked, reported, not published."""
 
     doc: Document
-    file: str  # the YAML file as shown in messages
     items: list[Problem]  # its open review items, then anything else keeping it from publication
 
 
@@ -71,7 +70,7 @@ def load_data(root: Path) -> Data:
             continue
         found = _check_document(doc, loaded, places, theme_ids, root)
         if doc.review:  # a draft never blocks the site: what it lacks is reported with its open items
-            drafts.append(Draft(doc, loaded.label, _review_items(doc, loaded) + found))
+            drafts.append(Draft(doc, _review_items(doc, loaded) + found))
             continue
         problems.extend(found + _complete(doc, loaded))
         documents.append(doc)
@@ -310,23 +309,22 @@ def _check_document(doc: Document, loaded: Loaded, places: Gazetteer | None, the
     if doc.id != loaded.path.stem:
         add(("id",), "id", f"the file name {loaded.path.stem!r}", repr(doc.id), "rename the file or fix the id")
     if places is not None and doc.level not in (None, "national"):
-        problems_before = len(out)
-        for level in ("province", "prefecture", "county"):
-            name = getattr(doc, level)
-            if name is not None and name not in places.by_name:
-                add((level,), level, "a place of the national gazetteer", repr(name),
-                    "check the name against the official list, or add the place to site-data/places.yaml")
-        place = places.lookup(doc.province, doc.prefecture, doc.county) if len(out) == problems_before else None
+        unknown = [lvl for lvl in ("province", "prefecture", "county")
+                   if getattr(doc, lvl) is not None and getattr(doc, lvl) not in places.by_name]
+        for level in unknown:
+            add((level,), level, "a place of the national gazetteer", repr(getattr(doc, level)),
+                "check the name against the official list, or add the place to site-data/places.yaml")
         named = doc.county or doc.prefecture or doc.province
-        if len(out) == problems_before and named and place is None:
+        place = places.lookup(doc.province, doc.prefecture, doc.county)
+        if named is None:
+            add(("level",), doc.level, f"a {doc.level} name because level is {doc.level}", "nothing",
+                f"set {'county' if doc.level == 'district' else doc.level}: or correct level")
+        elif place is None and not unknown:
             add(("province",), "province", "province, prefecture and county that enclose one another",
                 f"{doc.province!r} > {doc.prefecture!r} > {doc.county!r}", "copy the chain from the gazetteer")
         elif place is not None and place.level != doc.level:
             add(("level",), "level", f"{place.level}, the level of {place.name}", repr(doc.level),
                 "a county-level city is county, a city district district, a prefecture-level city prefecture")
-        elif named is None:
-            add(("level",), doc.level, f"a {doc.level} name because level is {doc.level}", "nothing",
-                f"set {'county' if doc.level == 'district' else doc.level}: or correct level")
     raw = root / "raw" / doc.source_file
     if not raw.exists():
         add(("source_file",), "source_file", "a file in site-data/raw/", repr(doc.source_file),
