@@ -190,6 +190,7 @@ def mkdocs_build(project: Path, site_dir: Path) -> None:
         log.addHandler(handler)
     try:
         config = load_config(str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
+        config.extra["built"] = built_date().isoformat()  # every page's footer: data as of
         mk_build(config)
     except (MkDocsException, SystemExit) as exc:
         raise BuildError(f"mkdocs build of site/ failed; site/ and {ARCHIVE} left as they were: {exc}") from exc
@@ -201,9 +202,13 @@ def archive_readme(project: Path, site: Site, summary: Summary) -> str:
 
     env = Environment(loader=FileSystemLoader(project / "templates"), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    built = datetime.fromtimestamp(int(os.environ.get("SOURCE_DATE_EPOCH", time.time())), timezone.utc).date()
-    return env.get_template("archive-README.txt.j2").render(site=site, summary=summary, built=built.isoformat(),
-                                                              folder=ARCHIVE_FOLDER)
+    return env.get_template("archive-README.txt.j2").render(site=site, summary=summary,
+                                                              built=built_date().isoformat(), folder=ARCHIVE_FOLDER)
+
+
+def built_date():
+    """The date the atlas is built (SOURCE_DATE_EPOCH when set, for reproducible builds)."""
+    return datetime.fromtimestamp(int(os.environ.get("SOURCE_DATE_EPOCH", time.time())), timezone.utc).date()
 
 
 def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), extra: dict[str, str] | None = None) -> None:

@@ -245,3 +245,14 @@ def test_compare_pickers_show_dates_as_printed(fixture_files):
     options = re.findall(r"<option[^>]*>([^<]*)</option>", files["compare.md"])
     assert options and all("\\" not in o for o in options)
     assert any(o.endswith("(2022-05-06)") for o in options)
+
+
+def test_every_page_says_when_the_atlas_was_built_and_links_the_data(built):
+    from generator.build import built_date
+
+    proj, _ = built
+    pages = list((proj / "site").rglob("*.html"))
+    stamp = f"Data as of {built_date().isoformat()}"
+    assert pages and all(stamp in p.read_text(encoding="utf-8") for p in pages)
+    doc = (proj / "site/documents/yangxian-2023-work-points.html").read_text(encoding="utf-8")
+    assert 'href="../data.html">数据下载 Data downloads</a>' in doc
