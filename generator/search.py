@@ -205,6 +205,11 @@ def _postings(texts: list[tuple[str, str, str]]) -> dict[str, list[str]]:
                 parts = list(pool.map(_invert, [(a, b, None) for a, b in zip(bounds, bounds[1:])]))
         finally:
             _SHARE = []
+    return join_spans(parts)
+
+
+def join_spans(parts: list[dict[str, tuple]]) -> dict[str, list[str]]:
+    """Join the postings of consecutive spans: each span's first number is re-encoded against the span before."""
     merged: dict[str, list[list]] = {}
     for part in parts:
         for key, lists in part.items():
