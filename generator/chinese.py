@@ -28,6 +28,12 @@ def fold(text: str) -> str:
     return "".join(map(_fold_char, text))
 
 
+# Words only a machine conversion to Taiwan usage writes, with the mainland words they replaced (mirror flags them, search
+# finds a converted text by the mainland word).
+TAIWAN_WORDS = {"最佳化": "优化", "計畫": "计划", "幼稚園": "幼儿园", "資訊": "信息", "網路": "网络", "軟體": "软件",
+                "經濟成長": "经济增长", "營運": "运营", "透過": "通过", "公車": "公交车", "捷運": "轨道交通"}
+
+
 # Spaces a PDF line wrap left between two Chinese characters (新型城 镇化): not part of any word.
 _WRAP_SPACE = re.compile(r"(?<=[\u3400-\u9fff])[ \t\u3000\u00a0]+(?=[\u3400-\u9fff])")
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import add
 
-from .chinese import _fold_char, traditional
+from .chinese import TAIWAN_WORDS, _fold_char, traditional
 from .link import DocumentPage, Site
 from .model import LEVELS
 
@@ -55,6 +55,7 @@ class Record:
     body: str  # the text searched beside the heading
     theme: str  # primary theme id, or ""
     url: str = ""  # a page of the atlas (a theme, an agency): its site-relative url
+    also: str = ""  # words searched but not shown: the mainland forms of a machine conversion's words (优化 for 最佳化)
 
 
 def records(page: DocumentPage) -> list[Record]:
@@ -69,7 +70,9 @@ def records(page: DocumentPage) -> list[Record]:
             continue
         # A paragraph is named by its unit (印发通知 ¶notice.p2), or at the top by its first words.
         head = e.caption or (e.name if any(a.caption for a in e.ancestors) else text[:16] + ("…" if len(text) > 16 else ""))
-        out.append(Record(e.anchor, head, text, e.themes[0].theme.slug if e.themes else ""))
+        # A text machine-converted to Taiwan usage is found by the mainland words it replaced: 优化 finds 最佳化.
+        also = " ".join(TAIWAN_WORDS[w] for w in d.converted_words if w in head + text and w in TAIWAN_WORDS)
+        out.append(Record(e.anchor, head, text, e.themes[0].theme.slug if e.themes else "", also=also))
     return out
 
 
@@ -288,7 +291,7 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]]) -> I
         starts.append(n)
         n += len(doc.records)
 
-    encoded = _postings([(r.head, r.body, r.theme) for _, r in entries])
+    encoded = _postings([(r.head, r.body + ("\n" + r.also if r.also else ""), r.theme) for _, r in entries])
     size = sum(len(k) + len(a) + len(h) + 8 for k, (a, h) in encoded.items())
     shards = 16
     while shards < 4096 and size / shards > SHARD_TARGET:
@@ -310,8 +313,8 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]]) -> I
         files[f"search/p/{shard:03x}.js"] = _script("shard", [shard, by_shard.get(shard, {})])
     theme_index = {t[0]: i for i, t in enumerate(themes)}
     for c in range(0, len(entries), CHUNK):
-        rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url else [])
-                for d, r in entries[c:c + CHUNK]]
+        rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url or r.also else [])
+                + ([r.also] if r.also else []) for d, r in entries[c:c + CHUNK]]
         files[f"search/t/{c // CHUNK:05x}.js"] = _script("chunk", [c // CHUNK, rows])
     shown = [list(d.shown) for d in docs]
     for c in range(0, len(shown), DOC_CHUNK):
@@ -360,7 +363,7 @@ class Searcher:
 
     def href(self, entry: int) -> str:
         row = self.row(entry)
-        if len(row) > 5:
+        if len(row) > 5 and row[5]:
             return row[5]
         d = self.doc_of(entry)
         doc = self._docs(d // self.meta["docChunk"])[d % self.meta["docChunk"]]
@@ -403,7 +406,7 @@ class Searcher:
             kept = []
             for i, e in enumerate(ordered[start:start + PAGE]):
                 row = self.row(e)
-                head, text = normalise(row[2]), normalise(row[2] + "\n" + row[3])
+                head, text = normalise(row[2]), normalise("\n".join([row[2], row[3], *row[6:]]))
                 if all(p in text for p in parts):
                     kept.append(((0 if all(p in head for p in parts) else 2) + (0 if phrase in text else 1), i, e))
             out += [self.href(e) for _, _, e in sorted(kept)]

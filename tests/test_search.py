@@ -161,3 +161,13 @@ def test_postings_read_in_spans_join_into_the_serial_ones(built):
     bounds = [0, len(texts) // 3, 2 * len(texts) // 3, len(texts)]
     parts = [search._invert((a, b, texts)) for a, b in zip(bounds, bounds[1:])]
     assert search.join_spans(parts) == serial
+
+
+def test_a_machine_converted_text_is_found_by_the_mainland_word(searcher):
+    """Haidong's text was converted to Taiwan usage (最佳化 for 优化): 优化 finds it, and the page shows it as printed."""
+    results = [h for h in searcher.query("优化") if "haidong" in h and "#p-" in h]
+    assert results
+    rows = {searcher.href(e): searcher.row(e) for e in range(searcher.meta["entries"])}
+    shown = {h: rows[h][2] + rows[h][3] for h in results}
+    assert all(any(w in text for w in ("最佳化", "優化", "优化")) for text in shown.values()), shown
+    assert any("最佳化" in text for text in shown.values())

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..chinese import TAIWAN_WORDS
 from .text import CJK, Line, fold
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
@@ -28,9 +29,6 @@ _SPAM_WORD_RE = re.compile(_SPAM_WORDS, re.IGNORECASE)  # cheap test first: the 
 # (the words around it are the document's): it is reported, as a word a mirror may have replaced.
 SPAM_RE = re.compile(rf"^[^\s。,，;；]{{0,12}}?({_SPAM_WORDS})[^\s。,，;；]{{0,16}}$|(?:\s+[-_|—–]*\s*|[-_|—–]+\s*)[^\s\-_|—–]*?({_SPAM_WORDS})\S*$",
                      re.IGNORECASE)
-# Words only a conversion to Taiwan usage writes; their mainland forms in brackets.
-TAIWAN_WORDS = {"最佳化": "优化", "計畫": "计划", "幼稚園": "幼儿园", "資訊": "信息", "網路": "网络", "軟體": "软件",
-                "經濟成長": "经济增长", "營運": "运营", "透過": "通过", "公車": "公交车", "捷運": "轨道交通"}
 _TAIWAN_RE = re.compile("|".join(TAIWAN_WORDS))
 
 

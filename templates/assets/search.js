@@ -169,7 +169,7 @@
     return Promise.all(Object.keys(need).map(load)).then(function () {
       var kept = [];
       slice.forEach(function (e, i) {
-        var row = entryOf(e), head = normalise(row[2]).s, text = normalise(row[2] + "\n" + row[3]).s;
+        var row = entryOf(e), head = normalise(row[2]).s, text = normalise(row[2] + "\n" + row[3] + (row[6] ? "\n" + row[6] : "")).s;
         if (!parts.every(function (p) { return text.indexOf(p) >= 0; })) { return; }
         var rank = (parts.every(function (p) { return head.indexOf(p) >= 0; }) ? 0 : 2) + (text.indexOf(phrase) >= 0 ? 0 : 1);
         kept.push({ entry: e, row: row, rank: rank, order: i });
