@@ -175,7 +175,8 @@ def _derive(name: str, kind: str) -> tuple[str, str, str]:
     else:
         short = stem
     # Read the whole name so pypinyin's phrases settle polyphones (朝阳区 chaoyang), then keep the stem's syllables.
-    syllables = _pinyin(name)[: len(stem)] if len(_pinyin(name)) == len(name) else _pinyin(stem)
+    whole = _pinyin(name)
+    syllables = whole[: len(stem)] if len(whole) == len(name) else _pinyin(stem)
     name_en = (_english(syllables) or name) + (f" {people.strip()}" if people else "") + kind_en
     slug = "".join(syllables + _pinyin(short[len(stem):])).replace("ü", "v")
     return short, name_en, re.sub(r"[^a-z0-9]", "", slug) or "place"

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +47,7 @@ class Imported:
     outline: Outline
     meta: Metadata
     corrections: list[dict]
-    notes: list[str]
+    notes: list[tuple[int, str]]  # (raw line, what an editor should look at)
     doc_id: str
     retrieved: object = None  # datetime.date the raw text was fetched, when the caller knows it
     id_given: bool = False  # the caller chose the id (--id)
@@ -64,7 +63,7 @@ class Imported:
             "outline": [_node_json(n) for n in self.outline.units],
             "metadata": {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dataclasses.asdict(self.meta).items()},
             "corrections": self.corrections,
-            "notes": self.notes,
+            "notes": [note for _, note in self.notes],
             "review": self.document().model_dump(mode="json")["review"],
             "id": self.doc_id,
         }
@@ -76,8 +75,8 @@ class Imported:
             _provision(n) for n in self.outline.units
         ]
         review = list(m.review)
-        review += [{"field": "outline", "line": _line_of(note), "question": note,
-                    "hint": "fix it in the outline, or record a correction; then delete this item"} for note in self.notes]
+        review += [{"field": "outline", "line": line, "question": note,
+                    "hint": "fix it in the outline, or record a correction; then delete this item"} for line, note in self.notes]
         if not (m.place_slug and m.year and m.doc_type) and not self.id_given:
             review.append({"field": "id", "line": None, "question": f"the id {self.doc_id} is made of what could not be "
                            "read (unplaced, 0000, document stand for a place, year and genre not found)",
@@ -124,12 +123,6 @@ def import_raw(raw: bytes, source_file: str, places: Gazetteer, doc_id: str | No
         meta.notes.append(encoding_note)
     return Imported(source_file, hashlib.sha256(raw).hexdigest(), chrome, outline, meta, corrections,
                     outline.notes + notes, doc_id, retrieved, id_given)
-
-
-def _line_of(note: str) -> int | None:
-    """The raw line an outline or correction note names, as `(line N)`."""
-    m = re.search(r"\(line (\d+)\)", note)
-    return int(m.group(1)) if m else None
 
 
 def _decode(raw: bytes) -> tuple[str, str | None]:
@@ -211,7 +204,7 @@ def write_yaml(doc: Document, directory: Path) -> Path:
     The same raw page imported again is refused: the existing file may already hold a person's edits.
     """
     target = directory / f"{doc.id}.yaml"
-    n = 1
+    base, n = DocumentId.parse(doc.id), 1
     while target.exists():
         if f"source_sha256: {doc.source_sha256}" in target.read_text(encoding="utf-8"):
             raise ImporterError(
@@ -219,7 +212,6 @@ def write_yaml(doc: Document, directory: Path) -> Path:
                 "hint: compare with `policy-atlas import RAW --json`, or move the file away to re-import"
             )
         n += 1
-        base = DocumentId.parse(doc.id)
         doc = doc.model_copy(update={"id": str(DocumentId(base.place, base.year, base.doc_type, n))})
         target = directory / f"{doc.id}.yaml"
     directory.mkdir(parents=True, exist_ok=True)

@@ -17,13 +17,13 @@ _DUTY_RE = re.compile(r"(负责|負責|牵头|牽頭|配合)[))]$")
 _DAMAGED_NUMBER_RE = re.compile(rf"([{CJK}]{{1,10}})[〔\[［(（【](\d{{4}})(?![〕\]］)）】])(\d+)(号?)")
 
 
-def find_corrections(outline: Outline, doc_number: str | None) -> tuple[list[dict], list[str]]:
-    """Return (corrections, notes) for the whole outline."""
+def find_corrections(outline: Outline, doc_number: str | None) -> tuple[list[dict], list[tuple[int, str]]]:
+    """Return (corrections, notes) for the whole outline; a note is (raw line, what an editor should look at)."""
     corrections = [
         {"provision": c["node"].id, "original": c["original"], "corrected": c["corrected"], "why": c["why"]}
         for c in outline.corrections
     ]
-    notes: list[str] = []
+    notes: list[tuple[int, str]] = []
     nodes = ([outline.notice] if outline.notice else []) + outline.units
     for node in _walk(nodes):
         if node.text:
@@ -42,21 +42,20 @@ def _walk(nodes: list[Node]):
         yield from _walk(node.children)
 
 
-def _duty_bracket(node: Node, corrections: list[dict], notes: list[str]) -> None:
+def _duty_bracket(node: Node, corrections: list[dict], notes: list[tuple[int, str]]) -> None:
     text = node.text or ""
     pos = unmatched_close(text)
     if pos is None:
         return
     if pos != len(text) - 1 or not _DUTY_RE.search(text):
-        notes.append(f"provision {node.id} (line {node.line}): a closing bracket at character {pos + 1} has no opening one.")
+        notes.append((node.line, f"provision {node.id} (line {node.line}): a closing bracket at character {pos + 1} has no "
+                                 "opening one."))
         return
     start = max(text.rfind("。"), text.rfind(";"), text.rfind(";")) + 1
     clause = text[start:]
     if re.search(r"[,，]", clause):  # body text runs into the note: where the bracket stood is a guess
-        notes.append(
-            f"provision {node.id} (line {node.line}): the opening bracket of the responsibility note"
-            f" 「…{clause[-20:]}」 is lost and its place is unclear; add a correction by hand."
-        )
+        notes.append((node.line, f"provision {node.id} (line {node.line}): the opening bracket of the responsibility "
+                                 f"note 「…{clause[-20:]}」 is lost and its place is unclear; add a correction by hand."))
         return
     corrections.append({
         "provision": node.id, "original": clause, "corrected": "(" + clause,
@@ -64,14 +63,14 @@ def _duty_bracket(node: Node, corrections: list[dict], notes: list[str]) -> None
     })
 
 
-def _cut_off_note(node: Node, notes: list[str]) -> None:
+def _cut_off_note(node: Node, notes: list[tuple[int, str]]) -> None:
     """A responsibility note the page cut off: an opening bracket at the end of the text that never closes."""
     text = node.text or ""
     opened = max(text.rfind("("), text.rfind("（"))
     tail = text[opened + 1:]
     if opened >= 0 and not re.search(r"[)）]", tail) and len(tail) <= 60 and re.search(r"局|委|厅|办|负责|牵头|责任单位", tail):
-        notes.append(f"provision {node.id} (line {node.line}): the responsibility note 「{text[opened:]}」 is cut off "
-                     "at the end of the text; complete it from an official copy, as a correction.")
+        notes.append((node.line, f"provision {node.id} (line {node.line}): the responsibility note 「{text[opened:]}」 "
+                                 "is cut off at the end of the text; complete it from an official copy, as a correction."))
 
 
 def _damaged_number(node: Node, doc_number: str | None, corrections: list[dict]) -> None:

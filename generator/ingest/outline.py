@@ -99,7 +99,7 @@ class Outline:
     signature_date: str | None  # the signature block's date as printed
     attachments: list[str]
     corrections: list[dict] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[tuple[int, str]] = field(default_factory=list)  # (raw line, what an editor should look at)
 
 
 def parse_label(text: str) -> Label | None:
@@ -449,7 +449,7 @@ def _check_sequence(node: Node, siblings: list[Node], last: dict[str, int], out:
             "why": f"numeral lost from the label; the sequence runs {prev.label if prev else 'from the start'} → {fixed}",
         })
     elif node.value != expected and not (prev is None and node.value == last.get(node.style, 0) + 1):
-        out.notes.append(f"numbering: {node.label} (line {node.line}) follows {prev.label if prev else 'nothing'}; expected {expected}")
+        out.notes.append((node.line, f"numbering: {node.label} (line {node.line}) follows {prev.label if prev else 'nothing'}; expected {expected}"))
 
 
 def split_heading(rest: str, numbered: bool, style: str | None = None) -> tuple[str | None, str | None, str | None]:
