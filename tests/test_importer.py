@@ -130,6 +130,12 @@ def test_nested_brackets_do_not_break_the_heading_or_the_note(places):
     assert imp.corrections == [] and imp.notes == []
 
 
+def test_a_lost_opening_bracket_after_a_full_width_semicolon_opens_the_note_there(places):
+    text = "某县工作要点\n一、主要任务\n(一)推进建设。推进全县建设；住建局负责)\n"
+    imp = _imp(text, places, doc_id="yangxian-2025-work-points")
+    assert [(c["original"], c["corrected"]) for c in imp.corrections] == [("住建局负责)", "(住建局负责)")]
+
+
 def test_lost_opening_bracket_with_body_text_is_left_to_an_editor(places):
     text = "某县工作要点\n一、主要任务\n(一)推进建设。推进全县建设,带动发展住建局负责)\n"
     imp = _imp(text, places, doc_id="yangxian-2025-work-points")

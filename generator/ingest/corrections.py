@@ -51,7 +51,7 @@ def _duty_bracket(node: Node, corrections: list[dict], notes: list[tuple[int, st
         notes.append((node.line, f"provision {node.id} (line {node.line}): a closing bracket at character {pos + 1} has no "
                                  "opening one."))
         return
-    start = max(text.rfind("。"), text.rfind(";"), text.rfind(";")) + 1
+    start = max(text.rfind("。"), text.rfind(";"), text.rfind("；")) + 1
     clause = text[start:]
     if re.search(r"[,，]", clause):  # body text runs into the note: where the bracket stood is a guess
         notes.append((node.line, f"provision {node.id} (line {node.line}): the opening bracket of the responsibility "
