@@ -198,8 +198,13 @@ class ThemePage:
         """Anchor of a document's column on the theme page."""
         return f"doc-{page.doc.id}"
 
-    def column_src(self, page: DocumentPage) -> str:
-        return f"{self.src_path}#{self.column_anchor(page)}"
+    def column_url(self, page: DocumentPage) -> str:
+        """Site-relative url of a document's column on the theme page.
+
+        Linked as raw HTML, not checked by MkDocs: a column the page does not show before a reader
+        picks is loaded by atlas.js when the address names it.
+        """
+        return f"{self.url}#{self.column_anchor(page)}"
 
 
 @dataclass

@@ -13,14 +13,15 @@ import json
 import posixpath
 import re
 from collections import defaultdict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .cells import PICKED, Cells, Column, cell_files, how_title, picked
 from .charts import Bar, Node, bar_chart, link_graph
-from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvisionEntry,
+from .link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvisionEntry,
                    Site, Target, Task, ThemePage)
 from .model import LEVELS, Correction
 from .relate import THRESHOLD as RELATED_THRESHOLD
@@ -105,34 +106,14 @@ class DocumentContext:
 
 
 @dataclass
-class CellItem:
-    """One provision in a theme cell: where it stands and its text with the theme's terms marked."""
-
-    entry: ProvisionEntry  # the provision (url, src, anchor, id)
-    assignment: Assignment  # why it is on this theme
-    path: list[str]  # labels and headings of the enclosing units, outermost first
-    heading: Markup  # label + heading, escaped, matched terms marked
-    text: Markup  # body text, escaped, matched terms marked
-    primary: bool  # whether this theme is the provision's primary theme
-
-
-@dataclass
-class Column:
-    """One document's cell on a theme page or a compare row."""
-
-    page: DocumentPage  # the document
-    anchor: str  # id of the column element
-    items: list[CellItem]  # empty: the document does not address the theme
-
-
-@dataclass
 class ThemeContext:
     """themes/ID.md: one theme, the jurisdictions side by side."""
 
     theme: ThemePage
-    columns: list[Column]  # one per document, by level then date
+    columns: list[Column]  # the documents shown before a reader picks (cells.picked), by level then date
+    documents: int  # documents in the atlas: the reader narrows and picks among them (cells/index.js)
     addressed: int  # number of documents with at least one provision on the theme
-    shown: int  # items shown before the rest collapse
+    picked: int  # most columns a reader can pick
     targets: list[Target]  # quantitative targets on the theme (indicator's theme, else the provision's primary)
 
 
@@ -147,13 +128,11 @@ class MatrixContext:
 
 @dataclass
 class CompareContext:
-    """compare.md: any two documents read theme by theme in two columns (chosen in the browser)."""
+    """compare.md: any two documents read theme by theme in two columns (chosen in the browser from cells/index.js)."""
 
-    documents: list[DocumentPage]  # the choices, by level then date
-    rows: list[tuple[ThemePage, list[Column]]]  # per theme, one column per document
+    rows: list[tuple[ThemePage, list[Column]]]  # per theme, the columns of `first` and `second`
     first: DocumentPage  # shown on the left before a reader chooses
     second: DocumentPage  # shown on the right before a reader chooses
-    shown: int  # items shown per cell before the rest collapse
 
 
 @dataclass
@@ -277,19 +256,6 @@ def policy_level(level: str) -> str:
     return f"{zh} {en}"
 
 
-def how_title(a: Assignment) -> str:
-    """Say why a provision carries a theme, for the chip's hover text."""
-    if a.how == "curated":
-        return "编者指定 set by an editor" + (f";词语 terms: {'、'.join(a.terms)}" if a.terms else "")
-    if a.how == "notice":
-        return "印发通知 the cover notice"
-    if a.how == "preamble":
-        return "文前说明 the preamble"
-    if a.how in ("heading", "inherited"):
-        return "承上级标题 from the heading above"
-    return f"依据词语 matched terms: {'、'.join(a.terms)}"
-
-
 def render(site: Site, templates: Path) -> dict[str, str]:
     """Render every page; return {path under docs/: Markdown}."""
     env = environment(templates)
@@ -306,16 +272,18 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     }
     columns = sorted(site.documents, key=_column_order)
     pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site, columns))
-    rows = []
+    cells = Cells(templates)
     targets = site.targets
     for theme in site.themes:
-        ctx = ThemeContext(theme=theme, columns=_columns(theme, columns), addressed=len(theme.cells), shown=SHOWN,
+        ctx = ThemeContext(theme=theme, columns=[cells.column(theme, p, "../") for p in picked(theme, columns)],
+                           documents=len(columns), addressed=len(theme.cells), picked=PICKED,
                            targets=[t for t in targets if t.theme is theme])
         pages[theme.src_path] = _render(env, "theme.md.j2", ctx)
-        # The compare page shows the same cells; one page holds every theme, so anchors name the theme too.
-        rows.append((theme, [replace(c, anchor=f"{theme.slug}--{c.page.slug}") for c in ctx.columns]))
-    pages["compare.md"] = _render(env, "compare.md.j2", CompareContext(  # nav and theme pages link here always
-        documents=columns, rows=rows, first=columns[0], second=columns[min(1, len(columns) - 1)], shown=SHOWN))
+    first, second = columns[0], columns[min(1, len(columns) - 1)]
+    # One page holds every theme, so a column's anchor names the theme too.
+    rows = [(t, [cells.column(t, p, "", f"{t.slug}--{p.slug}") for p in (first, second)]) for t in site.themes]
+    pages["compare.md"] = _render(env, "compare.md.j2", CompareContext(rows=rows, first=first, second=second))
+    pages.update(cell_files(site, columns, cells))
     for page in site.documents:
         ctx = DocumentContext(page=page, doc=page.doc, entries=page.provisions,
                               traditional=page.doc.script == "zh-Hant", collation=page.collation,
@@ -340,26 +308,8 @@ def _render(env: Environment, template: str, ctx: object) -> str:
     return env.get_template(template).render({f.name: getattr(ctx, f.name) for f in fields(ctx)})
 
 
-SHOWN = 3  # provisions shown in a cell before "show N more"
-
-
 def _column_order(page: DocumentPage) -> tuple:
     return list(LEVELS).index(page.doc.level), str(page.date or ""), page.slug
-
-
-def _columns(theme: ThemePage, documents: list[DocumentPage]) -> list[Column]:
-    return [Column(page=p, anchor=theme.column_anchor(p), items=[_item(theme, e) for e in theme.cells.get(p.doc.id, [])])
-            for p in documents]
-
-
-def _item(theme: ThemePage, e: ProvisionEntry) -> CellItem:
-    a = next(a for a in e.themes if a.theme is theme)
-    prov = e.provision
-    label = prov.label or ""
-    # Heading spans are offsets into the heading; shift them past the label shown before it.
-    heading = highlight(label + (prov.heading or ""), [(s + len(label), t + len(label)) for s, t in a.spans.get("heading", [])])
-    return CellItem(entry=e, assignment=a, path=[u.caption for u in e.ancestors if u.caption],
-                    heading=heading, text=highlight(prov.text, a.spans.get("text", [])), primary=e.themes[0] is a)
 
 
 def _matrix(site: Site, documents: list[DocumentPage]) -> MatrixContext:

@@ -118,25 +118,69 @@ def test_reader_reads_a_document_and_compares(reader, base):
     assert page.locator(".atlas-column").count() >= 2
     shot(page, base, "theme")
 
-    # jurisdictions off and on; the choice is remembered across pages
-    box = page.locator("fieldset.atlas-picker input[value='linxian-2024-action-plan']")
-    column = page.locator(".atlas-column[data-doc='linxian-2024-action-plan']").first
-    assert column.is_visible()
-    box.uncheck()
-    assert column.is_hidden()
-    page.reload()
-    assert page.locator(".atlas-column[data-doc='linxian-2024-action-plan']").first.is_hidden()
-    page.locator("fieldset.atlas-picker input[value='linxian-2024-action-plan']").check()
-    assert page.locator(".atlas-column[data-doc='linxian-2024-action-plan']").first.is_visible()
-
-    # the compare page shows exactly the two documents picked
+    # the compare page shows exactly the two documents picked, loaded from their cells scripts
     page.locator("a[href$='compare.html'] >> visible=true").first.click()
     page.wait_for_url(re.compile(r"compare\.html"))
-    page.select_option("select[name=a]", "haidong-2021-work-points")
-    page.select_option("select[name=b]", "zhejiang-2023-implementing-opinions")
-    shown = {c.get_attribute("data-doc") for c in page.locator(".atlas-compare .atlas-column").all() if c.is_visible()}
-    assert shown == {"haidong-2021-work-points", "zhejiang-2023-implementing-opinions"}
-    assert "a=haidong-2021-work-points" in page.url
+    page.select_option("select[name=a]", "yangxian-2023-work-points")
+    page.select_option("select[name=b]", "linxian-2024-action-plan")
+    page.wait_for_function("() => !document.querySelector('.atlas-compare .atlas-loading')")
+    for row in page.locator(".atlas-compare[data-theme]").all():
+        assert [c.get_attribute("data-doc") for c in row.locator(".atlas-column").all()] == [
+            "yangxian-2023-work-points", "linxian-2024-action-plan"]
+    assert "a=yangxian-2023-work-points&b=linxian-2024-action-plan" in page.url
+    link = page.locator(".atlas-compare .atlas-column a.atlas-column-title").first
+    link.click()  # links inside loaded columns lead to the document
+    page.wait_for_url(re.compile(r"documents/yangxian-2023-work-points\.html$"))
+    page.go_back()
+
+
+def _columns(page) -> list[str]:
+    page.wait_for_function("() => !document.querySelector('[data-atlas-columns] .atlas-loading')")
+    return [c.get_attribute("data-doc") for c in page.locator("[data-atlas-columns] .atlas-column").all()]
+
+
+def test_theme_reader_narrows_picks_and_shares(reader, base, built):
+    """A theme page: narrow the list by province and level, pick columns, reopen the address elsewhere."""
+    import json
+
+    proj, _ = built
+    index = json.loads((proj / "site/cells/index.js").read_text(encoding="utf-8")[len("atlasIndex("):-3])
+    docs, hukou = index["docs"], index["themes"].index("hukou-reform")
+    page = reader
+    page.goto(base + "themes/hukou-reform.html")
+    rows = page.locator(".atlas-reader-table tbody tr")
+    assert rows.count() == len(docs)
+    assert page.locator(".atlas-reader-table tbody tr em.atlas-silent").count() == sum(1 for d in docs if not d["n"][hukou])
+    page.select_option(".atlas-reader select[name=level]", "county")
+    assert rows.count() == sum(1 for d in docs if d["level"] == "county")
+    page.select_option(".atlas-reader select[name=level]", "")
+    page.select_option(".atlas-reader select[name=province]", "浙江省")
+    assert rows.count() == sum(1 for d in docs if d["province"] == "浙江省") == 1
+    shot(page, base, "theme-reader")
+
+    # pick: unpick two, pick one back; columns follow, the address remembers
+    assert _columns(page) == [d["id"] for d in docs]
+    page.select_option(".atlas-reader select[name=province]", "")
+    page.locator(".atlas-reader input[value='zhejiang-2023-implementing-opinions']").uncheck()
+    page.locator(".atlas-reader input[value='yangxian-2023-work-points']").uncheck()
+    page.locator(".atlas-reader input[value='zhejiang-2023-implementing-opinions']").check()
+    picked = [d["id"] for d in docs if d["id"] != "yangxian-2023-work-points"]
+    assert _columns(page) == picked
+    page.select_option(".atlas-reader select[name=level]", "county")
+    shared = page.url
+    assert "pick=" in shared and "level=county" in shared
+
+    # the shared address, opened afresh, shows the same columns and list; a column named by the hash is added
+    page.goto("about:blank")
+    page.goto(shared)
+    assert _columns(page) == picked
+    assert page.locator(".atlas-reader select[name=level]").input_value() == "county"
+    assert rows.count() == sum(1 for d in docs if d["level"] == "county")
+    page.goto(base + "themes/hukou-reform.html?pick=zhejiang-2023-implementing-opinions#doc-yangxian-2023-work-points")
+    assert _columns(page) == ["zhejiang-2023-implementing-opinions", "yangxian-2023-work-points"]
+    assert in_view(page, "doc-yangxian-2023-work-points")
+    yang = next(d for d in docs if d["id"] == "yangxian-2023-work-points")
+    assert page.locator("[id='doc-yangxian-2023-work-points'] .atlas-item").count() == yang["n"][hukou]
 
 
 def test_search_in_chinese_across_scripts(reader, base):

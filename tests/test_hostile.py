@@ -113,6 +113,25 @@ def test_search_index_holds_the_tricks_as_data(hostile):
     assert searcher.query("alert")  # and the words are found
 
 
+def test_theme_cells_hold_the_tricks_as_escaped_html(hostile):
+    """cells/*.js: one call with JSON arguments; each fragment, parsed as the browser parses innerHTML, shows the tricks as text."""
+    scripts = {p.name: p.read_text(encoding="utf-8") for p in (hostile / "site/cells").glob("*.js")}
+    cells = scripts["shilixian-2024-work-points.js"]
+    assert cells.startswith("atlasCells(") and cells.endswith(");\n")
+    data = json.loads(cells[cells.index(",") + 1:cells.rindex(")")])
+    fragments = [data["silent"], *data["themes"].values()]
+    text = "".join("".join(_parse(f).text) for f in fragments)
+    for trick in TRICKS:
+        assert trick in text, trick
+    for fragment in fragments:
+        page = _parse(fragment)
+        assert not any(tag in ("script", "img", "b") for tag, _ in page.elements)
+        assert not any(a.get("id") == "injected" or "evil.example" in a.get("href", "") for _, a in page.elements)
+    index = json.loads(scripts["index.js"][len("atlasIndex("):-len(");\n")])
+    doc = next(d for d in index["docs"] if d["id"] == "shilixian-2024-work-points")
+    assert doc["j"] == PLACE and doc["title"].endswith(HOSTILE)  # atlas.js shows these with textContent
+
+
 def test_export_keeps_the_tricks_verbatim(hostile):
     data = json.loads((hostile / "site/data/atlas.json").read_text(encoding="utf-8"))
     doc = next(d for d in data["documents"] if d["id"] == "shilixian-2024-work-points")

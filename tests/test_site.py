@@ -239,12 +239,23 @@ def test_site_requests_nothing_outside_itself(built):
         assert not re.search(r"@import\s+url\(\s*['\"]?https?:|fonts\.googleapis", css.read_text(encoding="utf-8")), css
 
 
-def test_compare_pickers_show_dates_as_printed(fixture_files):
-    """Options are raw HTML: a Markdown escape there would show as a backslash (2023\\-03\\-18)."""
-    _, files = fixture_files
-    options = re.findall(r"<option[^>]*>([^<]*)</option>", files["compare.md"])
-    assert options and all("\\" not in o for o in options)
-    assert any(o.endswith("(2022-05-06)") for o in options)
+def test_theme_pages_show_up_to_six_columns_and_every_document_is_in_the_reader_index(fixture_files):
+    """A theme page carries at most PICKED columns whatever the corpus; the rest come from cells/*.js on demand."""
+    from generator.cells import PICKED
+
+    site, files = fixture_files
+    index = json.loads(files["cells/index.js"][len("atlasIndex("):-len(");\n")])
+    assert {d["id"] for d in index["docs"]} == {p.slug for p in site.documents}
+    assert {f"cells/{p.slug}.js" for p in site.documents} <= set(files)
+    for theme in site.themes:
+        page = files[theme.src_path]
+        shown = re.findall(r'<section class="atlas-column" id="doc-([^"]+)"', page)
+        assert 0 < len(shown) <= PICKED
+        addressing = [d["id"] for d in index["docs"] if d["n"][index["themes"].index(theme.slug)]]
+        order = [d["id"] for d in index["docs"]]
+        assert set(addressing[:PICKED]) <= set(shown) and shown == sorted(shown, key=order.index)  # addressing ones first
+        assert all(d["n"][index["themes"].index(theme.slug)] == len(theme.cells.get(d["id"], [])) for d in index["docs"])
+    assert any(d["date"] == "2022-05-06" for d in index["docs"])  # dates as printed, no Markdown escapes
 
 
 def test_every_page_says_when_the_atlas_was_built_and_links_the_data(built):

@@ -1,0 +1,155 @@
+"""Pipeline stage `cells`: each document's provisions on each theme as HTML, for theme and compare pages.
+
+A theme page cannot hold 10,000 columns, nor the compare page every document twice. So each
+document's cells are written once, as a classic script a page loads only when a reader picks
+that document (`cells/ID.js` calls `atlasCells(id, {...})`), and one small index of every
+document's place, date and per-theme counts (`cells/index.js` calls `atlasIndex({...})`) lets
+the reader narrow and pick. Scripts, not fetch: they load from file:// too.
+
+The same fragment is inlined in the page for the columns shown before a reader picks, so a page
+reads the same with or without JavaScript. Fragments are plain HTML, escaped by Jinja's
+autoescape and never parsed as Markdown: text from data cannot inject markup, and MkDocs has
+nothing to convert. Links in a fragment are written relative to `root` ("../" on a theme page,
+"" on the compare page and in scripts, where atlas.js adds the page's own root).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
+
+from .link import Assignment, DocumentPage, ProvisionEntry, Site, ThemePage
+from .model import LEVELS
+
+SHOWN = 3  # provisions shown in a cell before "show N more"
+PICKED = 6  # columns a theme page shows side by side, before and after a reader picks
+FOLDER = "cells"
+
+
+@dataclass
+class CellItem:
+    """One provision in a theme cell: where it stands and its text with the theme's terms marked."""
+
+    entry: ProvisionEntry  # the provision (url, id)
+    assignment: Assignment  # why it is on this theme
+    path: list[str]  # labels and headings of the enclosing units, outermost first
+    heading: Markup  # label + heading, escaped, matched terms marked
+    text: Markup  # body text, escaped, matched terms marked
+    primary: bool  # whether this theme is the provision's primary theme
+
+
+@dataclass
+class Column:
+    """One document's cell on a theme page or a compare row."""
+
+    page: DocumentPage  # the document
+    anchor: str  # id of the column element
+    items: list[CellItem]  # empty: the document does not address the theme
+    html: Markup  # the column as an HTML fragment, links relative to the page's root
+
+
+def mark(text: str | None, spans: list[tuple[int, int]]) -> Markup:
+    """Escape `text` for HTML, wrapping each span in <mark> (overlaps extend the open mark)."""
+    if not text:
+        return Markup("")
+    text = text.replace("\n", " ")  # the same to a browser, and a blank line would end a raw HTML block in Markdown
+    out, at = [], 0
+    for start, end in sorted(set(spans)):
+        start = max(start, at)
+        if start >= end:
+            continue
+        out.append(escape(text[at:start]))
+        out.append(Markup("<mark>{}</mark>").format(text[start:end]))
+        at = end
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
+
+
+def how_title(a: Assignment) -> str:
+    """Say why a provision carries a theme, for the link's hover text."""
+    if a.how == "curated":
+        return "编者指定 set by an editor" + (f";词语 terms: {'、'.join(a.terms)}" if a.terms else "")
+    if a.how == "notice":
+        return "印发通知 the cover notice"
+    if a.how == "preamble":
+        return "文前说明 the preamble"
+    if a.how in ("heading", "inherited"):
+        return "承上级标题 from the heading above"
+    return f"依据词语 matched terms: {'、'.join(a.terms)}"
+
+
+class Cells:
+    """Render columns as HTML fragments with templates/_column.html.j2."""
+
+    def __init__(self, templates: Path) -> None:
+        env = Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined, autoescape=True,
+                          trim_blocks=True, lstrip_blocks=True)
+        env.filters["date"] = lambda d: d.isoformat() if d else "—"
+        env.globals["how_title"] = how_title
+        self.template = env.get_template("_column.html.j2")
+
+    def column(self, theme: ThemePage, page: DocumentPage, root: str, anchor: str | None = None) -> Column:
+        """Return `page`'s column on `theme`, its links relative to `root`."""
+        items = [_item(theme, e) for e in theme.cells.get(page.doc.id, [])]
+        anchor = theme.column_anchor(page) if anchor is None else anchor
+        return Column(page=page, anchor=anchor, items=items, html=self.fragment(page, items, anchor, root))
+
+    def fragment(self, page: DocumentPage, items: list[CellItem], anchor: str, root: str) -> Markup:
+        """Return one column as HTML: the document's head, then its items (none: 未涉及 not addressed)."""
+        return Markup(self.template.render(page=page, items=items, anchor=anchor, root=root, shown=SHOWN).strip())
+
+    def script(self, site: Site, page: DocumentPage) -> str:
+        """Return cells/ID.js: the document's column on every theme it addresses, and its silent column.
+
+        Anchors are left for atlas.js to set: a theme page and a compare row name columns differently.
+        """
+        cells = {t.slug: self.column(t, page, "", "").html for t in site.themes if page.doc.id in t.cells}
+        silent = self.fragment(page, [], "", "")
+        return f"atlasCells({json.dumps(page.slug)}, {_json({'silent': silent, 'themes': cells})});\n"
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _item(theme: ThemePage, e: ProvisionEntry) -> CellItem:
+    a = next(a for a in e.themes if a.theme is theme)
+    prov = e.provision
+    label = prov.label or ""
+    # Heading spans are offsets into the heading; shift them past the label shown before it.
+    heading = mark(label + (prov.heading or ""), [(s + len(label), t + len(label)) for s, t in a.spans.get("heading", [])])
+    return CellItem(entry=e, assignment=a, path=[u.caption for u in e.ancestors if u.caption],
+                    heading=heading, text=mark(prov.text, a.spans.get("text", [])), primary=e.themes[0] is a)
+
+
+def picked(theme: ThemePage, documents: list[DocumentPage]) -> list[DocumentPage]:
+    """Return the columns a theme page shows first: up to PICKED documents addressing it, topped up with silent ones."""
+    addressing = [p for p in documents if p.doc.id in theme.cells][:PICKED]
+    silent = [p for p in documents if p.doc.id not in theme.cells][:PICKED - len(addressing)]
+    chosen = set(addressing + silent)
+    return [p for p in documents if p in chosen]  # in column order
+
+
+def index_script(site: Site, documents: list[DocumentPage]) -> str:
+    """Return cells/index.js: every document's place, date, title, url and provisions per theme, in column order."""
+    themes = [t.slug for t in site.themes]
+    docs = [{
+        "id": p.slug, "j": p.jurisdiction, "je": p.jurisdiction_en, "level": p.doc.level,
+        "province": p.doc.province or "", "prefecture": p.doc.prefecture or "",
+        "date": p.date.isoformat() if p.date else "", "title": p.doc.title, "url": p.url,
+        "n": [len(t.cells.get(p.doc.id, [])) for t in site.themes],
+    } for p in documents]
+    levels = {k: f"{zh} {en}" for k, (zh, en) in LEVELS.items()}
+    return f"atlasIndex({_json({'themes': themes, 'levels': levels, 'picked': PICKED, 'docs': docs})});\n"
+
+
+def cell_files(site: Site, documents: list[DocumentPage], cells: Cells) -> dict[str, str]:
+    """Return {path under docs/: script}: the index and one script per document."""
+    files = {f"{FOLDER}/index.js": index_script(site, documents)}
+    for page in site.documents:
+        files[f"{FOLDER}/{page.slug}.js"] = cells.script(site, page)
+    return files
