@@ -35,7 +35,7 @@ from generator.export import export_files  # noqa: E402
 from generator.facts import extract  # noqa: E402
 from generator.ingest import import_raw  # noqa: E402
 from generator.link import link  # noqa: E402
-from generator.relate import relate  # noqa: E402
+from generator.relate import read_vocabulary, relate  # noqa: E402
 from generator.search import build_index  # noqa: E402
 from generator.render import render  # noqa: E402
 from generator.validate import load_data, load_places  # noqa: E402
@@ -67,7 +67,7 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     problems, s, m = measure(lambda: classify(site))
     # Shuffling moves preambles after numbered units, so a few synthetic paragraphs lose their theme.
     rows.append((label, f"classify ({len(problems)} units without a theme)", s, m))
-    _, s, m = measure(lambda: relate(site))
+    _, s, m = measure(lambda: relate(site, read_vocabulary(project / "site-data")))
     rows.append((label, "relate", s, m))
     pages, s, m = measure(lambda: render(site, project / "templates"))
     rows.append((label, "render", s, m))

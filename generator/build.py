@@ -27,7 +27,7 @@ from .facts import extract
 from .link import Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
-from .relate import relate
+from .relate import read_vocabulary, relate
 from .search import build_index
 from .render import render
 from .validate import InvalidData, load_data
@@ -93,7 +93,7 @@ def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, s
     """Validate site-data/ and render every file of docs/ in memory."""
     analysis = analyse(project, strict)
     site = analysis.site
-    relate(site)
+    relate(site, read_vocabulary(project / "site-data"))
     files = render(site, project / "templates")
     files.update(build_index(site).files)
     files.update(export_files(site))

@@ -122,5 +122,22 @@ def schema() -> None:
         click.echo(f"wrote {path.relative_to(_project())}")
 
 
+@main.command()
+def vocabulary() -> None:
+    """Rewrite site-data/vocabulary.tsv, the term weights of similar provisions, from the reviewed documents.
+
+    Every similarity score may change once; between refreshes, adding a document moves no other score.
+    """
+    from .relate import VOCABULARY, vocabulary as count
+
+    try:
+        vocab = count(build_mod.analyse(_project()).site)
+    except InvalidData as exc:
+        _fail_data(exc)
+    path = _project() / "site-data" / VOCABULARY
+    path.write_text(vocab.text(), encoding="utf-8")
+    click.echo(f"wrote {path.relative_to(_project())}: {len(vocab.df)} terms over {vocab.texts} texts")
+
+
 def _progress_wanted() -> bool:
     return sys.stderr.isatty() and not os.environ.get("CI")

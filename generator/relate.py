@@ -9,13 +9,25 @@ top scores are about 0.35 (green buildings, county-seat gaps, housing); from 0.1
 pair shares a task (smart city, characteristic towns, job training, leadership), while the
 0.15 band starts to pair texts that share only the genre's stock phrases (规划引领 with
 县域经济高质量发展). Bigrams keep scores low in absolute terms; the ranking is what counts.
+
+At national scale (issue 12) the cost must grow about linearly and adding a document must not
+move every score:
+- weights come from a stored vocabulary (site-data/vocabulary.tsv: document frequencies over a
+  reference corpus, refreshed deliberately with `policy-atlas vocabulary`), not from the corpus
+  being built; without the file the corpus itself is the reference;
+- identical texts (local plans copy whole paragraphs) are scored once, as one group;
+- only texts sharing one of their KEYS heaviest terms are scored (candidate blocking); on the
+  seeds this finds every pair the all-pairs comparison finds (tests/test_relate.py).
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -28,7 +40,9 @@ THRESHOLD = 0.16
 TOP = 3
 MIN_CHARS = 24  # shorter units (addressees, dates, signatures) have nothing to compare
 SHARED_MIN = 6  # local plans copy phrases of 6+ characters, e.g. 产业配套设施提质增效
-BLOCK = 512  # rows per dense block of the similarity matrix: bounds memory on large corpora
+KEYS = 40  # a text's heaviest terms; two texts are scored only if they share one
+PAIRS = 200_000  # candidate pairs scored at a time: bounds memory on large corpora
+VOCABULARY = "vocabulary.tsv"  # under site-data/
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 
@@ -43,42 +57,110 @@ def tokens(text: str) -> list[str]:
     return out
 
 
-def vectors(texts: list[str]) -> sparse.csr_matrix:
-    """Return L2-normalised TF-IDF rows (sublinear tf, smoothed idf) for `texts`."""
-    counts = [Counter(tokens(squeeze(t)[0])) for t in texts]  # words split by a PDF line wrap count whole
-    vocab: dict[str, int] = {}
+@dataclass(frozen=True)
+class Vocabulary:
+    """How many texts of a reference corpus hold each term: idf weights that stay put while the atlas grows."""
+
+    texts: int  # texts in the reference corpus
+    df: dict[str, int]  # term -> texts holding it; a term missing counts as held by one
+
+    def idf(self, term: str) -> float:
+        """Smoothed idf, as before the vocabulary was stored: log((1 + n) / (1 + df)) + 1."""
+        return math.log((1 + self.texts) / (1 + self.df.get(term, 1))) + 1
+
+    def text(self) -> str:
+        """Return the TSV stored in site-data/: a header with the corpus size, then each term and its count."""
+        rows = sorted(self.df.items())
+        return f"# texts\t{self.texts}\n" + "".join(f"{t}\t{k}\n" for t, k in rows)
+
+    @classmethod
+    def parse(cls, text: str) -> Vocabulary:
+        lines = text.splitlines()
+        texts = int(lines[0].split("\t")[1])
+        return cls(texts, {t: int(k) for t, k in (line.split("\t") for line in lines[1:] if line)})
+
+
+def read_vocabulary(site_data: Path) -> Vocabulary | None:
+    """Return the stored vocabulary, or None when site-data/ has none."""
+    path = site_data / VOCABULARY
+    return Vocabulary.parse(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _texts(site: Site) -> tuple[list[ProvisionEntry], list[str], list[str]]:
+    """Return the comparable provisions, their folded bodies, and the texts compared (heading + body)."""
+    entries = [e for page in site.documents for e in page.provisions if _comparable(e)]
+    folded = [body_text(e) for e in entries]
+    texts = [fold(e.provision.heading or "") + "。" + t for e, t in zip(entries, folded)]
+    return entries, folded, texts
+
+
+def vocabulary(site: Site) -> Vocabulary:
+    """Count, over the site's comparable provisions, the texts holding each term."""
+    counts = [set(tokens(squeeze(t)[0])) for t in dict.fromkeys(_texts(site)[2])]
     df: Counter[str] = Counter()
     for c in counts:
-        df.update(c.keys())
-    for term in sorted(df):
-        vocab[term] = len(vocab)
-    n = len(texts)
+        df.update(c)
+    return Vocabulary(len(counts), {t: k for t, k in df.items() if k > 1})  # one text: as if unseen
+
+
+def vectors(texts: list[str], vocab: Vocabulary | None = None) -> sparse.csr_matrix:
+    """Return L2-normalised TF-IDF rows (sublinear tf, smoothed idf) for `texts`, weighted by `vocab` (default: `texts`)."""
+    counts = [Counter(tokens(squeeze(t)[0])) for t in texts]  # words split by a PDF line wrap count whole
+    if vocab is None:
+        df: Counter[str] = Counter()
+        for c in counts:
+            df.update(c.keys())
+        vocab = Vocabulary(len(texts), dict(df))
+    column: dict[str, int] = {}
     rows, cols, vals = [], [], []
     for i, c in enumerate(counts):
-        for term, k in c.items():
+        for term, k in sorted(c.items()):
             rows.append(i)
-            cols.append(vocab[term])
-            vals.append((1 + math.log(k)) * (math.log((1 + n) / (1 + df[term])) + 1))
-    m = sparse.csr_matrix((np.array(vals, dtype=np.float64), (rows, cols)), shape=(n, len(vocab)))
+            cols.append(column.setdefault(term, len(column)))
+            vals.append((1 + math.log(k)) * vocab.idf(term))
+    m = sparse.csr_matrix((np.array(vals, dtype=np.float64), (rows, cols)), shape=(len(texts), len(column)))
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     norms[norms == 0] = 1
-    return sparse.diags(1 / norms) @ m
+    return sparse.csr_matrix(sparse.diags(1 / norms) @ m)
+
+
+def similar_pairs(matrix: sparse.csr_matrix, threshold: float = THRESHOLD) -> list[tuple[int, int, float]]:
+    """Return (i, j, cosine) for i < j at or above `threshold`, scoring only rows that share one of their KEYS heaviest terms."""
+    n = matrix.shape[0]
+    keys_rows, keys_cols = [], []
+    for i in range(n):
+        lo, hi = matrix.indptr[i], matrix.indptr[i + 1]
+        heaviest = np.argsort(-matrix.data[lo:hi], kind="stable")[:KEYS]
+        keys_rows.extend([i] * len(heaviest))
+        keys_cols.extend(matrix.indices[lo:hi][heaviest])
+    keys = sparse.csr_matrix((np.ones(len(keys_rows), dtype=np.float32), (keys_rows, keys_cols)), shape=matrix.shape)
+    shared = sparse.triu(keys @ keys.T, k=1).tocoo()
+    out = []
+    for at in range(0, shared.nnz, PAIRS):
+        i, j = shared.row[at:at + PAIRS], shared.col[at:at + PAIRS]
+        scores = np.asarray(matrix[i].multiply(matrix[j]).sum(axis=1)).ravel()
+        keep = scores >= threshold
+        out.extend(zip(i[keep].tolist(), j[keep].tolist(), scores[keep].tolist()))
+    return out
 
 
 def shared_spans(a: str, b: str, size: int = SHARED_MIN) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """Return the maximal runs of `a` and of `b` made of `size`-character pieces both contain."""
-    grams: dict[str, list[int]] = {}
-    for i in range(len(a) - size + 1):
-        if not a[i:i + size].isspace() and " " not in a[i:i + size]:  # blanked notes are not shared wording
-            grams.setdefault(a[i:i + size], []).append(i)
-    in_a, in_b = [False] * len(a), [False] * len(b)
-    for j in range(len(b) - size + 1):
-        hits = grams.get(b[j:j + size])
-        if hits:
-            in_b[j:j + size] = [True] * size
-            for i in hits:
-                in_a[i:i + size] = [True] * size
-    return _runs(in_a), _runs(in_b)
+    return _spans(a, _grams(b, size), size), _spans(b, _grams(a, size), size)
+
+
+def _grams(text: str, size: int) -> set[str]:
+    """The `size`-character pieces of `text`, less those touching a blanked note (not shared wording)."""
+    return {g for g in (text[i:i + size] for i in range(len(text) - size + 1)) if " " not in g}
+
+
+def _spans(text: str, grams: set[str], size: int) -> list[tuple[int, int]]:
+    """Return the maximal runs of `text` covered by pieces found in `grams`."""
+    marks = [False] * len(text)
+    for i in range(len(text) - size + 1):
+        if text[i:i + size] in grams:
+            marks[i:i + size] = [True] * size
+    return _runs(marks)
 
 
 def _runs(marks: list[bool]) -> list[tuple[int, int]]:
@@ -96,26 +178,35 @@ def _comparable(e: ProvisionEntry) -> bool:
     return e.has_text and e.pid.path[0] != "notice" and len(e.provision.text or "") >= MIN_CHARS
 
 
-def relate(site: Site) -> None:
+def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     """Fill `related` on every comparable provision: up to TOP from other documents, above THRESHOLD."""
-    entries = [e for page in site.documents for e in page.provisions if _comparable(e)]
+    entries, folded, texts = _texts(site)
     if len(entries) < 2:
         return
-    folded = [body_text(e) for e in entries]
-    texts = [fold(e.provision.heading or "") + "。" + t for e, t in zip(entries, folded)]
-    matrix = vectors(texts)
-    number = {page.doc.id: i for i, page in enumerate(site.documents)}
-    doc_of = np.array([number[e.page.doc.id] for e in entries])
+    # Identical texts form one group, scored once: a paragraph copied by 200 counties is one row, not 200.
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, t in enumerate(texts):
+        groups[t].append(i)
+    members = list(groups.values())  # group -> entries, in site order
     ids = [e.id for e in entries]
-    for start in range(0, len(entries), BLOCK):
-        block = (matrix[start:start + BLOCK] @ matrix.T).toarray()
-        for r, row in enumerate(block):
-            i = start + r
-            row[doc_of == doc_of[i]] = 0  # only other documents
-            candidates = np.flatnonzero(row >= THRESHOLD)
-            best = sorted(candidates, key=lambda j: (-round(float(row[j]), 6), ids[j]))[:TOP]
-            for j in best:
-                _, theirs = shared_spans(folded[i], folded[j])
-                text = entries[j].provision.text or ""
-                shared = sorted({text[s:e] for s, e in theirs}, key=lambda s: (-len(s), s))
-                entries[i].related.append(Related(entries[j], round(float(row[j]), 3), shared, theirs))
+    for m in members:
+        m.sort(key=ids.__getitem__)
+    group_of = {i: g for g, m in enumerate(members) for i in m}
+    near: list[list[tuple[float, int]]] = [[(1.0, g)] for g in range(len(members))]  # a group is identical to itself
+    for g, h, score in similar_pairs(vectors([texts[m[0]] for m in members], vocab)):
+        near[g].append((score, h))
+        near[h].append((score, g))
+    doc_of = [e.page for e in entries]
+    grams: dict[int, set[str]] = {}
+    for i, e in enumerate(entries):
+        found = []  # within a group every score is equal, so its TOP smallest ids in other documents suffice
+        for score, h in near[group_of[i]]:
+            others = (j for j in members[h] if doc_of[j] is not doc_of[i])
+            found.extend((-round(score, 6), ids[j], j, score) for j in islice(others, TOP))
+        for _, _, j, score in sorted(found)[:TOP]:
+            if group_of[i] not in grams:
+                grams[group_of[i]] = _grams(folded[i], SHARED_MIN)
+            theirs = _spans(folded[j], grams[group_of[i]], SHARED_MIN)
+            text = entries[j].provision.text or ""
+            shared = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x))
+            e.related.append(Related(entries[j], round(float(score), 3), shared, theirs))

@@ -59,6 +59,25 @@ def highlight(text: str | None, spans: list[tuple[int, int]]) -> Markup:
     return Markup("".join(out))
 
 
+RELATED_EXCERPT = 90  # characters of a similar provision shown: its shared wording in context; the link leads to all of it
+
+
+def excerpt_around(text: str | None, spans: list[tuple[int, int]], size: int = RELATED_EXCERPT) -> Markup:
+    """Escape about `size` characters of `text` from just before its first span, spans marked, "…" where cut.
+
+    A similar provision elsewhere is shown by the wording it shares, not in full: its whole text on
+    every provision that resembles it would make a document's page grow with the corpus.
+    """
+    text = text or ""
+    if len(text) <= size:
+        return highlight(text, spans)
+    start = max(0, min((s for s, _ in spans), default=0) - size // 6)
+    end = min(len(text), start + size)
+    start = max(0, end - size)
+    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
+    return Markup(("…" if start else "") + highlight(text[start:end], inside) + ("…" if end < len(text) else ""))
+
+
 def link_title(value: object) -> Markup:
     """Make `value` safe inside a Markdown link title "...", in a table cell too; the tooltip shows it as is.
 
@@ -220,6 +239,7 @@ def environment(templates: Path) -> Environment:
     env.filters["html"] = html_text
     env.filters["title"] = link_title
     env.filters["highlight"] = highlight
+    env.filters["excerpt_around"] = excerpt_around
     env.filters["raw"] = lambda v: Markup(v)  # for values built by code (urls, anchors), never data
     # front matter: a JSON string is a YAML scalar that no quote, colon or newline in the data can end
     env.filters["yaml_str"] = lambda v: Markup(json.dumps(str(v), ensure_ascii=False))

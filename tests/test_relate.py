@@ -70,3 +70,50 @@ def test_seed_pairs_above_the_threshold(shipped):
     assert ("linxian-2024-action-plan:3.3.15.p1", "yangxian-2023-work-points:3.11") in pairs
     assert all(r.score >= THRESHOLD for r in pairs.values())
     assert all(a.split(":")[0] != b.split(":")[0] for a, b in pairs)
+
+
+def test_blocking_finds_every_pair_the_all_pairs_comparison_finds_on_the_seeds(shipped):
+    """Only texts sharing one of their KEYS heaviest terms are scored: on the seeds that loses no pair."""
+    import numpy as np
+
+    from generator.relate import _texts, similar_pairs, vectors
+
+    matrix = vectors(list(dict.fromkeys(_texts(shipped)[2])))
+    full = (matrix @ matrix.T).toarray()
+    every = {(i, j) for i, j in zip(*np.nonzero(full >= THRESHOLD)) if i < j}
+    found = similar_pairs(matrix)
+    assert {(i, j) for i, j, _ in found} == every and len(every) > 50
+    assert all(abs(score - full[i, j]) < 1e-12 for i, j, score in found)
+
+
+def test_a_stored_vocabulary_keeps_scores_put_when_a_document_is_added():
+    """With the vocabulary stored, adding a document changes no score between the others; without it, scores move."""
+    import dataclasses
+
+    from generator.classify import classify
+    from generator.facts import extract
+    from generator.link import link
+    from generator.model import Document
+    from generator.relate import Vocabulary, vocabulary
+    from generator.validate import load_data
+    from tests.conftest import ROOT
+
+    data = load_data(ROOT / "site-data")
+    seed = data.documents[0].model_dump()
+    text = "推进县城供水管网改造,加快排水防涝设施建设,完善燃气管网,实施老旧小区改造和绿色建筑行动。"
+    extra = Document.model_validate({**seed, "id": seed["id"].replace("20", "29", 1), "outline": [_p("1", text=text)],
+                                     "corrections": [], "source_sha256": "1" * 64})
+
+    def scores(documents, vocab):
+        site = link(dataclasses.replace(data, documents=documents))
+        extract(site)
+        classify(site)
+        relate(site, vocab)
+        return {(e.id, r.entry.id): r.score for p in site.documents for e in p.provisions for r in e.related}
+
+    stored = Vocabulary.parse(vocabulary(link(data)).text())  # as read back from site-data/vocabulary.tsv
+    before, after = scores(data.documents, stored), scores(data.documents + [extra], stored)
+    assert all(after[k] == v for k, v in before.items() if k in after)
+    assert any(extra.id in a + b for a, b in after)  # the new document found its neighbours
+    moved = scores(data.documents + [extra], None)
+    assert any(moved[k] != v for k, v in before.items() if k in moved)  # what the stored vocabulary prevents
