@@ -72,6 +72,10 @@ class Division:
         return (self.name, *self.aliases)
 
 
+# What national documents (a ministry's, the State Council's) stand under where pages group by province.
+NATIONAL = Division(code="000000", name="全国", name_en="National", slug="national", level="national", kind="国家", parent=None)
+
+
 @dataclass
 class Gazetteer:
     """Every division, found by code, name or slug."""
@@ -101,6 +105,10 @@ class Gazetteer:
         while out[0].parent:
             out.insert(0, self.by_code[out[0].parent])
         return out
+
+    def province(self, division: Division | None) -> Division:
+        """The province `division` lies in (itself for a province); NATIONAL for none."""
+        return self.chain(division)[0] if division else NATIONAL
 
     def within(self, division: Division, outer: Division) -> bool:
         """Say whether `division` is `outer` or lies inside it."""

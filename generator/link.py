@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from .chinese import simplified_reading
 from .ids import ProvisionId
@@ -90,6 +91,7 @@ class DocumentPage:
 
     doc: Document  # the curated data
     place: Division | None  # its most specific jurisdiction; none for national documents
+    province: Division  # the province it lies in (gazetteer.NATIONAL for national documents): pages split by it
     provisions: list[ProvisionEntry] = field(repr=False)  # every unit in reading order
     # Collation notes numbered from 1 in reading order, each with its provision (none for metadata notes).
     collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list, repr=False)
@@ -198,6 +200,11 @@ class ThemePage:
         """Anchor of a document's column on the theme page."""
         return f"doc-{page.doc.id}"
 
+    def reader_url(self, province: Division, picks: list[str]) -> str:
+        """Site-relative url of the theme page narrowed to a province (NATIONAL: national documents), `picks` shown."""
+        narrow = "level=national" if province.level == "national" else f"province={quote(province.name, safe='')}"
+        return f"{self.url}?{narrow}&pick={','.join(picks)}"
+
     def column_url(self, page: DocumentPage) -> str:
         """Site-relative url of a document's column on the theme page.
 
@@ -246,6 +253,10 @@ class AgencyPage:
     @property
     def url(self) -> str:
         return f"agencies/{self.agency.id}.html"
+
+    def part_src(self, province: Division) -> str:
+        """Markdown path of its tasks in one province (the agency page lists the provinces)."""
+        return f"agencies/{self.agency.id}/{province.slug}.md"
 
 
 @dataclass
@@ -380,6 +391,29 @@ class Citation:
         return (self.entry.provision.text or "")[self.sentence[0]:self.sentence[1]]
 
 
+@dataclass(eq=False)  # an entity: equal only to itself, hashable
+class ProvincePage:
+    """A province (gazetteer.NATIONAL for national documents), its documents and where its page lives.
+
+    Pages that would otherwise gather the whole corpus (the documents index, the theme matrix) split by it.
+    """
+
+    division: Division
+    documents: list[DocumentPage] = field(repr=False)  # in site order
+
+    @property
+    def slug(self) -> str:
+        return self.division.slug
+
+    @property
+    def src_path(self) -> str:
+        return f"documents/provinces/{self.division.slug}.md"
+
+    @property
+    def url(self) -> str:
+        return f"documents/provinces/{self.division.slug}.html"
+
+
 @dataclass
 class Site:
     """The linked atlas: what every page kind renders from."""
@@ -393,6 +427,7 @@ class Site:
     lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
     policies: list[PolicyPage] = field(default_factory=list)  # filled by facts: by level, then most cited
     drafts: list[Draft] = field(default_factory=list)  # imported documents not yet reviewed: not published
+    provinces: list[ProvincePage] = field(default_factory=list)  # those with documents, national first, then by code
 
     def where(self, e: ProvisionEntry) -> tuple[str, int, str]:
         """Return (file, line, field) of a provision in site-data/, for problems about it."""
@@ -412,7 +447,8 @@ def link(data: Data) -> Site:
     """Attach places, ids and urls; order documents by level, then jurisdiction, then date."""
     pages = []
     for doc in data.documents:
-        page = DocumentPage(doc=doc, place=data.places.lookup(doc.province, doc.prefecture, doc.county), provisions=[])
+        place = data.places.lookup(doc.province, doc.prefecture, doc.county)
+        page = DocumentPage(doc=doc, place=place, province=data.places.province(place), provisions=[])
         page.provisions = list(_entries(page, doc.outline, None, 1))
         _number_collation(page)
         pages.append(page)
@@ -420,10 +456,13 @@ def link(data: Data) -> Site:
     pages.sort(key=lambda p: (order.index(p.doc.level), p.doc.province or "", p.jurisdiction, str(p.date or ""), p.slug))
     themes = [ThemePage(theme=t) for t in data.taxonomy.themes]
     by_theme = {t.slug: t for t in themes}
+    provinces: dict[str, ProvincePage] = {}
+    for page in pages:
+        provinces.setdefault(page.province.code, ProvincePage(page.province, [])).documents.append(page)
     return Site(places=data.places, documents=pages, themes=themes, ignore=data.taxonomy.ignore,
                 agencies=[AgencyPage(a) for a in data.agencies.agencies],
                 indicators=[IndicatorEntry(i, by_theme[i.theme]) for i in data.indicators.indicators], lines=data.lines,
-                drafts=data.drafts)
+                drafts=data.drafts, provinces=[provinces[code] for code in sorted(provinces)])
 
 
 def _number_collation(page: DocumentPage) -> None:

@@ -21,8 +21,9 @@ from markupsafe import Markup
 
 from .cells import PICKED, Cells, Column, cell_files, how_title, picked
 from .charts import Bar, Node, bar_chart, link_graph
-from .link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvisionEntry,
+from .link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage, ProvisionEntry,
                    Site, Target, Task, ThemePage)
+from .gazetteer import Division
 from .model import LEVELS, Correction
 from .relate import THRESHOLD as RELATED_THRESHOLD
 
@@ -95,20 +96,32 @@ def html_text(value: object) -> Markup:
 
 @dataclass
 class HomeContext:
-    """index.md: what the atlas is, the table of documents, counts."""
+    """index.md: what the atlas is, counts, the latest documents and the provinces."""
 
     site: Site  # the linked atlas
-    documents: list[DocumentPage]  # in table order
+    documents: list[DocumentPage]  # the HOME_LATEST latest, newest first
     document_count: int
     provision_count: int
     levels: dict[str, int]  # level -> number of documents
+    provinces: list[ProvincePage]  # national first, then by code
 
 
 @dataclass
 class DocumentsIndexContext:
-    """documents/index.md: documents grouped by level, then province."""
+    """documents/index.md: every province with its documents counted by level, each linking to its page."""
 
-    groups: list[tuple[str, list[tuple[str, list[DocumentPage]]]]]  # (level label, [(province, pages)])
+    levels: list[str]  # the levels some document has, labelled (the table's columns)
+    rows: list[tuple[ProvincePage, list[int]]]  # (province, documents per level)
+
+
+@dataclass
+class ProvinceContext:
+    """documents/provinces/SLUG.md: a province's documents by level, and its themes x documents matrix."""
+
+    province: ProvincePage
+    groups: list[tuple[str, list[DocumentPage]]]  # (level label, documents in site order)
+    documents: list[DocumentPage]  # the matrix columns, by level then date
+    rows: list[tuple[ThemePage, list[tuple[DocumentPage, int, int]]]]  # (theme, [(document, provisions, shade 0-4)])
 
 
 @dataclass
@@ -137,11 +150,21 @@ class ThemeContext:
 
 
 @dataclass
-class MatrixContext:
-    """themes/index.md: themes x documents, provisions counted, each cell linking to its column."""
+class MatrixCell:
+    """A theme in a province: provisions on it, documents addressing it, and the theme page narrowed to them."""
 
-    documents: list[DocumentPage]  # the columns, by level then date
-    rows: list[tuple[ThemePage, list[tuple[DocumentPage, int, int]]]]  # (theme, [(document, count, shade 0-4)])
+    provisions: int
+    documents: int  # of the province's documents, those addressing the theme
+    shade: int  # 0-4, by provisions per document of the province
+    url: str  # site-relative: the theme page narrowed to the province, its documents picked (up to six)
+
+
+@dataclass
+class MatrixContext:
+    """themes/index.md: themes x provinces (bounded at any size); each province's page has its themes x documents."""
+
+    provinces: list[ProvincePage]  # the columns, national first, then by code
+    rows: list[tuple[ThemePage, list[MatrixCell]]]  # one cell per province
     unassigned: int  # provisions with text but no theme (0 once check passes)
 
 
@@ -178,13 +201,27 @@ class AgenciesContext:
 
 @dataclass
 class AgencyContext:
-    """agencies/ID.md: one agency's tasks across all jurisdictions, grouped by theme."""
+    """agencies/ID.md: one agency across all jurisdictions: its names, counts by theme, and one part per province."""
 
     agency: AgencyPage
-    groups: list[tuple[ThemePage | None, list[Task]]]  # by the provision's primary theme, in taxonomy order
     names: list[str]  # the names it is printed under, as published
     lead: int  # tasks it leads
+    documents: int  # documents naming it
+    themes: list[tuple[ThemePage | None, int]]  # tasks by the provision's primary theme, in taxonomy order
+    parts: list[AgencyPartContext]  # one per province it serves in, national first, then by code
+
+
+@dataclass
+class AgencyPartContext:
+    """agencies/ID/PROVINCE.md: one agency's tasks in one province, by theme, each quoted by the sentence its note closes."""
+
+    agency: AgencyPage
+    province: Division  # gazetteer.NATIONAL for national documents
+    src_path: str  # agency.part_src(province)
+    groups: list[tuple[ThemePage | None, list[Task]]]  # by the provision's primary theme, in taxonomy order
     documents: list[DocumentPage]  # documents naming it, in site order
+    tasks: int  # tasks it answers for here
+    lead: int  # tasks it leads here
 
 
 @dataclass
@@ -254,6 +291,7 @@ def environment(templates: Path) -> Environment:
     env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span)
     env.filters["cited"] = lambda c: excerpt(c.entry, c.sentence, c.span)
     env.filters["note_marked"] = lambda e: highlight(e.provision.text, e.notes)
+    env.filters["task_excerpt"] = task_excerpt
     env.globals["policy_level"] = policy_level
     return env
 
@@ -282,8 +320,9 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     levels: dict[str, int] = defaultdict(int)
     for page in site.documents:
         levels[page.doc.level] += 1
-    home = HomeContext(site=site, documents=site.documents, document_count=len(site.documents),
-                       provision_count=site.provision_count, levels=dict(levels))
+    latest = sorted(site.documents, key=lambda p: str(p.date or ""), reverse=True)[:HOME_LATEST]
+    home = HomeContext(site=site, documents=latest, document_count=len(site.documents),
+                       provision_count=site.provision_count, levels=dict(levels), provinces=site.provinces)
     pages = {
         "index.md": _render(env, "home.md.j2", home),
         "documents/index.md": _render(env, "documents_index.md.j2", _documents_index(site)),
@@ -291,7 +330,9 @@ def render(site: Site, templates: Path) -> dict[str, str]:
         "data.md": _render(env, "data.md.j2", StaticContext(site)),
     }
     columns = sorted(site.documents, key=_column_order)
-    pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site, columns))
+    pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site))
+    for province in site.provinces:
+        pages[province.src_path] = _render(env, "province.md.j2", _province(site, province))
     cells = Cells(templates)
     targets = site.targets
     for theme in site.themes:
@@ -314,7 +355,10 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     pages["agencies/index.md"] = _render(env, "agencies.md.j2", _agencies(site))
     for agency in site.agencies:
         if agency.tasks:
-            pages[agency.src_path] = _render(env, "agency.md.j2", _agency(site, agency))
+            ctx = _agency(site, agency)
+            pages[agency.src_path] = _render(env, "agency.md.j2", ctx)
+            for part in ctx.parts:
+                pages[part.src_path] = _render(env, "agency_part.md.j2", part)
     pages["timeline.md"] = _render(env, "timeline.md.j2", _timeline(site, columns))
     pages["policies/index.md"] = _render(env, "policies.md.j2", _policies(site))
     for policy in site.policies:
@@ -328,33 +372,40 @@ def _render(env: Environment, template: str, ctx: object) -> str:
     return env.get_template(template).render({f.name: getattr(ctx, f.name) for f in fields(ctx)})
 
 
+HOME_LATEST = 50  # documents the home page lists; the documents index reaches every one by province
+
+
 def _column_order(page: DocumentPage) -> tuple:
     return list(LEVELS).index(page.doc.level), str(page.date or ""), page.slug
 
 
-def _matrix(site: Site, documents: list[DocumentPage]) -> MatrixContext:
+def _matrix(site: Site) -> MatrixContext:
     rows = []
     for theme in site.themes:
         cells = []
-        for p in documents:
-            n = len(theme.cells.get(p.doc.id, []))
-            cells.append((p, n, _shade(n)))
+        for province in site.provinces:
+            on = [p for p in province.documents if p.doc.id in theme.cells]
+            n = sum(len(theme.cells[p.doc.id]) for p in on)
+            cells.append(MatrixCell(provisions=n, documents=len(on), shade=_shade(round(n / len(province.documents))),
+                                    url=theme.reader_url(province.division, [p.slug for p in on[:PICKED]])))
         rows.append((theme, cells))
-    unassigned = sum(1 for p in documents for e in p.provisions if e.has_text and not e.themes)
-    return MatrixContext(documents=documents, rows=rows, unassigned=unassigned)
+    unassigned = sum(1 for p in site.documents for e in p.provisions if e.has_text and not e.themes)
+    return MatrixContext(provinces=site.provinces, rows=rows, unassigned=unassigned)
+
+
+def _province(site: Site, province: ProvincePage) -> ProvinceContext:
+    groups = [(f"{zh} {en}", [p for p in province.documents if p.doc.level == level]) for level, (zh, en) in LEVELS.items()]
+    columns = sorted(province.documents, key=_column_order)
+    rows = [(theme, [(p, len(theme.cells.get(p.doc.id, [])), _shade(len(theme.cells.get(p.doc.id, [])))) for p in columns])
+            for theme in site.themes]
+    return ProvinceContext(province=province, groups=[g for g in groups if g[1]], documents=columns, rows=rows)
 
 
 def _documents_index(site: Site) -> DocumentsIndexContext:
-    groups = []
-    for level, (zh, en) in LEVELS.items():
-        pages = [p for p in site.documents if p.doc.level == level]
-        if not pages:
-            continue
-        by_province: dict[str, list[DocumentPage]] = defaultdict(list)
-        for p in pages:
-            by_province[p.doc.province or "全国"].append(p)
-        groups.append((f"{zh} {en}", sorted(by_province.items())))
-    return DocumentsIndexContext(groups=groups)
+    levels = [level for level in LEVELS if any(p.doc.level == level for p in site.documents)]
+    rows = [(province, [sum(1 for p in province.documents if p.doc.level == level) for level in levels])
+            for province in site.provinces]
+    return DocumentsIndexContext(levels=["{} {}".format(*LEVELS[level]) for level in levels], rows=rows)
 
 
 def _shade(n: int) -> int:
@@ -399,14 +450,42 @@ def _agencies(site: Site) -> AgenciesContext:
 
 
 def _agency(site: Site, agency: AgencyPage) -> AgencyContext:
-    groups: dict[ThemePage | None, list[Task]] = defaultdict(list)
-    for t in agency.tasks:
-        groups[t.entry.themes[0].theme if t.entry.themes else None].append(t)
     order = {theme: i for i, theme in enumerate(site.themes)}
-    return AgencyContext(agency=agency, groups=sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))),
-                         names=list(dict.fromkeys(t.name for t in agency.tasks)),
+
+    def by_theme(tasks: list[Task]) -> list[tuple[ThemePage | None, list[Task]]]:
+        groups: dict[ThemePage | None, list[Task]] = defaultdict(list)
+        for t in tasks:
+            groups[t.entry.themes[0].theme if t.entry.themes else None].append(t)
+        return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
+
+    provinces: dict[str, list[Task]] = defaultdict(list)
+    for t in agency.tasks:
+        provinces[t.entry.page.province.code].append(t)
+    parts = []
+    for code in sorted(provinces):
+        tasks = provinces[code]
+        province = tasks[0].entry.page.province
+        parts.append(AgencyPartContext(agency=agency, province=province, src_path=agency.part_src(province),
+                                       groups=by_theme(tasks), documents=list(dict.fromkeys(t.entry.page for t in tasks)),
+                                       tasks=len(tasks), lead=sum(1 for t in tasks if t.role == "lead")))
+    return AgencyContext(agency=agency, names=list(dict.fromkeys(t.name for t in agency.tasks)),
                          lead=sum(1 for t in agency.tasks if t.role == "lead"),
-                         documents=list(dict.fromkeys(t.entry.page for t in agency.tasks)))
+                         documents=len({t.entry.page for t in agency.tasks}),
+                         themes=[(theme, len(tasks)) for theme, tasks in by_theme(agency.tasks)], parts=parts)
+
+
+def task_excerpt(t: Task, size: int = 120) -> Markup:
+    """Escape the sentence a task's note closes (at most `size` characters before the note's end), the note marked."""
+    text = t.entry.provision.text or ""
+    note = next(((s, e) for s, e in t.entry.notes if t.name in text[s:e]), t.entry.notes[0] if t.entry.notes else (0, 0))
+    start, end = max(0, note[0] - size), note[0]
+    while end > start and text[end - 1] in "\u3002\uff1b;,\uff0c ":  # the note may follow its sentence's own stop
+        end -= 1
+    cut = max(text.rfind(stop, start, end) for stop in "\u3002\uff1b;")
+    if cut >= 0:
+        start = cut + 1
+    part = text[start:note[1]]
+    return Markup(("…" if start else "") + highlight(part, [(note[0] - start, note[1] - start)]))
 
 
 TIMELINE = (2020, 2035)

@@ -100,6 +100,8 @@ def test_reader_reads_a_document_and_compares(reader, base):
 
     page.locator("a[href$='documents/index.html'] >> visible=true").first.click()
     page.wait_for_url(re.compile(r"documents/index\.html$"))
+    page.locator("article a[href$='provinces/shaanxi.html']").first.click()  # the documents index lists provinces
+    page.wait_for_url(re.compile(r"documents/provinces/shaanxi\.html$"))
     page.locator("article a[href$='yangxian-2023-work-points.html']").first.click()
     page.wait_for_url(re.compile(r"yangxian-2023-work-points\.html$"))
     assert page.locator("h1").inner_text().startswith("洋县2023年")

@@ -67,7 +67,7 @@ def fixture_files(tmp_path_factory):
 def test_injected_text_in_fixture_stays_text(fixture_files):
     _, files = fixture_files
     for page in ("documents/shilixian-2024-work-points.md", "themes/hukou-reform.md", "compare.md",
-                 "agencies/public-security.md"):
+                 "agencies/public-security/shili.md"):
         html = to_html(files[page])
         assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
     for page in ("documents/shilixian-2024-work-points.md", "themes/land-reform.md"):
@@ -192,9 +192,13 @@ def test_build_of_shipped_data(built):
     proj, summary = built
     data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))
     # home, documents index, about, data, theme matrix, compare, indicators, agency index, timeline, policy index;
-    # one page per document, per theme, per agency named in a note and per cited policy
+    # one page per document, per province, per theme, per agency named in a note and per agency in each province it
+    # serves in, and per cited policy
     named = sum(1 for a in data["agencies"] if a["url"])
-    assert (summary.documents, summary.pages) == (5, 10 + 5 + len(data["themes"]) + named + len(data["cited_policies"]))
+    province = {d["id"]: d["province"] for d in data["documents"]}
+    parts = {(a["id"], province[p["document_id"]]) for p in data["provisions"] for a in p["agencies"] if a["id"]}
+    assert (summary.documents, summary.pages) == (5, 10 + 5 + len(set(province.values())) + len(data["themes"]) + named
+                                                  + len(parts) + len(data["cited_policies"]))
     assert len(data["provisions"]) == summary.provisions
     assert (proj / "site/data/provisions.csv").exists()
     with zipfile.ZipFile(proj / "dist/policy-atlas-offline.zip") as zf:
