@@ -273,7 +273,7 @@ class Task:
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
 class IndicatorEntry:
-    """A canonical indicator and its section of the indicators page; `targets` is filled by facts."""
+    """A canonical indicator and its page; `targets` is filled by facts."""
 
     indicator: Indicator  # the curated definition
     theme: ThemePage  # the theme it belongs to
@@ -281,15 +281,20 @@ class IndicatorEntry:
 
     @property
     def anchor(self) -> str:
+        """Its row on the indicators page."""
         return f"ind-{self.indicator.id}"
 
     @property
+    def src_path(self) -> str:
+        return f"indicators/{self.indicator.id}.md"
+
+    @property
     def url(self) -> str:
-        return f"indicators.html#{self.anchor}"
+        return f"indicators/{self.indicator.id}.html"
 
     @property
     def src(self) -> str:
-        return f"indicators.md#{self.anchor}"
+        return self.src_path
 
 
 @dataclass
@@ -412,6 +417,16 @@ class ProvincePage:
     @property
     def url(self) -> str:
         return f"documents/provinces/{self.division.slug}.html"
+
+    @property
+    def targets_src(self) -> str:
+        """Its targets no canonical indicator matches (the indicators page links each province)."""
+        return f"indicators/provinces/{self.division.slug}.md"
+
+    @property
+    def timeline_src(self) -> str:
+        """Its time commitments year by year (the timeline page links each province)."""
+        return f"timeline/{self.division.slug}.md"
 
 
 @dataclass

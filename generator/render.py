@@ -146,7 +146,7 @@ class ThemeContext:
     documents: int  # documents in the atlas: the reader narrows and picks among them (cells/index.js)
     addressed: int  # number of documents with at least one provision on the theme
     picked: int  # most columns a reader can pick
-    targets: list[Target]  # quantitative targets on the theme (indicator's theme, else the provision's primary)
+    targets: list[Target]  # the shown documents' targets on the theme (indicator's theme, else the provision's primary)
 
 
 @dataclass
@@ -179,12 +179,30 @@ class CompareContext:
 
 @dataclass
 class IndicatorsContext:
-    """indicators.md: each canonical indicator across jurisdictions, then every other target by theme."""
+    """indicators.md: every canonical indicator with its counts and range; every province's other targets."""
 
-    sections: list[tuple[IndicatorEntry, Markup | None]]  # indicators with targets, each with its chart (none: one value)
-    others: list[tuple[ThemePage, list[Target]]]  # targets no canonical indicator matches, by theme
+    rows: list[tuple[IndicatorEntry, int, str]]  # (indicator, jurisdictions, range of values) for indicators with targets
+    provinces: list[tuple[ProvincePage, int]]  # (province, its targets no canonical indicator matches)
     total: int  # every target of the site
     matched: int  # targets that line up with a canonical indicator
+
+
+@dataclass
+class IndicatorContext:
+    """indicators/ID.md: one canonical indicator across jurisdictions: its chart and every target."""
+
+    indicator: IndicatorEntry
+    chart: Markup | None  # one bar per target, or per province when there are more than CHART_BARS; none: one value
+    by_province: bool  # whether the chart has a bar per province (min to max) rather than per target
+
+
+@dataclass
+class ProvinceTargetsContext:
+    """indicators/provinces/SLUG.md: a province's targets no canonical indicator matches, by theme."""
+
+    province: ProvincePage
+    src_path: str  # province.targets_src
+    groups: list[tuple[ThemePage | None, list[Target]]]  # by theme, in taxonomy order
 
 
 @dataclass
@@ -226,8 +244,10 @@ class AgencyPartContext:
 
 @dataclass
 class TimelineContext:
-    """timeline.md: per year, which jurisdiction committed to what."""
+    """timeline/SLUG.md: per year, which of a province's jurisdictions committed to what."""
 
+    province: ProvincePage
+    src_path: str  # province.timeline_src
     first: int  # first year of the timeline
     last: int  # last year of the timeline
     years: list[tuple[int, list[tuple[DocumentPage, list[Deadline]]]]]  # years with commitments, by document
@@ -235,6 +255,17 @@ class TimelineContext:
     grid: list[tuple[int, list[int]]]  # (year, commitments per document) for every year first..last
     plans: list[DocumentPage]  # annual work plans: all their tasks fall in the plan's year
     outside: list[Deadline]  # commitments due before `first` or after `last`
+
+
+@dataclass
+class TimelinesContext:
+    """timeline.md: commitments per year and province (bounded at any size), each province linking to its timeline."""
+
+    first: int
+    last: int
+    provinces: list[ProvincePage]  # the grid's columns
+    grid: list[tuple[int, list[int]]]  # (year, commitments per province) for every year first..last
+    outside: int  # commitments due before `first` or after `last`
 
 
 @dataclass
@@ -336,9 +367,10 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     cells = Cells(templates)
     targets = site.targets
     for theme in site.themes:
-        ctx = ThemeContext(theme=theme, columns=[cells.column(theme, p, "../") for p in picked(theme, columns)],
+        shown = picked(theme, columns)
+        ctx = ThemeContext(theme=theme, columns=[cells.column(theme, p, "../") for p in shown],
                            documents=len(columns), addressed=len(theme.cells), picked=PICKED,
-                           targets=[t for t in targets if t.theme is theme])
+                           targets=[t for t in targets if t.theme is theme and t.entry.page in shown])
         pages[theme.src_path] = _render(env, "theme.md.j2", ctx)
     first, second = columns[0], columns[min(1, len(columns) - 1)]
     # One page holds every theme, so a column's anchor names the theme too.
@@ -352,6 +384,11 @@ def render(site: Site, templates: Path) -> dict[str, str]:
                               citations=[c for e in page.provisions for c in e.citations])
         pages[page.src_path] = _render(env, "document.md.j2", ctx)
     pages["indicators.md"] = _render(env, "indicators.md.j2", _indicators(site, targets))
+    for ind in site.indicators:
+        if ind.targets:
+            pages[ind.src_path] = _render(env, "indicator.md.j2", _indicator(ind))
+    for province in site.provinces:
+        pages[province.targets_src] = _render(env, "province_targets.md.j2", _province_targets(site, province))
     pages["agencies/index.md"] = _render(env, "agencies.md.j2", _agencies(site))
     for agency in site.agencies:
         if agency.tasks:
@@ -359,7 +396,14 @@ def render(site: Site, templates: Path) -> dict[str, str]:
             pages[agency.src_path] = _render(env, "agency.md.j2", ctx)
             for part in ctx.parts:
                 pages[part.src_path] = _render(env, "agency_part.md.j2", part)
-    pages["timeline.md"] = _render(env, "timeline.md.j2", _timeline(site, columns))
+    timelines = [_timeline(province) for province in site.provinces]
+    for ctx in timelines:
+        pages[ctx.src_path] = _render(env, "timeline.md.j2", ctx)
+    first, last = TIMELINE
+    pages["timeline.md"] = _render(env, "timelines.md.j2", TimelinesContext(
+        first=first, last=last, provinces=site.provinces, outside=sum(len(t.outside) for t in timelines),
+        grid=[(y, [sum(t.grid[y - first][1]) for t in timelines])
+              for y in range(first, last + 1)]))
     pages["policies/index.md"] = _render(env, "policies.md.j2", _policies(site))
     for policy in site.policies:
         pages[policy.src_path] = _render(env, "policy.md.j2", PolicyContext(
@@ -412,24 +456,54 @@ def _shade(n: int) -> int:
     return 0 if n == 0 else 1 if n == 1 else 2 if n <= 3 else 3 if n <= 6 else 4
 
 
+CHART_BARS = 60  # an indicator with more targets is charted per province (lowest to highest), not per target
+
+
 def _indicators(site: Site, targets: list[Target]) -> IndicatorsContext:
-    sections = []
+    rows = []
     for ind in site.indicators:
-        if not ind.targets:
-            continue
-        bars = [Bar(f"{t.entry.page.jurisdiction} {t.year or '—'}", t.value, t.value_max, target_value(t))
-                for t in ind.targets]
-        distinct = {(t.entry.page, t.year) for t in ind.targets}
-        chart = bar_chart(f"chart-{ind.indicator.id}", f"{ind.indicator.name_zh} {ind.indicator.name_en}",
-                          ind.indicator.unit, bars) if len(distinct) >= 2 else None
-        sections.append((ind, chart))
-    others: dict[ThemePage | None, list[Target]] = defaultdict(list)
+        if ind.targets:
+            low = min(t.value for t in ind.targets)
+            high = max(t.value_max or t.value for t in ind.targets)
+            span = f"{low:,.10g}" + (f"–{high:,.10g}" if high != low else "") + f" {ind.indicator.unit}"
+            rows.append((ind, len({t.entry.page for t in ind.targets}), span))
+    others = defaultdict(int)
     for t in targets:
         if t.canonical is None:
-            others[t.theme].append(t)
-    order = {theme: i for i, theme in enumerate(site.themes)}
-    return IndicatorsContext(sections=sections, others=sorted(others.items(), key=lambda kv: order.get(kv[0], len(order))),
+            others[t.entry.page.province.code] += 1
+    return IndicatorsContext(rows=rows, provinces=[(p, others[p.division.code]) for p in site.provinces],
                              total=len(targets), matched=sum(1 for t in targets if t.canonical))
+
+
+def _indicator(ind: IndicatorEntry) -> IndicatorContext:
+    title = f"{ind.indicator.name_zh} {ind.indicator.name_en}"
+    if len(ind.targets) > CHART_BARS:
+        provinces: dict[str, list[Target]] = defaultdict(list)
+        for t in ind.targets:
+            provinces[t.entry.page.province.code].append(t)
+        bars = []
+        for code in sorted(provinces):
+            ts = provinces[code]
+            low, high = min(t.value for t in ts), max(t.value_max or t.value for t in ts)
+            bars.append(Bar(ts[0].entry.page.province.name, low, high if high != low else None,
+                            f"{low:,.10g}" + (f"–{high:,.10g}" if high != low else "") + f" ({len(ts)})"))
+        return IndicatorContext(ind, bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars), True)
+    bars = [Bar(f"{t.entry.page.jurisdiction} {t.year or '—'}", t.value, t.value_max, target_value(t)) for t in ind.targets]
+    distinct = {(t.entry.page, t.year) for t in ind.targets}
+    chart = bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars) if len(distinct) >= 2 else None
+    return IndicatorContext(ind, chart, False)
+
+
+def _province_targets(site: Site, province: ProvincePage) -> ProvinceTargetsContext:
+    groups: dict[ThemePage | None, list[Target]] = defaultdict(list)
+    for d in province.documents:
+        for e in d.provisions:
+            for t in e.targets:
+                if t.canonical is None:
+                    groups[t.theme].append(t)
+    order = {theme: i for i, theme in enumerate(site.themes)}
+    return ProvinceTargetsContext(province=province, src_path=province.targets_src,
+                                  groups=sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
 def _agencies(site: Site) -> AgenciesContext:
@@ -491,8 +565,9 @@ def task_excerpt(t: Task, size: int = 120) -> Markup:
 TIMELINE = (2020, 2035)
 
 
-def _timeline(site: Site, documents: list[DocumentPage]) -> TimelineContext:
+def _timeline(province: ProvincePage) -> TimelineContext:
     first, last = TIMELINE
+    documents = sorted(province.documents, key=_column_order)
     by_year: dict[int, dict[DocumentPage, list[Deadline]]] = defaultdict(lambda: defaultdict(list))
     outside = []
     for d in documents:
@@ -504,8 +579,8 @@ def _timeline(site: Site, documents: list[DocumentPage]) -> TimelineContext:
                     outside.append(dl)
     years = [(y, [(d, by_year[y][d]) for d in documents if by_year[y][d]]) for y in sorted(by_year)]
     grid = [(y, [len(by_year[y][d]) if y in by_year else 0 for d in documents]) for y in range(first, last + 1)]
-    return TimelineContext(first=first, last=last, years=years, documents=documents, grid=grid,
-                           plans=[d for d in documents if d.plan_year], outside=outside)
+    return TimelineContext(province=province, src_path=province.timeline_src, first=first, last=last, years=years,
+                           documents=documents, grid=grid, plans=[d for d in documents if d.plan_year], outside=outside)
 
 
 def _policies(site: Site) -> PoliciesContext:

@@ -286,8 +286,11 @@ def test_charts_and_data_downloads(reader, base):
     """The build-time SVG charts show and link; the data files open from the Data page."""
     page = reader
     page.goto(base + "indicators.html")
-    bars = page.locator("svg.atlas-chart-svg")
-    assert bars.count() >= 5 and bars.first.bounding_box()["height"] > 50
+    page.locator("article a[href$='indicators/green-building-share.html']").click()  # an indicator's own page
+    page.wait_for_url(re.compile(r"indicators/green-building-share\.html$"))
+    chart = page.locator("svg.atlas-chart-svg")
+    assert chart.count() == 1 and chart.first.bounding_box()["height"] > 50
+    assert page.locator("article table tbody tr").count() >= 2  # every target, in a table beside the chart
     page.goto(base + "policies/index.html")
     graph = page.locator("svg.atlas-chart-svg").first
     assert graph.is_visible()

@@ -87,13 +87,13 @@ def test_facts_from_hostile_text_stay_text(tmp_path):
     analysis, files = generate(proj)
     policy = analysis.site.policies[0]
     assert policy.title == "<i>规划</i>|{% raw %}"
-    for page in ("indicators.md", "documents/shilixian-2024-work-points.md", policy.src_path, "policies/index.md",
-                 "themes/finance-investment.md"):
+    for page in ("indicators/provinces/shili.md", "documents/shilixian-2024-work-points.md", policy.src_path,
+                 "policies/index.md", "themes/finance-investment.md"):
         html = to_html(files[page])
         assert "<i>" not in html and "<b>" not in html and "{%" not in html.replace("{% raw %}", ""), page
-        if page != "indicators.md":
+        if page != "indicators/provinces/shili.md":
             assert "<i>规划</i>|{% raw %}" in "".join(_texts(html)), page
-    for page in ("indicators.md", "themes/finance-investment.md"):  # the target's clause, in its table
+    for page in ("indicators/provinces/shili.md", "themes/finance-investment.md"):  # the target's clause, in its table
         assert "统筹<b>资金</b>{{ 7*7 }}5000万元" in "".join(_texts(to_html(files[page]))), page
 
 
@@ -192,13 +192,14 @@ def test_build_of_shipped_data(built):
     proj, summary = built
     data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))
     # home, documents index, about, data, theme matrix, compare, indicators, agency index, timeline, policy index;
-    # one page per document, per province, per theme, per agency named in a note and per agency in each province it
-    # serves in, and per cited policy
+    # one page per document, per theme, per canonical indicator with targets, per agency named in a note and per
+    # agency in each province it serves in, and per cited policy; three per province (documents, other targets, timeline)
     named = sum(1 for a in data["agencies"] if a["url"])
     province = {d["id"]: d["province"] for d in data["documents"]}
     parts = {(a["id"], province[p["document_id"]]) for p in data["provisions"] for a in p["agencies"] if a["id"]}
-    assert (summary.documents, summary.pages) == (5, 10 + 5 + len(set(province.values())) + len(data["themes"]) + named
-                                                  + len(parts) + len(data["cited_policies"]))
+    indicators = {t["indicator_id"] for t in data["targets"] if t["indicator_id"]}
+    assert (summary.documents, summary.pages) == (5, 10 + 5 + len(data["themes"]) + len(indicators) + named + len(parts)
+                                                  + len(data["cited_policies"]) + 3 * len(set(province.values())))
     assert len(data["provisions"]) == summary.provisions
     assert (proj / "site/data/provisions.csv").exists()
     with zipfile.ZipFile(proj / "dist/policy-atlas-offline.zip") as zf:
