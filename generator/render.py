@@ -463,10 +463,7 @@ def _indicators(site: Site, targets: list[Target]) -> IndicatorsContext:
     rows = []
     for ind in site.indicators:
         if ind.targets:
-            low = min(t.value for t in ind.targets)
-            high = max(t.value_max or t.value for t in ind.targets)
-            span = f"{low:,.10g}" + (f"–{high:,.10g}" if high != low else "") + f" {ind.indicator.unit}"
-            rows.append((ind, len({t.entry.page for t in ind.targets}), span))
+            rows.append((ind, len({t.entry.page for t in ind.targets}), _span(*_range(ind.targets), ind.indicator.unit)))
     others = defaultdict(int)
     for t in targets:
         if t.canonical is None:
@@ -475,18 +472,30 @@ def _indicators(site: Site, targets: list[Target]) -> IndicatorsContext:
                              total=len(targets), matched=sum(1 for t in targets if t.canonical))
 
 
+def _by_province(items: list) -> list[tuple[Division, list]]:
+    """Group targets or tasks by their document's province: national first, then by code."""
+    groups: dict[str, list] = defaultdict(list)
+    for item in items:
+        groups[item.entry.page.province.code].append(item)
+    return [(groups[code][0].entry.page.province, groups[code]) for code in sorted(groups)]
+
+
+def _range(targets: list[Target]) -> tuple[float, float]:
+    return min(t.value for t in targets), max(t.value_max or t.value for t in targets)
+
+
+def _span(low: float, high: float, tail: str) -> str:
+    """Say a range of values: 30–34 %, or one value."""
+    return f"{low:,.10g}" + (f"–{high:,.10g}" if high != low else "") + f" {tail}"
+
+
 def _indicator(ind: IndicatorEntry) -> IndicatorContext:
     title = f"{ind.indicator.name_zh} {ind.indicator.name_en}"
     if len(ind.targets) > CHART_BARS:
-        provinces: dict[str, list[Target]] = defaultdict(list)
-        for t in ind.targets:
-            provinces[t.entry.page.province.code].append(t)
         bars = []
-        for code in sorted(provinces):
-            ts = provinces[code]
-            low, high = min(t.value for t in ts), max(t.value_max or t.value for t in ts)
-            bars.append(Bar(ts[0].entry.page.province.name, low, high if high != low else None,
-                            f"{low:,.10g}" + (f"–{high:,.10g}" if high != low else "") + f" ({len(ts)})"))
+        for province, ts in _by_province(ind.targets):
+            low, high = _range(ts)
+            bars.append(Bar(province.name, low, high if high != low else None, _span(low, high, f"({len(ts)})")))
         return IndicatorContext(ind, bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars), True)
     bars = [Bar(f"{t.entry.page.jurisdiction} {t.year or '—'}", t.value, t.value_max, target_value(t)) for t in ind.targets]
     distinct = {(t.entry.page, t.year) for t in ind.targets}
@@ -532,13 +541,8 @@ def _agency(site: Site, agency: AgencyPage) -> AgencyContext:
             groups[t.entry.themes[0].theme if t.entry.themes else None].append(t)
         return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
 
-    provinces: dict[str, list[Task]] = defaultdict(list)
-    for t in agency.tasks:
-        provinces[t.entry.page.province.code].append(t)
     parts = []
-    for code in sorted(provinces):
-        tasks = provinces[code]
-        province = tasks[0].entry.page.province
+    for province, tasks in _by_province(agency.tasks):
         parts.append(AgencyPartContext(agency=agency, province=province, src_path=agency.part_src(province),
                                        groups=by_theme(tasks), documents=list(dict.fromkeys(t.entry.page for t in tasks)),
                                        tasks=len(tasks), lead=sum(1 for t in tasks if t.role == "lead")))
