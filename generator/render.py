@@ -272,9 +272,11 @@ class TimelinesContext:
 class PoliciesContext:
     """policies/index.md: the policies the documents cite, the graph of who cites what."""
 
-    graph: Markup  # SVG: documents (left) to the policies they cite (right), by level
-    levels: list[tuple[str, list[PolicyPage]]]  # (level label, policies), national first
+    graph: Markup | None  # SVG: documents (left) to the policies they cite (right); none beyond GRAPH_DOCUMENTS
+    levels: list[tuple[str, list[tuple[PolicyPage, list[DocumentPage], int]]]]  # (level label, [(policy, first
+    # CITED_BY citing documents, how many cite it)]), national first
     citations: int  # citations in all
+    citing: int  # documents citing any policy
 
 
 @dataclass
@@ -587,20 +589,27 @@ def _timeline(province: ProvincePage) -> TimelineContext:
                            documents=documents, grid=grid, plans=[d for d in documents if d.plan_year], outside=outside)
 
 
+GRAPH_DOCUMENTS = 60  # beyond this many citing documents the graph is unreadable (and heavy): the table stays
+CITED_BY = 10  # citing documents named in a policy's row; its page lists them all
+
+
 def _policies(site: Site) -> PoliciesContext:
     here = "policies/index.html"
     citing = [d for d in site.documents if any(e.citations for e in d.provisions)]
-    left = [Node(d, d.jurisdiction, f"{d.jurisdiction} {d.doc.title}", None, "") for d in citing]
-    right = [Node(p, _short(p.title), (p.issuer + " " if p.issuer else "") + f"《{p.title}》",
-                  posixpath.relpath(p.url, posixpath.dirname(here)), policy_level(p.level)) for p in site.policies]
-    edges = list(dict.fromkeys((c.entry.page, p) for p in site.policies for c in p.citations))
-    graph = link_graph("policy-graph", "各地文件引用的政策 Policies cited by each document", left, right, edges,
-                       "文件 Documents", "引用的政策 Cited policies")
-    levels: dict[str, list[PolicyPage]] = defaultdict(list)
+    graph = None
+    if len(citing) <= GRAPH_DOCUMENTS:
+        left = [Node(d, d.jurisdiction, f"{d.jurisdiction} {d.doc.title}", None, "") for d in citing]
+        right = [Node(p, _short(p.title), (p.issuer + " " if p.issuer else "") + f"《{p.title}》",
+                      posixpath.relpath(p.url, posixpath.dirname(here)), policy_level(p.level)) for p in site.policies]
+        edges = list(dict.fromkeys((c.entry.page, p) for p in site.policies for c in p.citations))
+        graph = link_graph("policy-graph", "各地文件引用的政策 Policies cited by each document", left, right, edges,
+                           "文件 Documents", "引用的政策 Cited policies")
+    levels: dict[str, list[tuple[PolicyPage, list[DocumentPage], int]]] = defaultdict(list)
     for p in site.policies:
-        levels[policy_level(p.level)].append(p)
+        documents = p.documents
+        levels[policy_level(p.level)].append((p, documents[:CITED_BY], len(documents)))
     return PoliciesContext(graph=graph, levels=list(levels.items()),
-                           citations=sum(len(p.citations) for p in site.policies))
+                           citations=sum(len(p.citations) for p in site.policies), citing=len(citing))
 
 
 def _short(title: str, limit: int = 26) -> str:
