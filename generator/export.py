@@ -1,4 +1,4 @@
-"""Pipeline stage `export`: the research data (atlas.json and one CSV per table), schema_version 1.
+"""Pipeline stage `export`: the research data (atlas.json and one CSV per table), schema_version 2 (2: `role` `lead` only where the source says so; `listed` added).
 
 Fields are only ever added within a schema version; the Data page documents each one.
 """
@@ -11,7 +11,7 @@ import json
 
 from .link import Site
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: an agency's role `lead` only where the source says so, else `listed`; `basis` added
 DOCUMENT_FIELDS = ["id", "title", "title_en", "issuer", "doc_number", "level", "province", "prefecture", "county",
                    "date_signed", "date_issued", "date_published", "doc_type", "script", "converted_words",
                    "source_file", "source_sha256", "source_url", "source_kind", "retrieved", "url"]
@@ -21,7 +21,7 @@ THEME_FIELDS = ["id", "name_zh", "name_en", "scope", "url"]
 TARGET_FIELDS = ["id", "document_id", "provision_id", "indicator", "indicator_id", "value", "value_max", "unit",
                  "comparator", "comparator_text", "printed", "year", "year_from_plan", "theme", "text", "url"]
 AGENCY_FIELDS = ["id", "name_zh", "name_en", "kind", "aliases", "url"]
-TASK_FIELDS = ["document_id", "provision_id", "agency_id", "name", "role", "level", "url"]
+TASK_FIELDS = ["document_id", "provision_id", "agency_id", "name", "role", "basis", "level", "url"]
 INDICATOR_FIELDS = ["id", "name_zh", "name_en", "unit", "theme", "url"]
 CITATION_FIELDS = ["document_id", "provision_id", "title", "printed", "doc_number", "cited_id", "url"]
 POLICY_FIELDS = ["id", "title", "issuer", "level", "doc_number", "url"]
@@ -44,7 +44,7 @@ def atlas(site: Site) -> dict:
                                "themes": [a.theme.slug for a in e.themes],
                                "related": [{"provision_id": r.entry.id, "score": r.score} for r in e.related],
                                "agencies": [{"id": t.agency.slug if t.agency else None, "name": t.name, "role": t.role,
-                                             "level": t.level} for t in e.tasks],
+                                             "basis": t.basis or None, "level": t.level} for t in e.tasks],
                                "deadlines": [{"text": dl.text, "year": dl.year, "month": dl.month, "start_year": dl.start_year}
                                              for dl in e.deadlines]})
     themes = [{"id": t.slug, "name_zh": t.theme.name_zh, "name_en": t.theme.name_en, "scope": t.theme.scope, "url": t.url}
@@ -76,7 +76,7 @@ def export_files(site: Site) -> dict[str, str]:
              "agencies": ";".join(f"{a['id'] or a['name']}={a['role']}" for a in p["agencies"]),
              "deadlines": ";".join(_due(d) for d in p["deadlines"])} for p in data["provisions"]]
     tasks = [{"document_id": p["document_id"], "provision_id": p["id"], "agency_id": a["id"], "name": a["name"],
-              "role": a["role"], "level": a["level"], "url": p["url"]} for p in data["provisions"] for a in p["agencies"]]
+              "role": a["role"], "basis": a["basis"], "level": a["level"], "url": p["url"]} for p in data["provisions"] for a in p["agencies"]]
     return {
         "data/atlas.json": json.dumps(data, ensure_ascii=False, indent=1) + "\n",
         "data/provisions.csv": _csv(PROVISION_FIELDS, rows),

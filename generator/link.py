@@ -266,9 +266,10 @@ class Task:
     entry: ProvisionEntry = field(repr=False)  # the provision it answers for
     agency: AgencyPage | None  # none for a name the source damaged beyond reading (a lone 局), or one not listed
     name: str  # as printed, e.g. 市公安局
-    role: str  # lead | support
+    role: str  # lead | support | listed (its note marks no lead)
     level: str | None  # LEVELS key: its prefix read against the document's place; none for local units
     listed: bool = True  # false: a readable name site-data/agencies.yaml does not know (kept as printed, unresolved)
+    basis: str = ""  # for a lead, what says so: "note" (牵头, 负总责 in the note) or "rule" (the document's own rule)
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable

@@ -467,7 +467,7 @@ def test_notes_after_any_sentence(lexicon):
     text = "推进老旧小区改造。(县住建局负责)完善公共服务。(县教育局、县卫健局负责)推进城镇(乡)建设。"
     notes = find_notes(text, lexicon)
     assert [text[n.start:n.end] for n in notes] == ["(县住建局负责)", "(县教育局、县卫健局负责)"]
-    assert _names(notes[1]) == [("县教育局", "education", "lead"), ("县卫健局", "health", "support")]
+    assert _names(notes[1]) == [("县教育局", "education", "listed"), ("县卫健局", "health", "listed")]
 
 
 def test_national_ministries_and_provincial_departments(lexicon):

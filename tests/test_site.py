@@ -115,7 +115,7 @@ def test_assets_are_copied_verbatim(fixture_files):
 def test_export_follows_the_contract(fixture_files):
     site, files = fixture_files
     data = json.loads(files["data/atlas.json"])
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert [list(d) for d in data["documents"]] == [DOCUMENT_FIELDS] * len(site.documents)
     provs = data["provisions"]
     assert all(list(p) == PROVISION_FIELDS for p in provs)
@@ -143,7 +143,8 @@ def test_export_follows_the_contract(fixture_files):
     assert list(csv.DictReader(io.StringIO(files["data/themes.csv"])))[1]["id"] == "hukou-reform"
     # Facts: responsibility notes, deadlines, targets, agencies, citations; every id resolves.
     hukou = next(p for p in provs if p["id"] == "shilixian-2024-work-points:1.1")
-    assert hukou["agencies"] == [{"id": "public-security", "name": "县公安局", "role": "lead", "level": "county"}]
+    assert hukou["agencies"] == [{"id": "public-security", "name": "县公安局", "role": "listed", "basis": None,
+                                  "level": "county"}]
     assert next(p for p in provs if p["id"] == "shilixian-2024-work-points:1.2")["deadlines"] == [
         {"text": "2024年底前", "year": 2024, "month": None, "start_year": None}]
     assert [list(t) for t in data["targets"]] == [TARGET_FIELDS]
@@ -158,7 +159,7 @@ def test_export_follows_the_contract(fixture_files):
         assert next(csv.reader(io.StringIO(files[f"data/{name}.csv"]))) == fields, name
     tasks = list(csv.DictReader(io.StringIO(files["data/agency_tasks.csv"])))
     assert [(t["provision_id"], t["agency_id"], t["role"]) for t in tasks][:1] == [
-        ("shilishi-2022-work-points:2.1.1", "public-security", "lead")]
+        ("shilishi-2022-work-points:2.1.1", "public-security", "listed")]
 
 
 def test_traditional_document_offers_simplified_reading(fixture_files):

@@ -21,7 +21,7 @@ from ..link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry
                     Target, Task)
 from ..load import Problem
 from .citations import FoundCitation, find_citations, normalise_title
-from .notes import Lexicon, Party, find_notes
+from .notes import FIRST_LEADS, Lexicon, Party, find_notes
 from .targets import SENTENCE_END, find_targets
 from .times import find_times
 
@@ -41,6 +41,7 @@ def extract(site: Site) -> list[Problem]:
     for page in site.documents:
         previous: ProvisionEntry | None = None
         own = (normalise_title(fold(page.doc.title))[0], fold(page.doc.doc_number or ""))
+        first_leads = any(FIRST_LEADS.search(fold(e.provision.text or "")) for e in page.provisions)
         for e in page.provisions:
             published = e.provision.text or ""
             text = fold(published)
@@ -52,9 +53,12 @@ def extract(site: Site) -> list[Problem]:
                 owner = previous if previous and note.start == 0 and not e.provision.heading else e
                 if note.own_line and e.parent is not None:
                     owner = e.parent
-                for party in note.parties:
+                for n, party in enumerate(note.parties):
                     name = published[party.start:party.start + len(party.name)]  # as printed, in its own script
-                    owner.tasks.append(_task(owner, party, name, pages))
+                    basis = "note" if party.role == "lead" else ""
+                    if first_leads and party.role == "listed":  # the document says its first-listed body leads
+                        party.role, basis = ("lead", "rule") if n == 0 else ("support", "")
+                    owner.tasks.append(_task(owner, party, name, basis, pages))
                     if not party.known:
                         problems.append(_unknown_agency(site, e, name, published[note.start:note.end]))
                 owner.tasks.sort(key=lambda t: t.role != "lead")  # stable: leads first, each group as printed
@@ -75,10 +79,10 @@ def extract(site: Site) -> list[Problem]:
     return problems
 
 
-def _task(e: ProvisionEntry, party: Party, name: str, pages: dict[str, AgencyPage]) -> Task:
+def _task(e: ProvisionEntry, party: Party, name: str, basis: str, pages: dict[str, AgencyPage]) -> Task:
     agency = pages[party.agency.id] if party.agency else None
     level = None if party.agency and party.agency.kind == "local" else _level(party.prefix, e.page)
-    task = Task(e, agency, name, party.role, level, listed=party.known)
+    task = Task(e, agency, name, party.role, level, listed=party.known, basis=basis)
     if agency:
         agency.tasks.append(task)
     return task

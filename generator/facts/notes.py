@@ -8,8 +8,9 @@ Guarantees:
 - every name is read against site-data/agencies.yaml, longest alias first, after an optional
   level prefix (省, 市, 县, 区, 县委…): 县公安局, 市公安局 and 省公安厅 are one agency at three
   levels; a name that is not listed is reported, never dropped;
-- the body named before 牵头 leads; without 牵头, the first one listed leads (as the sources
-  say: 第一个责任单位负总责); the others support;
+- a body leads only where the note says so: named before 牵头 or 负总责, or after 牵头单位; the
+  others then support. A note that marks no lead lists its bodies (role `listed`, in order):
+  the first listed is not called lead unless the document states that rule (facts applies it);
 - a note may also close any sentence inside a unit: (县住建局负责) after 。 counts when it names a
   listed body; a scope statement in a note (以下任务均需各省级有关部门落实,不再列出) names nobody;
 - offsets index the folded text, which has the same length as the published one.
@@ -29,11 +30,14 @@ PREFIXES = ("县区", "省委", "市委", "县委", "区委", "州委", "省", "
 FILLERS = tuple(sorted((
     "、", ",", ",", ";", ";", " ", "\u3000", ":", ":", "及", "和", "与", "等", "部门", "单位", "等部门", "等单位",
     "责任单位", "牵头单位", "配合单位", "按职责分工负责", "按职责负责", "分工负责", "负责", "共同负责",
-    "配合", "参与", "分别", "牵头", "有关部门", "各有关部门", "相关部门", "各相关部门",
+    "配合", "参与", "分别", "牵头", "负总责", "有关部门", "各有关部门", "相关部门", "各相关部门",
 ), key=len, reverse=True))
 # A note that states a scope rather than names bodies: 以下任务均需各省级有关部门落实,不再列出.
 _SCOPE_RE = re.compile(r"不再(一一)?列出|以下(任务|各项)|均需|均由|各地区?各部门|分别负责落实|按职责分工落实|下同")
-LEAD = "牵头"
+LEADS = ("牵头", "负总责")  # words after a run of names that make it lead
+# A document's own rule that the first body of each note leads: 第一个责任单位负总责, 排在第一位的为牵头单位.
+FIRST_LEADS = re.compile(r"第一(?:个|位|家)?(?:责任)?单位(?:为|是)?(?:牵头|负总责|负主责)"
+                         r"|[排列](?:在|名)?第一(?:位|个)?的?(?:单位|部门)?(?:为|是)(?:牵头|主责)")
 FRAGMENTS = ("局", "委", "办")  # a name reduced to its last character by damage
 _LOOKS_LIKE_NOTE = re.compile(r"局|委|厅|办|部|负责|责任单位|政府|各镇|中心|分公司|支行")
 _SENTENCE_END = re.compile(r"[。;；!?！？]")
@@ -47,7 +51,7 @@ class Party:
     start: int  # offset of the name in the text the note was found in
     agency: Agency | None  # the canonical agency; none for an unreadable fragment or an unknown name
     prefix: str  # the level prefix as printed, e.g. 市; empty when none
-    role: str  # lead | support
+    role: str  # lead | support | listed (the note marks no lead)
     known: bool  # false: the name is not in site-data/agencies.yaml (a problem to report)
 
 
@@ -131,10 +135,10 @@ def parse_parties(body: str, lexicon: Lexicon, strict: bool, offset: int = 0) ->
                 mode = "lead"
             elif word == "配合单位":
                 mode = "support"
-            elif word == LEAD:
+            elif word in LEADS:
                 for p in parties[group:]:
                     p.role = "lead"
-            if word in (LEAD, ",", ",", ";", ";"):  # 、 joins names into one run; these end it
+            if word in LEADS or word in (",", ",", ";", ";"):  # 、 joins names into one run; these end it
                 group = len(parties)
             i += n
             continue
@@ -148,7 +152,8 @@ def parse_parties(body: str, lexicon: Lexicon, strict: bool, offset: int = 0) ->
     if not any(p.agency for p in parties) and (strict or not parties):
         return None  # strict: a run of prose is not a note; lenient: unknown names are kept, to be reported
     if not any(p.role == "lead" for p in parties):
-        parties[0].role = "lead"
+        for p in parties:
+            p.role = "listed"
     return parties
 
 
