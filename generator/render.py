@@ -135,6 +135,7 @@ class DocumentContext:
     collation: list[tuple[int, Correction, ProvisionEntry | None]]  # (note number, note, its provision)
     targets: list[Target]  # its quantitative targets, in reading order
     citations: list[Citation]  # the policies it cites, in reading order
+    cite: str  # JSON for atlas.js's citation control: the document's fields, and each provision's id and caption
 
 
 @dataclass
@@ -329,6 +330,16 @@ def environment(templates: Path) -> Environment:
     return env
 
 
+def cite_data(page: DocumentPage) -> str:
+    """Return what a citation of any provision of `page` needs, as JSON (atlas.js writes the citation)."""
+    d = page.doc
+    return json.dumps({
+        "issuer": "、".join(d.issuer), "title": d.title, "title_en": d.title_en or "", "number": d.doc_number or "",
+        "date": page.date.isoformat() if page.date else "", "url": page.url,
+        "provisions": {e.anchor: [e.id, (e.provision.label or "") + (e.provision.heading or "")] for e in page.provisions},
+    }, ensure_ascii=False)
+
+
 def excerpt(e: ProvisionEntry, part: tuple[int, int], mark: tuple[int, int]) -> Markup:
     """Escape the `part` of a provision's text that states a fact, the fact itself (`mark`) marked."""
     return highlight((e.provision.text or "")[part[0]:part[1]], [(mark[0] - part[0], mark[1] - part[0])])
@@ -383,7 +394,7 @@ def render(site: Site, templates: Path) -> dict[str, str]:
         ctx = DocumentContext(page=page, doc=page.doc, entries=page.provisions,
                               traditional=page.doc.script == "zh-Hant", collation=page.collation,
                               targets=[t for e in page.provisions for t in e.targets],
-                              citations=[c for e in page.provisions for c in e.citations])
+                              citations=[c for e in page.provisions for c in e.citations], cite=cite_data(page))
         pages[page.src_path] = _render(env, "document.md.j2", ctx)
     pages["indicators.md"] = _render(env, "indicators.md.j2", _indicators(site, targets))
     for ind in site.indicators:

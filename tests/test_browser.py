@@ -185,6 +185,33 @@ def test_theme_reader_narrows_picks_and_shares(reader, base, built):
     assert page.locator("[id='doc-yangxian-2023-work-points'] .atlas-item").count() == yang["n"][hukou]
 
 
+def test_cite_a_provision(chromium, base):
+    """The cite button beside a provision yields its citation, in Chinese and English, on the clipboard (or selected)."""
+    with tab(chromium, base, WIDTHS["desktop"], 900) as page:
+        if _mode(base) == "http":
+            page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page.goto(base + "documents/yangxian-2023-work-points.html")
+        page.locator("[id='p-1-1'] button.atlas-cite").click()
+        box = page.locator(".atlas-cite-box textarea")
+        page.wait_for_function("() => document.querySelector('.atlas-cite-status').textContent !== ''")
+        zh, en = box.input_value().split("\n")
+        built = page.locator(".atlas-built").get_attribute("data-built")
+        assert zh.startswith("洋县人民政府办公室《洋县2023年推动新型城镇化高质量发展工作要点》(")
+        assert "2023-05-12" in zh and "(一)提高城镇落户便捷程度和服务水平" in zh and "[yangxian-2023-work-points:1.1]" in zh
+        assert zh.endswith(f"数据截至 {built}。") and "documents/yangxian-2023-work-points.html#p-1-1" in zh
+        assert en.startswith("洋县人民政府办公室, “") and "provision 1.1" in en and en.endswith(f"data as of {built}.")
+        status = page.locator(".atlas-cite-status").inner_text()
+        if _mode(base) == "http":
+            assert page.evaluate("navigator.clipboard.readText()") == box.input_value()
+            assert "Copied" in status
+        elif "Ctrl+C" in status:  # the clipboard refused from file://, and copying by selection too: left selected
+            assert page.evaluate("[document.activeElement.tagName, document.activeElement.selectionEnd]") == [
+                "TEXTAREA", len(box.input_value())]
+        else:
+            assert "Copied" in status
+        shot(page, base, "cite")
+
+
 def test_search_in_chinese_across_scripts(reader, base):
     page = reader
     page.goto(base + "index.html")

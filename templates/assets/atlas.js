@@ -249,7 +249,66 @@
     });
   }
 
+  // ---- document pages: cite a provision ------------------------------------------------------------------------
+  /* The citation of one provision, in Chinese and in English (format documented on the Sources and method page). */
+  function citation(doc, anchor, built) {
+    var p = doc.provisions[anchor], id = p[0], caption = p[1] || id.split(":")[1];
+    var here = window.location;
+    var url = /^https?:$/.test(here.protocol) ? here.origin + here.pathname + "#" + anchor
+      : "policy-atlas/" + doc.url + "#" + anchor + "(离线存档 offline archive)";
+    var meta = [doc.number, doc.date].filter(Boolean);
+    var zh = doc.issuer + "《" + doc.title + "》" + (meta.length ? "(" + meta.join(",") + ")" : "") + "," + caption
+      + " [" + id + "]。城镇化政策对照 Policy Atlas," + url + (built ? ",数据截至 " + built : "") + "。";
+    var en = doc.issuer + ", \u201c" + (doc.title_en || doc.title) + "\u201d" + (doc.title_en ? " [" + doc.title + "]" : "")
+      + (meta.length ? ", " + meta.join(", ") : "") + ", provision " + id.split(":")[1] + " \u201c" + caption + "\u201d. Policy Atlas, "
+      + url + (built ? ", data as of " + built : "") + ".";
+    return zh + "\n" + en;
+  }
+
+  function setupCite(holder) {
+    var doc = JSON.parse(holder.getAttribute("data-cite"));
+    var built = (document.querySelector(".atlas-built") || { getAttribute: function () { return ""; } }).getAttribute("data-built");
+    var box = el("div", { "class": "atlas-cite-box", role: "dialog", "aria-label": "引用 Citation" });
+    var text = el("textarea", { readonly: "", rows: "5", "aria-label": "引用文字 Citation text" });
+    var status = el("p", { "class": "atlas-cite-status", role: "status" });
+    var close = el("button", { type: "button", "class": "atlas-cite-close" }, "关闭 Close");
+    box.appendChild(text);
+    box.appendChild(status);
+    box.appendChild(close);
+    box.hidden = true;
+    close.addEventListener("click", function () { box.hidden = true; });
+    function selected() {
+      text.focus();
+      text.select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      status.textContent = copied ? "已复制 Copied" : "已选中,请按 Ctrl+C 复制 Selected: press Ctrl+C to copy";
+    }
+    Object.keys(doc.provisions).forEach(function (anchor) {
+      var target = document.getElementById(anchor);
+      if (!target) { return; }
+      var button = el("button", { type: "button", "class": "atlas-cite", title: "引用本条 Cite this provision",
+                                  "aria-label": "引用 Cite " + doc.provisions[anchor][0] }, "引用 Cite");
+      var permalink = target.querySelector(".headerlink, .atlas-permalink");
+      if (permalink) { permalink.after(button); } else { target.appendChild(button); }
+      button.addEventListener("click", function () {
+        text.value = citation(doc, anchor, built);
+        target.after(box);
+        box.hidden = false;
+        status.textContent = "";
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text.value).then(function () {
+            status.textContent = "已复制到剪贴板 Copied to the clipboard";
+          }, selected);
+        } else {
+          selected();
+        }
+      });
+    });
+  }
+
   function init() {
+    document.querySelectorAll(".atlas-cite-data").forEach(setupCite);
     document.querySelectorAll("[data-atlas-reader]").forEach(setupReader);
     document.querySelectorAll("[data-atlas-compare]").forEach(setupCompare);
   }
