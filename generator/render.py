@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from .cells import PICKED, Cells, Column, cell_files, how_title, picked
 from .charts import Bar, Node, bar_chart, link_graph
-from .link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage, ProvisionEntry,
+from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage, ProvisionEntry,
                    Site, Target, Task, ThemePage)
 from .gazetteer import Division
 from .model import LEVELS, Correction
@@ -326,8 +326,29 @@ def environment(templates: Path) -> Environment:
     env.filters["cited"] = lambda c: excerpt(c.entry, c.sentence, c.span)
     env.filters["note_marked"] = lambda e: highlight(e.provision.text, e.notes)
     env.filters["task_excerpt"] = task_excerpt
+    env.filters["chips"] = chips
+    env.globals["chips_shown"] = CHIPS
     env.globals["policy_level"] = policy_level
     return env
+
+
+CHIPS = 3  # theme chips a provision shows: its primary and two more; the rest behind "more"
+
+
+@dataclass
+class Chip:
+    """One theme chip under a provision."""
+
+    assignment: Assignment
+    primary: bool  # the provision's primary theme
+    more: bool  # behind "more" (atlas.js folds it; without a script every chip shows)
+
+
+def chips(e: ProvisionEntry) -> list[Chip]:
+    """Return `e`'s theme chips, less those its heading above shows already, CHIPS at most before "more"."""
+    above = {a.theme for a in e.parent.themes} if e.parent is not None and e.provision.kind == "paragraph" else set()
+    own = [a for a in e.themes if a.theme not in above]
+    return [Chip(a, a is e.themes[0], i >= CHIPS) for i, a in enumerate(own)]
 
 
 def cite_data(page: DocumentPage) -> str:

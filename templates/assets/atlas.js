@@ -307,7 +307,19 @@
     });
   }
 
+  /* Chips beyond a provision's primary and two more fold behind "more". */
+  function setupChips(button) {
+    var line = button.parentNode;
+    line.classList.add("atlas-chips-folded");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      line.classList.remove("atlas-chips-folded");
+      button.hidden = true;
+    });
+  }
+
   function init() {
+    document.querySelectorAll(".atlas-chips-toggle").forEach(setupChips);
     document.querySelectorAll(".atlas-cite-data").forEach(setupCite);
     document.querySelectorAll("[data-atlas-reader]").forEach(setupReader);
     document.querySelectorAll("[data-atlas-compare]").forEach(setupCompare);
