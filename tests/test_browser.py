@@ -212,6 +212,30 @@ def test_cite_a_provision(chromium, base):
         shot(page, base, "cite")
 
 
+def test_print_a_theme_page_on_a4(chromium, base, tmp_path):
+    """Printed, a theme page's five columns fit the A4 width, folded content opens, controls hide, the address shows."""
+    a4 = {"width": 794, "height": 1123}  # A4 at 96 px per inch
+    with tab(chromium, base, a4["width"], a4["height"]) as page:
+        page.goto(base + "themes/county-infrastructure.html")
+        page.emulate_media(media="print")
+        width = page.evaluate("document.documentElement.clientWidth")
+        columns = page.locator("[data-atlas-columns] .atlas-column")
+        assert columns.count() == 5
+        assert all(0 <= box["x"] and box["x"] + box["width"] <= width + 1
+                   for box in (c.bounding_box() for c in columns.all()))
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+        hidden = page.locator("details.atlas-more:not([open]) .atlas-item").first
+        assert hidden.bounding_box() and hidden.bounding_box()["height"] > 0  # a closed "show more" prints open
+        assert page.locator(".atlas-reader").is_hidden() and page.locator(".md-header").is_hidden()
+        stamp = page.locator(".atlas-print-stamp").inner_text()
+        assert "themes/county-infrastructure.html" in stamp and "Data as of" in stamp
+        pdf = page.pdf(format="A4", print_background=True)
+        assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+        path = ARTIFACTS / "print" / f"{_mode(base)}-theme.pdf"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pdf)
+
+
 def test_search_in_chinese_across_scripts(reader, base):
     page = reader
     page.goto(base + "index.html")

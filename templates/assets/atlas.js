@@ -318,7 +318,29 @@
     });
   }
 
+  /* Print: every page says where it comes from and when the atlas was built; folded content prints open. */
+  function setupPrint() {
+    var article = document.querySelector("article.md-content__inner") || document.querySelector("article");
+    var built = document.querySelector(".atlas-built");
+    if (article) {
+      article.insertBefore(el("p", { "class": "atlas-print-stamp" }, window.location.href.split("#")[0]
+        + (built ? " · 数据截至 Data as of " + built.getAttribute("data-built") : "")), article.firstChild);
+    }
+    var opened = [];
+    window.addEventListener("beforeprint", function () {
+      opened = Array.prototype.filter.call(document.querySelectorAll("details:not([open])"), function (d) {
+        d.open = true;
+        return true;
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      opened.forEach(function (d) { d.open = false; });
+      opened = [];
+    });
+  }
+
   function init() {
+    setupPrint();
     document.querySelectorAll(".atlas-chips-toggle").forEach(setupChips);
     document.querySelectorAll(".atlas-cite-data").forEach(setupCite);
     document.querySelectorAll("[data-atlas-reader]").forEach(setupReader);
