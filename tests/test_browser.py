@@ -318,16 +318,33 @@ def test_search_by_keyboard_and_filters(reader, base):
     assert page.evaluate("document.activeElement.className").startswith("atlas-search-button")
 
 
+PAGE_KINDS = {  # one page of every kind
+    "home": "index.html", "documents": "documents/index.html", "province": "documents/provinces/shaanxi.html",
+    "document": "documents/yangxian-2023-work-points.html", "theme": "themes/hukou-reform.html",
+    "matrix": "themes/index.html", "compare": "compare.html", "indicators": "indicators.html",
+    "indicator": "indicators/green-building-share.html", "targets": "indicators/provinces/shanxi.html",
+    "agencies": "agencies/index.html", "agency": "agencies/housing-construction.html",
+    "agency-province": "agencies/housing-construction/shanxi.html", "timeline": "timeline.html",
+    "timeline-province": "timeline/shanxi.html", "policies": "policies/index.html", "data": "data.html",
+    "about": "about.html",
+}
+
+
 @pytest.mark.parametrize("width", ["phone"])
 def test_phone_layout(chromium, base, width):
-    """The four pages at 390 px: no sideways scrolling, search opens from the header."""
+    """Every page kind at 390 px: no sideways page scrolling; wide tables scroll inside, their first column in view."""
     with tab(chromium, base, WIDTHS[width], 844, is_mobile=True, has_touch=True) as page:
-        for name, path in (("home", "index.html"), ("document", "documents/yangxian-2023-work-points.html"),
-                           ("theme", "themes/hukou-reform.html")):
+        for name, path in PAGE_KINDS.items():
             page.goto(base + path)
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert overflow <= 1, (path, overflow)
-            shot(page, base, name)
+            if name in ("home", "document", "theme", "matrix", "compare", "agency-province"):
+                shot(page, base, name)
+        page.goto(base + "agencies/index.html")  # the agency x theme matrix: scroll it, its first column stays
+        wrap = page.locator(".atlas-matrix .md-typeset__scrollwrap").first
+        wrap.evaluate("w => { w.scrollLeft = w.scrollWidth; }")
+        first = page.locator(".atlas-matrix table tbody tr td:first-child").first.bounding_box()
+        assert wrap.evaluate("w => w.scrollLeft") > 0 and 0 <= first["x"] < 60
         results = search(page, "落户")
         assert results
         shot(page, base, "search")
