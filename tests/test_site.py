@@ -150,6 +150,10 @@ def test_export_follows_the_contract(fixture_files):
     assert [list(t) for t in data["targets"]] == [TARGET_FIELDS]
     assert {k: data["targets"][0][k] for k in ("value", "unit", "year", "year_from_plan", "indicator_id")} == {
         "value": 5000, "unit": "万元", "year": 2024, "year_from_plan": True, "indicator_id": "funding"}
+    for t in data["targets"]:  # who answers for a target, and by when: its provision's bodies and deadlines
+        prov = next(p for p in provs if p["id"] == t["provision_id"])
+        assert t["agencies"] == [{"name": a["name"], "role": a["role"]} for a in prov["agencies"]]
+        assert t["deadlines"] == prov["deadlines"]
     assert [list(a) for a in data["agencies"]] == [AGENCY_FIELDS] * 2
     assert {a["id"] for p in provs for a in p["agencies"]} <= {a["id"] for a in data["agencies"]}
     assert {t["provision_id"] for t in data["targets"]} <= set(ids)
