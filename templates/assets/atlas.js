@@ -339,6 +339,17 @@
     });
   }
 
+  // The theme's drawer and search toggles are checkboxes: a browser restoring the page from its cache must not
+  // reopen them (the theme's autocomplete="off" did this, invalidly; templates/theme/hooks.py drops it).
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      ["__drawer", "__search"].forEach(function (id) {
+        var toggle = document.getElementById(id);
+        if (toggle) { toggle.checked = false; }
+      });
+    }
+  });
+
   function init() {
     setupPrint();
     document.querySelectorAll(".atlas-chips-toggle").forEach(setupChips);
