@@ -121,7 +121,7 @@ class ProvinceContext:
     province: ProvincePage
     groups: list[tuple[str, list[DocumentPage]]]  # (level label, documents in site order)
     documents: list[DocumentPage]  # the matrix columns, by level then date
-    rows: list[tuple[ThemePage, list[tuple[DocumentPage, int, int]]]]  # (theme, [(document, provisions, shade 0-4)])
+    rows: list[tuple[ThemePage, list[MatrixCell]]]  # one cell per document
 
 
 @dataclass
@@ -152,12 +152,24 @@ class ThemeContext:
 
 @dataclass
 class MatrixCell:
-    """A theme in a province: provisions on it, documents addressing it, and the theme page narrowed to them."""
+    """A theme in a province, or in one document: provisions on it, as a count and as a share, and where it leads."""
 
     provisions: int
-    documents: int  # of the province's documents, those addressing the theme
-    shade: int  # 0-4, by provisions per document of the province
-    url: str  # site-relative: the theme page narrowed to the province, its documents picked (up to six)
+    documents: int  # documents addressing the theme (a document's own cell: 1 or 0)
+    shade: int  # 0-4, by provisions per document
+    share: str  # provisions on the theme as a share of the provisions with text, e.g. 12%
+    share_shade: int  # 0-4, by that share: a long plan should not look dark everywhere
+    url: str  # site-relative: the theme page narrowed to the province, or the document's column on it
+
+
+def _cell(theme: ThemePage, documents: list[DocumentPage], url: str) -> MatrixCell:
+    on = [p for p in documents if p.doc.id in theme.cells]
+    n = sum(len(theme.cells[p.doc.id]) for p in on)
+    total = sum(1 for p in documents for e in p.provisions if e.has_text) or 1
+    share = n / total
+    return MatrixCell(provisions=n, documents=len(on), shade=_shade(round(n / len(documents))), share=f"{share:.0%}",
+                      share_shade=0 if n == 0 else 1 if share < .05 else 2 if share < .1 else 3 if share < .2 else 4,
+                      url=url)
 
 
 @dataclass
@@ -462,10 +474,8 @@ def _matrix(site: Site) -> MatrixContext:
     for theme in site.themes:
         cells = []
         for province in site.provinces:
-            on = [p for p in province.documents if p.doc.id in theme.cells]
-            n = sum(len(theme.cells[p.doc.id]) for p in on)
-            cells.append(MatrixCell(provisions=n, documents=len(on), shade=_shade(round(n / len(province.documents))),
-                                    url=theme.reader_url(province.division, [p.slug for p in on[:PICKED]])))
+            on = [p.slug for p in province.documents if p.doc.id in theme.cells]
+            cells.append(_cell(theme, province.documents, theme.reader_url(province.division, on[:PICKED])))
         rows.append((theme, cells))
     unassigned = sum(1 for p in site.documents for e in p.provisions if e.has_text and not e.themes)
     return MatrixContext(provinces=site.provinces, rows=rows, unassigned=unassigned)
@@ -474,8 +484,7 @@ def _matrix(site: Site) -> MatrixContext:
 def _province(site: Site, province: ProvincePage) -> ProvinceContext:
     groups = [(f"{zh} {en}", [p for p in province.documents if p.doc.level == level]) for level, (zh, en) in LEVELS.items()]
     columns = sorted(province.documents, key=_column_order)
-    rows = [(theme, [(p, len(theme.cells.get(p.doc.id, [])), _shade(len(theme.cells.get(p.doc.id, [])))) for p in columns])
-            for theme in site.themes]
+    rows = [(theme, [_cell(theme, [p], theme.column_url(p)) for p in columns]) for theme in site.themes]
     return ProvinceContext(province=province, groups=[g for g in groups if g[1]], documents=columns, rows=rows)
 
 

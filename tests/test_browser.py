@@ -212,6 +212,27 @@ def test_cite_a_provision(chromium, base):
         shot(page, base, "cite")
 
 
+def test_matrix_counts_or_shares(reader, base, built):
+    """The theme matrix shows provisions counted, or as shares of the provisions, the legend following."""
+    import json
+
+    proj, _ = built
+    data = json.loads((proj / "site/data/atlas.json").read_text(encoding="utf-8"))
+    page = reader
+    page.goto(base + "themes/index.html")
+    cell = page.locator(".atlas-matrix a[data-share]").first
+    count = cell.inner_text()
+    assert count.isdigit() and page.locator(".atlas-legend-share").is_hidden()
+    page.locator(".atlas-share-toggle input").check()
+    share = cell.inner_text()
+    assert re.fullmatch(r"\d+%", share) and page.locator(".atlas-legend-share").is_visible()
+    # Shanxi (the first province by code) has one document, Lin County's: its share of provisions with text
+    lin = [p for p in data["provisions"] if p["document_id"] == "linxian-2024-action-plan" and p["text"]]
+    assert share == f"{int(count) / len(lin):.0%}"
+    page.locator(".atlas-share-toggle input").uncheck()
+    assert cell.inner_text() == count and page.locator(".atlas-legend-count").is_visible()
+
+
 def test_print_a_theme_page_on_a4(chromium, base, tmp_path):
     """Printed, a theme page's five columns fit the A4 width, folded content opens, controls hide, the address shows."""
     a4 = {"width": 794, "height": 1123}  # A4 at 96 px per inch

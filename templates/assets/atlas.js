@@ -350,8 +350,26 @@
     }
   });
 
+  /* A matrix's cells as counts or as shares of the provisions (the legend follows). */
+  function setupShares(legend) {
+    var matrix = legend.nextElementSibling;
+    var toggle = legend.querySelector(".atlas-share-toggle"), box = toggle.querySelector("input");
+    if (!matrix || !matrix.classList.contains("atlas-matrix")) { return; }
+    toggle.hidden = false;
+    box.addEventListener("change", function () {
+      var share = box.checked;
+      legend.querySelector(".atlas-legend-count").hidden = share;
+      legend.querySelector(".atlas-legend-share").hidden = !share;
+      matrix.querySelectorAll("a[data-share]").forEach(function (cell) {
+        cell.textContent = cell.getAttribute(share ? "data-share" : "data-count");
+        cell.className = "atlas-heat-" + cell.getAttribute(share ? "data-share-shade" : "data-shade");
+      });
+    });
+  }
+
   function init() {
     setupPrint();
+    document.querySelectorAll(".atlas-legend").forEach(setupShares);
     document.querySelectorAll(".atlas-chips-toggle").forEach(setupChips);
     document.querySelectorAll(".atlas-cite-data").forEach(setupCite);
     document.querySelectorAll("[data-atlas-reader]").forEach(setupReader);
