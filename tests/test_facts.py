@@ -288,10 +288,26 @@ def test_a_lead_only_where_the_source_says_so(shipped):
         "dunhuang-2020-implementing-opinions:1.1": ["public-security"], "dunhuang-2020-implementing-opinions:1.2": ["public-security"]}
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("到2027年,至少办好一所生源稳定的普通高中。", [(1, "所", "≥")]),
+    ("到2025年,全面启动白文等九个乡镇建制镇污水处理设施建设。", [(9, "个", "=")]),
+    ("新建两个社区服务中心和十五处口袋公园。", [(2, "个", "="), (15, "处", "=")]),
+    ("以“两个先行”打造“重要窗口”。", []),  # quoted: a slogan
+    ("坚持一县一策,建设应急一张图和融合通信系统。", []),  # names: 县 is no unit, 一张图 has no verb before it in its clause
+    ("深化科技创新三项改革,从八个方面统筹推进。", []),  # no commitment in the clause
+    ("全面完成千人以上供水工程水源保护区划定。", []),  # 千 alone is not a count; a population qualifying a noun
+    ("建设省级现代农业示范区莫高镇万亩高效节水示范园。", []),
+    ("实现城镇新增就业9千人以上。", [(9000, "人", "≥")]),  # Arabic 9 with 千: read once, as before
+])
+def test_counts_in_chinese_numerals_only_where_the_clause_commits(text, expected):
+    found = find_targets(text, fold(text), find_times(fold(text), None), None)
+    assert [(t.value, t.unit, t.comparator) for t in found] == expected
+
+
 def test_seed_targets(shipped):
     found = {t.id: (t.value, t.value_max, t.unit, t.comparator, t.year, t.canonical.indicator.id if t.canonical else None)
              for d in shipped.documents for e in d.provisions for t in e.targets}
-    assert len(found) == 62
+    assert len(found) == 65  # 62 in Arabic numerals, 3 counts in Chinese ones (九个乡镇, 至少办好一所 twice)
     assert found["linxian-2024-action-plan:3.3.15.p1/t3"] == (34, None, "%", "=", 2027, "prefabricated-building-share")
     assert found["haidong-2021-work-points:2.1.3/t1"] == (24000, None, "人次", "=", 2021, "subsidised-vocational-training")
     assert found["linxian-2024-action-plan:3.2.8.p5/t2"] == (1.1, 1.5, "倍", "=", 2027, None)

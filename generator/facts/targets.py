@@ -12,13 +12,19 @@ Guarantees:
   with no phrase of its own (2027年达到34%) measures what the previous target in its sentence did;
 - the year is the nearest time commitment before it in its sentence (see times.py), else the
   plan's year for an annual work plan, else none;
-- numbers inside 《titles》 are not read; offsets index the folded text.
+- numbers inside 《titles》 are not read; offsets index the folded text;
+- counts in Chinese numerals (至少办好一所, 启动九个乡镇, read with cn2an) are targets only where the clause
+  commits to them (a verb of building or completing, or 至少 before them): slogans and names (“两个先行”,
+  一县一策, 应急一张图, 三项改革, 八个方面) are not; nor are bare 千/万 (千人以上, 万亩示范园) or anything quoted.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
+
+import cn2an
 
 from ..model import UNITS
 from .times import Time, mask_titles
@@ -34,6 +40,15 @@ _NUMBER = re.compile(
     r"(?<![A-Za-z0-9.])(?P<v>\d+(?:\.\d+)?)(?:\s*[-—–~～至到]\s*(?P<v2>\d+(?:\.\d+)?))?\s*(?P<unit>" + _UNIT_RE + r")"
     r"(?P<after>以上|以内|以下|左右)?"
 )
+# A count in Chinese numerals before a count unit; at least one digit word, so 千人/万亩 are not counts.
+_CN_UNITS = ("人次", "个", "所", "座", "条", "处", "项", "家", "套", "户", "名", "张", "辆", "台", "人", "公里")
+_CN_NUMBER = re.compile(
+    r"(?<![0-9零〇一二两三四五六七八九十百千万亿第每])(?P<cn>[零〇一二两三四五六七八九十百千万亿]*[一二两三四五六七八九十]"
+    r"[零〇一二两三四五六七八九十百千万亿]*)(?P<unit>" + "|".join(_CN_UNITS) + r")(?P<after>以上|以内|以下|左右)?")
+_COMMITS = ("至少", "不少于", "办好", "建成", "建强", "新建", "建设", "打造", "培育", "创建", "启动", "完成", "新增", "改造",
+            "增加", "达到")
+_IDIOMS = ("一张图", "一张网", "一张蓝图", "一条龙", "一站式", "一个窗口", "一条街")  # names, not counts
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _CLAUSE = re.compile(r"[,，;；。:：、!?！？]")
 SENTENCE_END = re.compile(r"[。!?！？]")  # a sentence: the scope of a year, a deadline, a citation
 _SUFFIX_END = re.compile(r"[,，;；。:：、!?！？()（）]")
@@ -41,7 +56,7 @@ _AT_LEAST = ("不低于", "至少", "不少于", "超过", "高于")
 _AT_MOST = ("不超过", "不高于", "控制在", "压缩至", "压缩到", "低于", "降至", "降到")
 _REACH = ("力争达到", "全面提升到", "提升到", "提高到", "提升至", "提高至", "稳定在", "保持在", "达到或优于",
           "达到", "达", "为", "实现", "增加到", "增至") + _AT_LEAST + _AT_MOST
-_LEADING = re.compile(r"^(?:(?:力争|确保|全年|年内|同时|并|其中|另外|要)|(?:到|至|于)?\s*20\d\d\s*(?:[-—–]\s*20\d\d\s*)?年(?:底|末)?前?)+")
+_LEADING = re.compile(r"^(?:(?:力争|确保|全年|年内|同时|并|其中|另外|要|至少)|(?:到|至|于)?\s*20\d\d\s*(?:[-—–]\s*20\d\d\s*)?年(?:底|末)?前?)+")
 _POPULATION = ("人",)
 _NAMES_A_DOCUMENT = ("措施", "意见", "规定", "条例")
 
@@ -86,45 +101,68 @@ def _phrase_start(masked: str, start: int, end: int) -> tuple[int, int, str]:
     return start, max(start, end), word
 
 
+class _Number(NamedTuple):
+    """A number and its unit where it stands in the text, read from Arabic or Chinese numerals."""
+
+    start: int
+    end: int
+    value: float
+    value_max: float | None
+    unit: str  # as printed
+    after: str | None  # 以上, 以内, 以下 or 左右
+
+
+def _numbers(masked: str) -> list[_Number]:
+    """Every number with a unit: Arabic ones, then Chinese counts where their clause commits to them, in order."""
+    found = [_Number(m.start(), m.end(), _num(m["v"]), _num(m["v2"]) if m["v2"] else None, m["unit"], m["after"])
+             for m in _NUMBER.finditer(masked)]
+    unquoted = _QUOTED.sub(lambda q: " " * len(q.group()), masked)
+    for m in _CN_NUMBER.finditer(unquoted):
+        clause = unquoted[max((c.end() for c in _CLAUSE.finditer(unquoted, 0, m.start())), default=0):m.start()]
+        if any(w in clause for w in _COMMITS) and not unquoted.startswith(_IDIOMS, m.start()):
+            found.append(_Number(m.start(), m.end(), cn2an.cn2an(m["cn"], "smart"), None, m["unit"], m["after"]))
+    return sorted(found)
+
+
 def find_targets(text: str, folded: str, times: list[Time], plan_year: int | None) -> list[Found]:
     """Return the quantitative targets of `text` (as published), read in its `folded` form, in order."""
     masked = mask_titles(folded)
     out: list[Found] = []
-    for m in _NUMBER.finditer(masked):
-        unit, factor = _PRINTED[m["unit"]]
-        follows = masked[m.end():m.end() + 3]
-        if unit in _POPULATION and m["after"] in ("以上", "以下") and follows[:1] and not _SUFFIX_END.match(follows[:1]) \
+    for m in _numbers(masked):
+        unit, factor = _PRINTED[m.unit]
+        follows = masked[m.end:m.end + 3]
+        if unit in _POPULATION and m.after in ("以上", "以下") and follows[:1] and not _SUFFIX_END.match(follows[:1]) \
                 and not follows.startswith("左右"):
             continue  # 镇区常住人口2000人以上的小城镇: a condition on the towns
         if follows.startswith(_NAMES_A_DOCUMENT) or follows.startswith(tuple("条" + n for n in _NAMES_A_DOCUMENT)):
             continue  # 16条措施 names a document
-        clause_start = max((c.end() for c in _CLAUSE.finditer(masked, 0, m.start())), default=0)
-        sentence_start = max((c.end() for c in SENTENCE_END.finditer(masked, 0, m.start())), default=0)
-        suffix_end = min(next((c.start() for c in _SUFFIX_END.finditer(masked, m.end())), len(masked)),
-                         next((n.start() for n in _NUMBER.finditer(masked, m.end())), len(masked)))
-        clause_end = next((c.start() for c in _CLAUSE.finditer(masked, m.end())), len(masked))
-        p0, p1, word = _phrase_start(masked, clause_start, m.start())
-        s0 = m.end() + (1 if masked.startswith("的", m.end()) else 0)
+        clause_start = max((c.end() for c in _CLAUSE.finditer(masked, 0, m.start)), default=0)
+        sentence_start = max((c.end() for c in SENTENCE_END.finditer(masked, 0, m.start)), default=0)
+        suffix_end = min(next((c.start() for c in _SUFFIX_END.finditer(masked, m.end)), len(masked)),
+                         next((n.start() for n in _NUMBER.finditer(masked, m.end)), len(masked)))
+        clause_end = next((c.start() for c in _CLAUSE.finditer(masked, m.end)), len(masked))
+        p0, p1, word = _phrase_start(masked, clause_start, m.start)
+        s0 = m.end + (1 if masked.startswith("的", m.end) else 0)
         phrase = (text[p0:p1] + text[s0:suffix_end]).strip()
         if not phrase:
             same_sentence = [f for f in out if f.start >= sentence_start]
             phrase = same_sentence[-1].indicator if same_sentence else ""
-        if m["after"] == "以上" or word in _AT_LEAST or "至少" in masked[clause_start:m.start()]:
+        if m.after == "以上" or word in _AT_LEAST or "至少" in masked[clause_start:m.start]:
             comparator = "≥"
-        elif m["after"] in ("以内", "以下") or word in _AT_MOST:
+        elif m.after in ("以内", "以下") or word in _AT_MOST:
             comparator = "≤"
-        elif m["after"] == "左右":
+        elif m.after == "左右":
             comparator = "≈"
         else:
             comparator = "="
-        before = [t for t in times if sentence_start <= t.start < m.start()]
+        before = [t for t in times if sentence_start <= t.start < m.start]
         year = before[-1].year if before else plan_year
-        value = _num(m["v"]) * factor
-        value_max = _num(m["v2"]) * factor if m["v2"] else None
+        value = m.value * factor
+        value_max = m.value_max * factor if m.value_max is not None else None
         out.append(Found(
-            start=m.start(), end=m.end(), clause=(clause_start, max(clause_end, m.end())),
-            printed=text[m.start():m.end() - len(m["after"] or "")], value=_num(str(value)),
+            start=m.start, end=m.end, clause=(clause_start, max(clause_end, m.end)),
+            printed=text[m.start:m.end - len(m.after or "")], value=_num(str(value)),
             value_max=_num(str(value_max)) if value_max is not None else None, unit=unit, comparator=comparator,
-            comparator_text="…".join(w for w in (word, m["after"] or "") if w), indicator=phrase,
+            comparator_text="…".join(w for w in (word, m.after or "") if w), indicator=phrase,
             year=year, year_from_plan=not before and year is not None))
     return out
