@@ -22,7 +22,7 @@ TARGET_FIELDS = ["id", "document_id", "provision_id", "indicator", "indicator_id
                  "comparator", "comparator_text", "printed", "year", "year_from_plan", "theme", "text", "agencies",
                  "deadlines", "url"]
 AGENCY_FIELDS = ["id", "name_zh", "name_en", "kind", "aliases", "url"]
-TASK_FIELDS = ["document_id", "provision_id", "agency_id", "name", "role", "basis", "level", "url"]
+TASK_FIELDS = ["document_id", "provision_id", "agency_id", "name", "role", "basis", "level", "parent", "url"]
 INDICATOR_FIELDS = ["id", "name_zh", "name_en", "unit", "theme", "url"]
 CITATION_FIELDS = ["document_id", "provision_id", "title", "printed", "doc_number", "cited_id", "url"]
 POLICY_FIELDS = ["id", "title", "issuer", "level", "doc_number", "url"]
@@ -45,7 +45,8 @@ def atlas(site: Site) -> dict:
                                "themes": [a.theme.slug for a in e.themes],
                                "related": [{"provision_id": r.entry.id, "score": r.score} for r in e.related],
                                "agencies": [{"id": t.agency.slug if t.agency else None, "name": t.name, "role": t.role,
-                                             "basis": t.basis or None, "level": t.level} for t in e.tasks],
+                                             "basis": t.basis or None, "level": t.level, "parent": t.parent}
+                                            for t in e.tasks],
                                "deadlines": [{"text": dl.text, "year": dl.year, "month": dl.month, "start_year": dl.start_year}
                                              for dl in e.deadlines]})
     themes = [{"id": t.slug, "name_zh": t.theme.name_zh, "name_en": t.theme.name_en, "scope": t.theme.scope, "url": t.url}
@@ -79,7 +80,7 @@ def export_files(site: Site) -> dict[str, str]:
              "agencies": ";".join(f"{a['id'] or a['name']}={a['role']}" for a in p["agencies"]),
              "deadlines": ";".join(_due(d) for d in p["deadlines"])} for p in data["provisions"]]
     tasks = [{"document_id": p["document_id"], "provision_id": p["id"], "agency_id": a["id"], "name": a["name"],
-              "role": a["role"], "basis": a["basis"], "level": a["level"], "url": p["url"]} for p in data["provisions"] for a in p["agencies"]]
+              "role": a["role"], "basis": a["basis"], "level": a["level"], "parent": a["parent"], "url": p["url"]} for p in data["provisions"] for a in p["agencies"]]
     return {
         "data/atlas.json": json.dumps(data, ensure_ascii=False, indent=1) + "\n",
         "data/provisions.csv": _csv(PROVISION_FIELDS, rows),

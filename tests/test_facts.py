@@ -329,3 +329,11 @@ def test_a_chart_states_its_data_and_escapes_it():
     assert "<title id=\"c-t\">&lt;b&gt;标题&lt;/b&gt;</title>" in svg
     assert "临县 2025: ≥ 30 %;&lt;i&gt;: 1.1–1.5 倍" in svg and "<i>" not in svg
     assert not re.search(r"(href|src)=\"(https?:)?//", svg)
+
+
+def test_a_branch_office_has_its_own_level_and_its_parent(shipped):
+    """市生态环境局临县分局 and 县生态环境局临县分局 are one body serving Lin County: county level, the parent recorded."""
+    tasks = [t for a in shipped.agencies for t in a.tasks if "分局" in t.name or "监管组" in t.name]
+    assert tasks and all(t.level == "county" for t in tasks)
+    assert {(t.name, t.parent) for t in tasks if t.entry.page.slug == "linxian-2024-action-plan"} == {
+        ("市生态环境局临县分局", "市生态环境局"), ("县生态环境局临县分局", "县生态环境局")}

@@ -144,7 +144,7 @@ def test_export_follows_the_contract(fixture_files):
     # Facts: responsibility notes, deadlines, targets, agencies, citations; every id resolves.
     hukou = next(p for p in provs if p["id"] == "shilixian-2024-work-points:1.1")
     assert hukou["agencies"] == [{"id": "public-security", "name": "县公安局", "role": "listed", "basis": None,
-                                  "level": "county"}]
+                                  "level": "county", "parent": None}]
     assert next(p for p in provs if p["id"] == "shilixian-2024-work-points:1.2")["deadlines"] == [
         {"text": "2024年底前", "year": 2024, "month": None, "start_year": None}]
     assert [list(t) for t in data["targets"]] == [TARGET_FIELDS]

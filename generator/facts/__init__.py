@@ -13,6 +13,7 @@ themes do not read the notes it finds.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 
 from ..chinese import fold
@@ -81,21 +82,37 @@ def extract(site: Site) -> list[Problem]:
 
 def _task(e: ProvisionEntry, party: Party, name: str, basis: str, pages: dict[str, AgencyPage]) -> Task:
     agency = pages[party.agency.id] if party.agency else None
-    level = None if party.agency and party.agency.kind == "local" else _level(party.prefix, e.page)
-    task = Task(e, agency, name, party.role, level, listed=party.known, basis=basis)
+    level = None if party.agency and party.agency.kind == "local" else _level(party.prefix, e.page, name)
+    task = Task(e, agency, name, party.role, level, listed=party.known, basis=basis, parent=_branch(name))
     if agency:
         agency.tasks.append(task)
     return task
 
 
-def _level(prefix: str, page: DocumentPage) -> str:
-    """Read a level prefix (省, 市, 县…) against the document's own place: 市 in 敦煌市 is the county-level city."""
+_BRANCH = re.compile(r"(分局|分中心|分公司|支行|监管组)$")
+
+
+def _level(prefix: str, page: DocumentPage, name: str = "") -> str:
+    """Read a level prefix (省, 市, 县…) against the document's own place: 市 in 敦煌市 is the county-level city.
+
+    A branch office takes its own level, not its parent's: 市生态环境局临县分局 serves at Lin County's level
+    (its parent, 市生态环境局, is recorded on the task).
+    """
     own = page.place.level if page.place else page.doc.level
-    if not prefix or prefix == "委":
+    if not prefix or prefix == "委" or _branch(name):
         return own
     if page.place and page.place.name.endswith(prefix[0]):
         return own
     return {"省": "province", "市": "prefecture", "州": "prefecture"}.get(prefix[0], "county")
+
+
+def _branch(name: str) -> str | None:
+    """Return the parent body a branch office's name states (市生态环境局 of 市生态环境局临县分局), or None."""
+    m = _BRANCH.search(name)
+    if not m:
+        return None
+    cut = max(name.rfind("局", 0, m.start()), name.rfind("委", 0, m.start()), name.rfind("会", 0, m.start()))
+    return name[:cut + 1] if cut > 0 else None
 
 
 def _sentence(text: str, at: int) -> tuple[int, int]:
