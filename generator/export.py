@@ -25,7 +25,7 @@ AGENCY_FIELDS = ["id", "name_zh", "name_en", "kind", "aliases", "url"]
 TASK_FIELDS = ["document_id", "provision_id", "agency_id", "name", "role", "basis", "level", "parent", "url"]
 INDICATOR_FIELDS = ["id", "name_zh", "name_en", "unit", "theme", "url"]
 CITATION_FIELDS = ["document_id", "provision_id", "title", "printed", "doc_number", "cited_id", "url"]
-POLICY_FIELDS = ["id", "title", "issuer", "level", "doc_number", "url"]
+POLICY_FIELDS = ["id", "title", "issuer", "issuer_inferred", "level", "doc_number", "url"]
 
 
 def atlas(site: Site) -> dict:
@@ -65,8 +65,8 @@ def atlas(site: Site) -> dict:
                  "aliases": a.agency.aliases, "url": a.url if a.tasks else None} for a in site.agencies]
     citations = [{"document_id": e.page.slug, "provision_id": e.id, "title": c.policy.title, "printed": c.printed,
                   "doc_number": c.doc_number, "cited_id": c.policy.slug, "url": e.url} for e in entries for c in e.citations]
-    policies = [{"id": p.slug, "title": p.title, "issuer": p.issuer or None, "level": p.level, "doc_number": p.doc_number,
-                 "url": p.url} for p in site.policies]
+    policies = [{"id": p.slug, "title": p.title, "issuer": p.issuer or None, "issuer_inferred": p.inferred_issuer or None,
+                 "level": p.level, "doc_number": p.doc_number, "url": p.url} for p in site.policies]
     return {"schema_version": SCHEMA_VERSION, "themes": themes, "documents": documents, "provisions": provisions,
             "indicators": indicators, "targets": targets, "agencies": agencies, "citations": citations,
             "cited_policies": policies}

@@ -366,6 +366,7 @@ class PolicyPage:
     level: str  # national | province | prefecture | county | unknown
     doc_number: str | None  # its document number, when a citation prints it
     citations: list[Citation] = field(default_factory=list, repr=False)  # in site order
+    inferred_issuer: str = ""  # where no citation names the issuer: read from the document number (青发改 → 青海省发展和改革委员会)
 
     @property
     def src_path(self) -> str:

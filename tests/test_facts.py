@@ -337,3 +337,15 @@ def test_a_branch_office_has_its_own_level_and_its_parent(shipped):
     assert tasks and all(t.level == "county" for t in tasks)
     assert {(t.name, t.parent) for t in tasks if t.entry.page.slug == "linxian-2024-action-plan"} == {
         ("市生态环境局临县分局", "市生态环境局"), ("县生态环境局临县分局", "县生态环境局")}
+
+
+def test_an_issuer_read_from_a_document_number(shipped):
+    """No citation names who issued 青发改规划〔2021〕319号 or 洋政办发〔2023〕15号: their numbers do."""
+    from generator.facts.citations import issuer_from_number
+
+    inferred = {p.doc_number: p.inferred_issuer for p in shipped.policies if p.doc_number}
+    assert inferred == {"青发改规划〔2021〕319号": "青海省发展和改革委员会", "洋政办发〔2023〕15号": "洋县人民政府办公室"}
+    assert all(not p.inferred_issuer for p in shipped.policies if p.issuer)  # a named issuer is never second-guessed
+    assert issuer_from_number("浙政办发〔2022〕34号", shipped.places, None) == "浙江省人民政府办公厅"
+    assert issuer_from_number("甲政发〔2022〕1号", shipped.places, None) == ""  # no province, not the citing place
+    assert issuer_from_number("浙组通〔2022〕1号", shipped.places, None) == ""  # a body the table does not know

@@ -21,7 +21,7 @@ from ..gazetteer import LEVEL_RANK
 from ..link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvisionEntry, Site,
                     Target, Task)
 from ..load import Problem
-from .citations import FoundCitation, find_citations, normalise_title
+from .citations import FoundCitation, find_citations, issuer_from_number, normalise_title
 from .notes import FIRST_LEADS, Lexicon, Party, find_notes
 from .targets import SENTENCE_END, find_targets
 from .times import find_times
@@ -150,6 +150,8 @@ def _policies(site: Site, found: list[tuple[ProvisionEntry, FoundCitation]]) -> 
             digest = hashlib.sha1("\u0000".join(key).encode()).hexdigest()[:8]
             policy = policies[key] = PolicyPage(f"{level}-{digest}", c.title, issuer, level, c.doc_number)
         policy.doc_number = policy.doc_number or c.doc_number
+        if not policy.issuer and not policy.inferred_issuer and c.doc_number:
+            policy.inferred_issuer = issuer_from_number(c.doc_number, site.places, e.page.place)
         text = e.provision.text or ""
         printed = text[c.start + 1:c.start + 1 + len(c.printed)] if c.printed else ""  # as published, without 《》
         citation = Citation(e, policy, (c.start, c.end), _sentence(text, c.start), printed, c.doc_number)

@@ -7,7 +7,10 @@ Guarantees:
   关于印发X的通知 or X的通知 wrapper reduced to X, a 转发 wrapper reduced to the forwarded policy;
 - the issuer is read from the words right before the title (中共中央办公厅、国务院办公厅《…》);
   a title cited without an issuer joins the one policy of that title that has one;
-- a short title such as 《纲要》 takes the words that name it (海东市“十四五”规划《纲要》).
+- a short title such as 《纲要》 takes the words that name it (海东市“十四五”规划《纲要》);
+- a policy no citation names the issuer of may have it read from its document number: a province's
+  one-character name or the first character of the citing document's place, then a known body
+  (青发改规划 → 青海省发展和改革委员会, 洋政办发 → 洋县人民政府办公室); pages say it was inferred.
 """
 
 from __future__ import annotations
@@ -82,3 +85,29 @@ def find_citations(text: str) -> list[FoundCitation]:
         out.append(FoundCitation(m.start(), m.end(), "", number, "", number))
     out.sort(key=lambda c: c.start)
     return out
+
+
+# The body a document number's letters name after the place: (letters, at province level, below it). Longest first.
+_NUMBER_BODIES = (
+    ("政办发", "人民政府办公厅", "人民政府办公室"), ("政办函", "人民政府办公厅", "人民政府办公室"),
+    ("政办", "人民政府办公厅", "人民政府办公室"), ("政发", "人民政府", "人民政府"), ("政函", "人民政府", "人民政府"),
+    ("发改", "发展和改革委员会", "发展和改革局"), ("住建", "住房和城乡建设厅", "住房和城乡建设局"),
+    ("人社", "人力资源和社会保障厅", "人力资源和社会保障局"), ("财", "财政厅", "财政局"),
+)
+
+
+def issuer_from_number(number: str, places, place) -> str:
+    """Read the issuer from a document number's letters, or return "" (see the module's guarantees).
+
+    `places` is the gazetteer (its provinces' one-character names); `place` the citing document's own division.
+    """
+    head = number[:1]
+    division = places.by_abbreviation.get(head)
+    if division is None and place is not None and place.name.startswith(head):
+        division = place
+    if division is None:
+        return ""
+    body = next((b for b in _NUMBER_BODIES if number.startswith(b[0], 1)), None)
+    if body is None:
+        return ""
+    return division.name + (body[1] if division.level == "province" else body[2])
