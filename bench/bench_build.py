@@ -85,6 +85,15 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     size = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())
     pages = [(p.stat().st_size, p.relative_to(project / "site").as_posix()) for p in (project / "site").rglob("*.html")]
     largest = max(pages)
+    kinds: dict[str, tuple[int, str]] = {}  # page kind (its folder, or the page) -> its largest page
+    for n, rel in pages:
+        parts = rel.split("/")
+        if len(parts) > 1:  # agencies/ID/PROVINCE.html is agencies/*/*, documents/provinces/X.html documents/provinces/*
+            parts = [parts[0], *("*" if p not in ("provinces", "index.html") else p for p in parts[1:])]
+        kind = "/".join(parts)
+        kinds[kind] = max(kinds.get(kind, (0, "")), (n, rel))
+    for kind, (n, rel) in sorted(kinds.items(), key=lambda kv: -kv[1][0]):
+        rows.append((label, f"  largest {kind}: {rel} {n / 2**20:.2f} MiB", 0.0, None))
     rows.append((label, f"= {len(data.documents)} docs, {site.provision_count} provisions, {len(pages)} pages, "
                         f"site {size / 2**20:.1f} MiB; largest page {largest[1]} {largest[0] / 2**20:.2f} MiB",
                  sum(r[2] for r in rows if r[0] == label), None))
