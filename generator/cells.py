@@ -16,6 +16,7 @@ nothing to convert. Links in a fragment are written relative to `root` ("../" on
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,8 @@ class Column:
     html: Markup  # the column as an HTML fragment, links relative to the page's root
 
 
-def mark(text: str | None, spans: list[tuple[int, int]]) -> Markup:
-    """Escape `text` for HTML, wrapping each span in <mark> (overlaps extend the open mark)."""
+def mark(text: str | None, spans: list[tuple[int, int]], esc: Callable[[str], object] = escape) -> Markup:
+    """Escape `text` with `esc` (HTML by default), wrapping each span in <mark> (overlaps extend the open mark)."""
     if not text:
         return Markup("")
     text = text.replace("\n", " ")  # the same to a browser, and a blank line would end a raw HTML block in Markdown
@@ -62,11 +63,10 @@ def mark(text: str | None, spans: list[tuple[int, int]]) -> Markup:
         start = max(start, at)
         if start >= end:
             continue
-        out.append(escape(text[at:start]))
-        out.append(Markup("<mark>{}</mark>").format(text[start:end]))
+        out.append(f"{esc(text[at:start])}<mark>{esc(text[start:end])}</mark>")
         at = end
-    out.append(escape(text[at:]))
-    return Markup("").join(out)
+    out.append(str(esc(text[at:])))
+    return Markup("".join(out))
 
 
 def how_title(a: Assignment) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .cells import PICKED, Cells, Column, cell_files, how_title, picked
+from .cells import PICKED, Cells, Column, cell_files, how_title, mark, picked
 from .charts import Bar, Node, bar_chart, link_graph
 from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage, ProvisionEntry,
                    Site, Target, Task, ThemePage)
@@ -45,19 +45,7 @@ def md_escape(value: object) -> str:
 
 def highlight(text: str | None, spans: list[tuple[int, int]]) -> Markup:
     """Escape `text` for Markdown and HTML, wrapping each span in <mark>."""
-    if not text:
-        return Markup("")
-    out, at = [], 0
-    for start, end in sorted(set(spans)):
-        if start < at:  # overlapping spans: extend the open mark rather than nest
-            start = at
-        if start >= end:
-            continue
-        out.append(md_escape(text[at:start]))
-        out.append(f"<mark>{md_escape(text[start:end])}</mark>")
-        at = end
-    out.append(md_escape(text[at:]))
-    return Markup("".join(out))
+    return mark(text, spans, md_escape)
 
 
 RELATED_EXCERPT = 90  # characters of a similar provision shown: its shared wording in context; the link leads to all of it

@@ -309,6 +309,9 @@ def test_seed_targets(shipped):
              for d in shipped.documents for e in d.provisions for t in e.targets}
     assert len(found) == 65  # 62 in Arabic numerals, 3 counts in Chinese ones (九个乡镇, 至少办好一所 twice)
     assert found["linxian-2024-action-plan:3.3.15.p1/t3"] == (34, None, "%", "=", 2027, "prefabricated-building-share")
+    # one measure over one scope per canonical indicator: rural tap water is not the county seat's public supply
+    assert found["linxian-2024-action-plan:3.2.8.p1/t2"][5] == "tap-water-coverage"
+    assert found["linxian-2024-action-plan:3.2.8.p1/t3"][5] == "public-water-supply-coverage"
     assert found["haidong-2021-work-points:2.1.3/t1"] == (24000, None, "人次", "=", 2021, "subsidised-vocational-training")
     assert found["linxian-2024-action-plan:3.2.8.p5/t2"] == (1.1, 1.5, "倍", "=", 2027, None)
     assert found["dunhuang-2020-implementing-opinions:p1/t1"] == (72, None, "%", "≥", 2025, "urbanisation-rate-resident")
