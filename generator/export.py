@@ -20,7 +20,7 @@ PROVISION_FIELDS = ["id", "document_id", "parent_id", "depth", "label", "heading
 THEME_FIELDS = ["id", "name_zh", "name_en", "scope", "url"]
 TARGET_FIELDS = ["id", "document_id", "provision_id", "indicator", "indicator_id", "value", "value_max", "unit",
                  "comparator", "comparator_text", "printed", "year", "year_from_plan", "theme", "text", "agencies",
-                 "deadlines", "url"]
+                 "deadlines", "restates", "series", "url"]
 AGENCY_FIELDS = ["id", "name_zh", "name_en", "kind", "aliases", "url"]
 TASK_FIELDS = ["document_id", "provision_id", "agency_id", "name", "role", "basis", "level", "parent", "url"]
 INDICATOR_FIELDS = ["id", "name_zh", "name_en", "unit", "theme", "url"]
@@ -58,7 +58,8 @@ def atlas(site: Site) -> dict:
                 "year": t.year, "year_from_plan": t.year_from_plan, "theme": t.theme.slug if t.theme else None,
                 "text": t.text, "agencies": [{"name": k.name, "role": k.role} for k in e.tasks],
                 "deadlines": [{"text": dl.text, "year": dl.year, "month": dl.month, "start_year": dl.start_year}
-                              for dl in e.deadlines], "url": e.url} for e in entries for t in e.targets]
+                              for dl in e.deadlines], "restates": t.restates.id if t.restates else None,
+                "series": [s.id for s in t.series], "url": e.url} for e in entries for t in e.targets]
     indicators = [{"id": i.indicator.id, "name_zh": i.indicator.name_zh, "name_en": i.indicator.name_en,
                    "unit": i.indicator.unit, "theme": i.theme.slug, "url": i.url} for i in site.indicators]
     agencies = [{"id": a.slug, "name_zh": a.agency.name_zh, "name_en": a.agency.name_en, "kind": a.agency.kind,
@@ -86,7 +87,8 @@ def export_files(site: Site) -> dict[str, str]:
         "data/provisions.csv": _csv(PROVISION_FIELDS, rows),
         "data/themes.csv": _csv(THEME_FIELDS, data["themes"]),
         "data/targets.csv": _csv(TARGET_FIELDS, [{**t, "agencies": ";".join(f"{a['name']}={a['role']}" for a in t["agencies"]),
-                                                  "deadlines": ";".join(_due(d) for d in t["deadlines"])}
+                                                  "deadlines": ";".join(_due(d) for d in t["deadlines"]),
+                                                  "series": ";".join(t["series"])}
                                                  for t in data["targets"]]),
         "data/indicators.csv": _csv(INDICATOR_FIELDS, data["indicators"]),
         "data/agencies.csv": _csv(AGENCY_FIELDS, [{**a, "aliases": ";".join(a["aliases"])} for a in data["agencies"]]),

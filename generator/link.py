@@ -317,6 +317,9 @@ class Target:
     canonical: IndicatorEntry | None  # the curated indicator it lines up with
     year: int | None  # the year it is due
     year_from_plan: bool  # the year is the annual plan's, not stated in the sentence
+    # Filled by facts, within one document and one measure (canonical indicator, else phrase, and unit):
+    restates: Target | None = field(default=None, repr=False)  # an earlier target it states again (value, year alike)
+    series: list[Target] = field(default_factory=list, repr=False)  # its measure's distinct targets, by year
 
     @property
     def id(self) -> str:

@@ -320,6 +320,7 @@ def environment(templates: Path) -> Environment:
     env.globals["how_title"] = how_title
     env.globals["related_threshold"] = RELATED_THRESHOLD
     env.filters["target_value"] = target_value
+    env.filters["target_note"] = target_note
     env.filters["target_year"] = lambda t: "—" if t.year is None else f"{t.year}" + ("*" if t.year_from_plan else "")
     env.filters["clause"] = lambda t: excerpt(t.entry, t.clause, t.span)
     env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span)
@@ -371,6 +372,15 @@ def target_value(t: Target) -> str:
     value = f"{t.value:,.10g}" + (f"–{t.value_max:,.10g}" if t.value_max is not None else "")
     sign = "" if t.comparator == "=" else t.comparator + " "
     return f"{sign}{value} {t.unit}"
+
+
+def target_note(t: Target) -> str:
+    """Say how a target stands to the others of its measure in its document: a restatement, or one of a series."""
+    if t.restates:
+        return f"重申 restates {t.restates.id.split(':', 1)[1]}"
+    if t.series:
+        return "系列 series: " + " → ".join(f"{target_value(s)} ({s.year or '—'})" for s in t.series)
+    return ""
 
 
 def policy_level(level: str) -> str:

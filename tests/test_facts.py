@@ -352,3 +352,17 @@ def test_an_issuer_read_from_a_document_number(shipped):
     assert issuer_from_number("浙政办发〔2022〕34号", shipped.places, None) == "浙江省人民政府办公厅"
     assert issuer_from_number("甲政发〔2022〕1号", shipped.places, None) == ""  # no province, not the citing place
     assert issuer_from_number("浙组通〔2022〕1号", shipped.places, None) == ""  # a body the table does not know
+
+
+def test_restatements_and_series(shipped):
+    """Yang County states its 28 old compounds twice: one target, restated. Lin County's 30% → 40% is a series."""
+    targets = {t.id: t for d in shipped.documents for e in d.provisions for t in e.targets}
+    again = targets["yangxian-2023-work-points:3.10/t1"]
+    assert again.restates is targets["yangxian-2023-work-points:2.4/t2"]
+    assert again not in again.canonical.targets and again.restates in again.canonical.targets  # charted once
+    water = [targets["linxian-2024-action-plan:3.3.11.p1/t1"], targets["linxian-2024-action-plan:3.3.11.p1/t2"]]
+    assert [(t.value, t.year) for t in water[0].series] == [(30, 2025), (40, 2027)] and water[1].series == water[0].series
+    assert sum(1 for t in targets.values() if t.restates) == 1
+    assert {tuple(t.id for t in t.series) for t in targets.values() if t.series} == {
+        ("linxian-2024-action-plan:3.3.11.p1/t1", "linxian-2024-action-plan:3.3.11.p1/t2"),
+        ("linxian-2024-action-plan:3.3.15.p1/t2", "linxian-2024-action-plan:3.3.15.p1/t3")}

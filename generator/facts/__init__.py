@@ -72,12 +72,40 @@ def extract(site: Site) -> list[Problem]:
                                 f.comparator_text, f.indicator, _indicator(site.indicators, f.indicator, f.unit),
                                 f.year, f.year_from_plan)
                 e.targets.append(target)
-                if target.canonical:
-                    target.canonical.targets.append(target)
             found.extend((e, c) for c in find_citations(text) if not _cites_itself(own, c))
             previous = e
     site.policies = _policies(site, found)
+    for page in site.documents:
+        _link_targets(page)
+    for target in site.targets:
+        if target.canonical and target.restates is None:  # a restatement is not a second value to chart
+            target.canonical.targets.append(target)
     return problems
+
+
+def _link_targets(page: DocumentPage) -> None:
+    """Within a document, mark a target that restates an earlier one, and link each measure's targets as a series.
+
+    One measure is one canonical indicator (else one indicator phrase) and one unit: 再生水利用率 30% by 2025 and
+    40% by 2027 form a series; 28 个老旧小区 in 2023 stated in two sections is one target, the second restating it.
+    """
+    groups: dict[tuple[str, str], list[Target]] = defaultdict(list)
+    for e in page.provisions:
+        for t in e.targets:
+            measure = t.canonical.indicator.id if t.canonical else fold(t.indicator)
+            if measure:
+                groups[(measure, t.unit)].append(t)
+    for targets in groups.values():
+        distinct: list[Target] = []
+        for t in targets:
+            t.restates = next((d for d in distinct if (d.value, d.value_max, d.comparator, d.year)
+                               == (t.value, t.value_max, t.comparator, t.year)), None)
+            if t.restates is None:
+                distinct.append(t)
+        if len(distinct) > 1:
+            series = sorted(distinct, key=lambda d: (d.year or 0, d.value))
+            for d in distinct:
+                d.series = series
 
 
 def _task(e: ProvisionEntry, party: Party, name: str, basis: str, pages: dict[str, AgencyPage]) -> Task:
