@@ -366,3 +366,13 @@ def test_restatements_and_series(shipped):
     assert {tuple(t.id for t in t.series) for t in targets.values() if t.series} == {
         ("linxian-2024-action-plan:3.3.11.p1/t1", "linxian-2024-action-plan:3.3.11.p1/t2"),
         ("linxian-2024-action-plan:3.3.15.p1/t2", "linxian-2024-action-plan:3.3.15.p1/t3")}
+
+
+@pytest.mark.parametrize("text, phrase", [
+    ("实现90%的常见病、多发病和部分大病不出县,常见病不出乡。", "常见病、多发病和部分大病不出县"),  # after 的: the whole measure
+    ("推进双庙、柳山等11个省市示范村及药树坝、碗牛坝等11个重点帮扶村建设。", "省市示范村"),  # 及 starts another list
+    ("集聚全省30%左右的常住人口。", "集聚全省常住人口"),
+])
+def test_indicator_phrases_through_lists(text, phrase):
+    found = find_targets(text, fold(text), find_times(fold(text), None), None)
+    assert found[0].indicator == phrase

@@ -8,7 +8,9 @@ Guarantees:
 - a range (1.1-1.5倍, 1-2所) keeps both ends; the comparator reads 以上/不低于 as ≥, 以内/不超过 as ≤,
   左右 as ≈, anything else as =;
 - the indicator phrase is the clause before the number (without its time phrase and verb of
-  reaching), plus the object after it when the number comes first (建设2个美丽城镇); a clause
+  reaching), plus the object after it when the number comes first (建设2个美丽城镇), up to 及
+  (11个省市示范村及药树坝: the names after 及 are another list), or all of the clause after 的
+  (90%的常见病、多发病和部分大病不出县); a clause
   with no phrase of its own (2027年达到34%) measures what the previous target in its sentence did;
 - the year is the nearest time commitment before it in its sentence (see times.py), else the
   plan's year for an annual work plan, else none;
@@ -50,6 +52,7 @@ _COMMITS = ("至少", "不少于", "办好", "建成", "建强", "新建", "建�
 _IDIOMS = ("一张图", "一张网", "一张蓝图", "一条龙", "一站式", "一个窗口", "一条街")  # names, not counts
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _CLAUSE = re.compile(r"[,，;；。:：、!?！？]")
+_PHRASE_END = re.compile(r"[,，;；。:：!?！？()（）]")  # a clause, its 、-lists included
 SENTENCE_END = re.compile(r"[。!?！？]")  # a sentence: the scope of a year, a deadline, a citation
 _SUFFIX_END = re.compile(r"[,，;；。:：、!?！？()（）]")
 _AT_LEAST = ("不低于", "至少", "不少于", "超过", "高于")
@@ -142,8 +145,13 @@ def find_targets(text: str, folded: str, times: list[Time], plan_year: int | Non
                          next((n.start() for n in _NUMBER.finditer(masked, m.end)), len(masked)))
         clause_end = next((c.start() for c in _CLAUSE.finditer(masked, m.end)), len(masked))
         p0, p1, word = _phrase_start(masked, clause_start, m.start)
-        s0 = m.end + (1 if masked.startswith("的", m.end) else 0)
-        phrase = (text[p0:p1] + text[s0:suffix_end]).strip()
+        # 90%的常见病、多发病和部分大病不出县: what follows 的 is the measure, to the clause's end;
+        # 11个省市示范村及药树坝、…: a list goes on after 及, and its names are not the measure.
+        of = masked.startswith("的", m.end)
+        s0 = m.end + of
+        s1 = next((c.start() for c in _PHRASE_END.finditer(masked, s0)), len(masked)) if of else suffix_end
+        listed = masked.find("及", s0, s1)
+        phrase = (text[p0:p1] + text[s0:s1 if listed < 0 else listed]).strip()
         if not phrase:
             same_sentence = [f for f in out if f.start >= sentence_start]
             phrase = same_sentence[-1].indicator if same_sentence else ""
