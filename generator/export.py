@@ -1,4 +1,4 @@
-"""Pipeline stage `export`: the research data (atlas.json and one CSV per table), schema_version 2 (2: `role` `lead` only where the source says so; `listed` added).
+"""Pipeline stage `export`: the research data (atlas.json and one CSV per table), schema_version 2.
 
 Fields are only ever added within a schema version; the Data page documents each one.
 """
@@ -86,10 +86,10 @@ def export_files(site: Site) -> dict[str, str]:
         "data/atlas.json": json.dumps(data, ensure_ascii=False, indent=1) + "\n",
         "data/provisions.csv": _csv(PROVISION_FIELDS, rows),
         "data/themes.csv": _csv(THEME_FIELDS, data["themes"]),
-        "data/targets.csv": _csv(TARGET_FIELDS, [{**t, "agencies": ";".join(f"{a['name']}={a['role']}" for a in t["agencies"]),
-                                                  "deadlines": ";".join(_due(d) for d in t["deadlines"]),
-                                                  "series": ";".join(t["series"])}
-                                                 for t in data["targets"]]),
+        "data/targets.csv": _csv(TARGET_FIELDS, [
+            {**t, "agencies": ";".join(f"{a['name']}={a['role']}" for a in t["agencies"]),
+             "deadlines": ";".join(_due(d) for d in t["deadlines"]), "series": ";".join(t["series"])}
+            for t in data["targets"]]),
         "data/indicators.csv": _csv(INDICATOR_FIELDS, data["indicators"]),
         "data/agencies.csv": _csv(AGENCY_FIELDS, [{**a, "aliases": ";".join(a["aliases"])} for a in data["agencies"]]),
         "data/agency_tasks.csv": _csv(TASK_FIELDS, tasks),

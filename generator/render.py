@@ -21,9 +21,9 @@ from markupsafe import Markup
 
 from .cells import PICKED, Cells, Column, cell_files, how_title, mark, picked
 from .charts import Bar, Node, bar_chart, link_graph
-from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage, ProvisionEntry,
-                   Site, Target, Task, ThemePage)
 from .gazetteer import Division
+from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
+                   ProvisionEntry, Site, Target, Task, ThemePage)
 from .model import LEVELS, Correction
 from .relate import THRESHOLD as RELATED_THRESHOLD
 

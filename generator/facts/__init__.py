@@ -127,7 +127,7 @@ def _level(prefix: str, page: DocumentPage, name: str = "") -> str:
     (its parent, 市生态环境局, is recorded on the task).
     """
     own = page.place.level if page.place else page.doc.level
-    if not prefix or prefix == "委" or _branch(name):
+    if not prefix or prefix == "委" or _BRANCH.search(name):
         return own
     if page.place and page.place.name.endswith(prefix[0]):
         return own
