@@ -321,6 +321,7 @@ def environment(templates: Path) -> Environment:
     env.globals["related_threshold"] = RELATED_THRESHOLD
     env.filters["target_value"] = target_value
     env.filters["target_note"] = target_note
+    env.filters["count"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"  # 1 document, 2 documents
     env.filters["target_year"] = lambda t: "—" if t.year is None else f"{t.year}" + ("*" if t.year_from_plan else "")
     env.filters["clause"] = lambda t: excerpt(t.entry, t.clause, t.span)
     env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span)
