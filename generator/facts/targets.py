@@ -123,7 +123,11 @@ def _numbers(masked: str) -> list[_Number]:
     for m in _CN_NUMBER.finditer(unquoted):
         clause = unquoted[max((c.end() for c in _CLAUSE.finditer(unquoted, 0, m.start())), default=0):m.start()]
         if any(w in clause for w in _COMMITS) and not unquoted.startswith(_IDIOMS, m.start()):
-            found.append(_Number(m.start(), m.end(), cn2an.cn2an(m["cn"], "smart"), None, m["unit"], m["after"]))
+            try:
+                value = cn2an.cn2an(m["cn"], "smart")
+            except ValueError:  # not a well-formed numeral (十十, 万一): not a count
+                continue
+            found.append(_Number(m.start(), m.end(), value, None, m["unit"], m["after"]))
     return sorted(found)
 
 
