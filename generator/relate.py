@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -74,6 +75,16 @@ class Vocabulary:
         return f"# texts\t{self.texts}\n" + "".join(f"{t}\t{k}\n" for t, k in rows)
 
     @classmethod
+    def of(cls, texts: Iterable[Iterable[str]]) -> Vocabulary:
+        """Count, over texts given as their terms, the texts holding each term (one text: as if unseen, not stored)."""
+        df: Counter[str] = Counter()
+        n = 0
+        for terms in texts:
+            df.update(set(terms))
+            n += 1
+        return cls(n, {t: k for t, k in df.items() if k > 1})
+
+    @classmethod
     def parse(cls, text: str) -> Vocabulary:
         lines = text.splitlines()
         texts = int(lines[0].split("\t")[1])
@@ -96,21 +107,13 @@ def _texts(site: Site) -> tuple[list[ProvisionEntry], list[str], list[str]]:
 
 def vocabulary(site: Site) -> Vocabulary:
     """Count, over the site's comparable provisions, the texts holding each term."""
-    counts = [set(tokens(squeeze(t)[0])) for t in dict.fromkeys(_texts(site)[2])]
-    df: Counter[str] = Counter()
-    for c in counts:
-        df.update(c)
-    return Vocabulary(len(counts), {t: k for t, k in df.items() if k > 1})  # one text: as if unseen
+    return Vocabulary.of(tokens(squeeze(t)[0]) for t in dict.fromkeys(_texts(site)[2]))
 
 
 def vectors(texts: list[str], vocab: Vocabulary | None = None) -> sparse.csr_matrix:
     """Return L2-normalised TF-IDF rows (sublinear tf, smoothed idf) for `texts`, weighted by `vocab` (default: `texts`)."""
     counts = [Counter(tokens(squeeze(t)[0])) for t in texts]  # words split by a PDF line wrap count whole
-    if vocab is None:
-        df: Counter[str] = Counter()
-        for c in counts:
-            df.update(c.keys())
-        vocab = Vocabulary(len(texts), dict(df))
+    vocab = vocab or Vocabulary.of(counts)
     column: dict[str, int] = {}
     rows, cols, vals = [], [], []
     for i, c in enumerate(counts):
