@@ -150,10 +150,11 @@ class MatrixCell:
     url: str  # site-relative: the theme page narrowed to the province, or the document's column on it
 
 
-def _cell(theme: ThemePage, documents: list[DocumentPage], url: str) -> MatrixCell:
+def _cell(theme: ThemePage, documents: list[DocumentPage], url: str, with_text: dict[DocumentPage, int]) -> MatrixCell:
+    """`with_text`: each document's provisions with text, counted once for every cell of every matrix."""
     on = [p for p in documents if p.doc.id in theme.cells]
     n = sum(len(theme.cells[p.doc.id]) for p in on)
-    total = sum(1 for p in documents for e in p.provisions if e.has_text) or 1
+    total = sum(with_text[p] for p in documents) or 1
     share = n / total
     return MatrixCell(provisions=n, documents=len(on), shade=_shade(round(n / len(documents))), share=f"{share:.0%}",
                       share_shade=0 if n == 0 else 1 if share < .05 else 2 if share < .1 else 3 if share < .2 else 4,
@@ -406,9 +407,10 @@ def render(site: Site, templates: Path) -> dict[str, str]:
         "data.md": _render(env, "data.md.j2", StaticContext(site)),
     }
     columns = sorted(site.documents, key=_column_order)
-    pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site))
+    with_text = {p: sum(1 for e in p.provisions if e.has_text) for p in site.documents}
+    pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site, with_text))
     for province in site.provinces:
-        pages[province.src_path] = _render(env, "province.md.j2", _province(site, province))
+        pages[province.src_path] = _render(env, "province.md.j2", _province(site, province, with_text))
     cells = Cells(templates)
     targets = site.targets
     for theme in site.themes:
@@ -428,12 +430,13 @@ def render(site: Site, templates: Path) -> dict[str, str]:
                               targets=[t for e in page.provisions for t in e.targets],
                               citations=[c for e in page.provisions for c in e.citations], cite=cite_data(page))
         pages[page.src_path] = _render(env, "document.md.j2", ctx)
-    pages["indicators.md"] = _render(env, "indicators.md.j2", _indicators(site, targets))
+    others = [_province_targets(site, province) for province in site.provinces]
+    pages["indicators.md"] = _render(env, "indicators.md.j2", _indicators(site, targets, others))
     for ind in site.indicators:
         if ind.targets:
             pages[ind.src_path] = _render(env, "indicator.md.j2", _indicator(ind))
-    for province in site.provinces:
-        pages[province.targets_src] = _render(env, "province_targets.md.j2", _province_targets(site, province))
+    for ctx in others:
+        pages[ctx.src_path] = _render(env, "province_targets.md.j2", ctx)
     pages["agencies/index.md"] = _render(env, "agencies.md.j2", _agencies(site))
     for agency in site.agencies:
         if agency.tasks:
@@ -468,22 +471,22 @@ def _column_order(page: DocumentPage) -> tuple:
     return list(LEVELS).index(page.doc.level), str(page.date or ""), page.slug
 
 
-def _matrix(site: Site) -> MatrixContext:
+def _matrix(site: Site, with_text: dict[DocumentPage, int]) -> MatrixContext:
     rows = []
     for theme in site.themes:
         cells = []
         for province in site.provinces:
             on = [p.slug for p in province.documents if p.doc.id in theme.cells]
-            cells.append(_cell(theme, province.documents, theme.reader_url(province.division, on[:PICKED])))
+            cells.append(_cell(theme, province.documents, theme.reader_url(province.division, on[:PICKED]), with_text))
         rows.append((theme, cells))
     unassigned = sum(1 for p in site.documents for e in p.provisions if e.has_text and not e.themes)
     return MatrixContext(provinces=site.provinces, rows=rows, unassigned=unassigned)
 
 
-def _province(site: Site, province: ProvincePage) -> ProvinceContext:
+def _province(site: Site, province: ProvincePage, with_text: dict[DocumentPage, int]) -> ProvinceContext:
     groups = [(f"{zh} {en}", [p for p in province.documents if p.doc.level == level]) for level, (zh, en) in LEVELS.items()]
     columns = sorted(province.documents, key=_column_order)
-    rows = [(theme, [_cell(theme, [p], theme.column_url(p)) for p in columns]) for theme in site.themes]
+    rows = [(theme, [_cell(theme, [p], theme.column_url(p), with_text) for p in columns]) for theme in site.themes]
     return ProvinceContext(province=province, groups=[g for g in groups if g[1]], documents=columns, rows=rows)
 
 
@@ -501,16 +504,12 @@ def _shade(n: int) -> int:
 CHART_BARS = 60  # an indicator with more targets is charted per province (lowest to highest), not per target
 
 
-def _indicators(site: Site, targets: list[Target]) -> IndicatorsContext:
+def _indicators(site: Site, targets: list[Target], others: list[ProvinceTargetsContext]) -> IndicatorsContext:
     rows = []
     for ind in site.indicators:
         if ind.targets:
             rows.append((ind, len({t.entry.page for t in ind.targets}), _span(*_range(ind.targets), ind.indicator.unit)))
-    others = defaultdict(int)
-    for t in targets:
-        if t.canonical is None:
-            others[t.entry.page.province.code] += 1
-    return IndicatorsContext(rows=rows, provinces=[(p, others[p.division.code]) for p in site.provinces],
+    return IndicatorsContext(rows=rows, provinces=[(o.province, sum(len(g) for _, g in o.groups)) for o in others],
                              total=len(targets), matched=sum(1 for t in targets if t.canonical))
 
 
