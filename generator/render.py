@@ -330,7 +330,6 @@ def environment(templates: Path) -> Environment:
     env.filters["note_marked"] = lambda e: highlight(e.provision.text, e.notes)
     env.filters["task_excerpt"] = task_excerpt
     env.filters["chips"] = chips
-    env.globals["chips_shown"] = CHIPS
     env.globals["policy_level"] = policy_level
     return env
 

@@ -250,6 +250,12 @@
   }
 
   // ---- document pages: cite a provision ------------------------------------------------------------------------
+  /* The date the atlas was built, as the footer gives it (empty when it gives none). */
+  function builtDate() {
+    var footer = document.querySelector(".atlas-built");
+    return footer ? footer.getAttribute("data-built") : "";
+  }
+
   /* The citation of one provision, in Chinese and in English (format documented on the Sources and method page). */
   function citation(doc, anchor, built) {
     var p = doc.provisions[anchor], id = p[0], caption = p[1] || id.split(":")[1];
@@ -267,7 +273,7 @@
 
   function setupCite(holder) {
     var doc = JSON.parse(holder.getAttribute("data-cite"));
-    var built = (document.querySelector(".atlas-built") || { getAttribute: function () { return ""; } }).getAttribute("data-built");
+    var built = builtDate();
     var box = el("div", { "class": "atlas-cite-box", role: "dialog", "aria-label": "引用 Citation" });
     var text = el("textarea", { readonly: "", rows: "5", "aria-label": "引用文字 Citation text" });
     var status = el("p", { "class": "atlas-cite-status", role: "status" });
@@ -321,10 +327,10 @@
   /* Print: every page says where it comes from and when the atlas was built; folded content prints open. */
   function setupPrint() {
     var article = document.querySelector("article.md-content__inner") || document.querySelector("article");
-    var built = document.querySelector(".atlas-built");
+    var built = builtDate();
     if (article) {
       article.insertBefore(el("p", { "class": "atlas-print-stamp" }, window.location.href.split("#")[0]
-        + (built ? " · 数据截至 Data as of " + built.getAttribute("data-built") : "")), article.firstChild);
+        + (built ? " · 数据截至 Data as of " + built : "")), article.firstChild);
     }
     var opened = [];
     window.addEventListener("beforeprint", function () {
