@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 JUDGES := node_modules/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve check golden bench intake-score lock screenshot clean browsers
+.PHONY: site test serve check golden bench intake-score themes-score lock screenshot clean browsers
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ bench: $(STAMP)  ## time each build stage on the shipped data and a synthetic co
 
 intake-score: $(STAMP)  ## import the 32 real pages of tests/corpus as a new user would; score every field against the manifest
 	$(BIN)/python bench/intake_score.py --files --misses
+
+themes-score: $(STAMP)  ## classify the seeds and the real pages' first units; score every unit against tests/themes_gold.yaml
+	$(BIN)/python bench/themes_score.py --misses
 
 lock:  ## re-pin requirements.lock from a clean venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import datetime as dt
 import re
+import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.chinese import fold  # noqa: E402
-from generator.ingest import Imported, import_raw  # noqa: E402
+from generator.ids import DocumentId  # noqa: E402
+from generator.ingest import Imported, import_raw, to_yaml  # noqa: E402
+from generator.model import DOC_TYPES, Document  # noqa: E402
 from generator.validate import load_places  # noqa: E402
 
 CORPUS = ROOT / "tests" / "corpus"
@@ -176,6 +180,50 @@ def score(corpus: Path = CORPUS, places=None) -> Scorecard:
     places = places if places is not None else load_places(ROOT / "site-data")
     manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
     return Scorecard([score_page(corpus / entry["file"], entry, places) for entry in manifest])
+
+
+def settle(doc, truth: dict, places) -> dict:
+    """What a reviewer does with the review list only: set each field it names (from the page's truth), delete it."""
+    data = doc.model_dump(exclude_none=True)
+    for item in doc.review:
+        if item.field == "title":
+            data["title"] = truth.get("plan_title") or truth.get("title") or truth["file"]
+        elif item.field == "issuer":
+            data["issuer"] = truth.get("issuer") or ["(不详)"]
+        elif item.field == "doc_type":
+            data["doc_type"] = truth["doc_type"]
+        elif item.field == "level":
+            data["level"] = truth["level"]
+            for key in ("province", "prefecture", "county"):
+                data.pop(key, None)
+                if truth.get(key):
+                    (d,) = [x for x in places.by_name[truth[key]] if key == "province" or x.level != "province"][:1]
+                    data[key] = d.name
+        elif item.field == "source_kind":
+            data["source_url"], data["source_kind"] = truth.get("url") or "https://example.org/", "mirror"
+        elif item.field == "date_signed":
+            data["date_signed"] = dt.date.fromisoformat(truth["date_signed"])
+        # outline, text and id items are settled by reading: nothing to write but the deletion
+    data["review"] = []
+    if any(item.field == "id" for item in doc.review):
+        place = places.lookup(data.get("province"), data.get("prefecture"), data.get("county"))
+        year = (data.get("date_signed") or dt.date(2020, 1, 1)).year
+        data["id"] = str(DocumentId(place.slug if place else "cn", year, DOC_TYPES.get(data["doc_type"], ("document",))[0]))
+    return data
+
+
+def publish_corpus(site_data: Path, places, corpus: Path = CORPUS) -> dict[str, str]:
+    """Import every page of `corpus` into `site_data` as a new user would, settle what each review list asks, and
+    write it reviewed; return document id -> page file."""
+    manifest = json.loads((corpus / "manifest.json").read_text(encoding="utf-8"))
+    out = {}
+    for truth in manifest:
+        raw = corpus / truth["file"]
+        shutil.copy(raw, site_data / "raw" / raw.name)
+        doc = Document.model_validate(settle(import_raw(raw.read_bytes(), raw.name, places).document(), truth, places))
+        (site_data / "documents" / f"{doc.id}.yaml").write_text(to_yaml(doc), encoding="utf-8")
+        out[doc.id] = raw.name
+    return out
 
 
 def main() -> None:

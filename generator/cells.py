@@ -77,6 +77,10 @@ def how_title(a: Assignment) -> str:
         return "印发通知 the cover notice"
     if a.how == "preamble":
         return "文前说明 the preamble"
+    if a.how == "furniture":
+        return "文号、主送或日期 the document's number, addressees or date"
+    if a.how == "purpose":
+        return "制定依据和目的 why and on what basis the text was made"
     if a.how in ("heading", "inherited"):
         return "承上级标题 from the heading above"
     return f"依据词语 matched terms: {'、'.join(a.terms)}"

@@ -1,20 +1,25 @@
 """Pipeline stage `classify`: give every provision its themes, primary first, and keep why.
 
-Rules (also stated at the top of site-data/themes.yaml, where editors read them):
+Rules (also stated at the top of site-data/themes.yaml, where editors read them), measured by bench/themes_score.py
+against a hand-made gold set (tests/themes_gold.yaml):
 - texts are folded to simplified script and lower case, so 落戶 matches 落户 and 5G matches 5g;
 - a `terms` match scores 2, a `weak_terms` match 1; in the body a term counts at most twice,
   in the heading (which names the unit) every match counts double;
 - a theme found in an enclosing unit's heading adds 1 to each unit below it, and a paragraph
-  without a heading of its own takes first the primary theme its parent's heading names;
+  without a heading of its own takes first the primary theme the nearest heading above names;
 - otherwise themes its own heading names (a strong term, or two weak ones) come first, then
-  the rest by score; the first theme
-  scoring at least 2 is primary, and a unit keeps every other theme scoring at least 3 (more
-  than one passing mention) and a quarter of the best score;
+  the rest by score; the first theme scoring at least 2 is primary;
+- a second theme needs the weight of three strong mentions (score 6) including at least one strong term, and a
+  quarter of the best score: one phrase in passing, or weak words alone, never make a theme;
+- guidance lists what a document covers in passing: a unit whose primary is general requirements, or that stands
+  under a heading naming them (总体要求, 基本原则, 规划背景), keeps that theme alone;
 - responsibility notes such as (县财政局负责), found by the facts stage, are not read: an agency's
   name is not a topic;
 - a unit with text that scores nothing takes the nearest enclosing heading's primary theme;
-- units of the cover notice take the `structural: notice` theme, and the paragraphs before the
-  first numbered unit (the preamble) the `structural: preamble` theme;
+- units of the cover notice take the `structural: notice` theme, and so do top-level paragraphs that only carry the
+  document's furniture (its number, addressees, byline, date, publication note or an attachment line); the other
+  paragraphs before the first numbered unit (the preamble), and a clause anywhere that only says why and on what
+  basis the text was made (为……,制定本办法), take the `structural: preamble` theme;
 - `themes:` written by an editor in the document's YAML replaces all of the above.
 """
 
@@ -33,8 +38,19 @@ BODY_CAP = 2  # a long paragraph repeating one word is still one signal
 ANCESTOR_BONUS = 1
 MIN_SCORE = 2  # one strong term, or two weak ones
 HEADING_NAMES = 2 * STRONG  # a heading names a theme with a strong term (or two weak ones)
-MIN_SECONDARY = 3  # a single passing mention does not make a second theme
+MIN_SECONDARY = 6  # three strong mentions: a phrase in passing (one or two) does not make a second theme
 MIN_SHARE = 4  # secondary themes need at least 1/MIN_SHARE of the best score
+# A unit outside the numbered body that only carries the document's furniture: its number, addressees, byline, date or
+# publication note (a document issued without a cover notice prints them above its preamble).
+_FURNITURE_RE = re.compile(
+    r"[(（]?\d{4}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?[)）]?"  # (2016年9月9日), 2016年12月
+    r"|[^,，。;；]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d{1,4}\s*[号號]"  # 湘政辦發〔2021〕56號
+    r"|各[^。]{2,200}[:：]"  # 各市州、縣市區人民政府,省政府各廳委:
+    r"|[^,，。]{2,30}印[发發]"  # 中共中央 国务院印发
+    r"|[(（]此件[^)）]{1,12}[)）]"
+    r"|附\s*件\s*\d{0,2}\s*[:：][^。]{1,80}")  # 附件:敦煌市推进新型城镇化和乡村振兴重点任务分工方案.xlsx
+# A unit that only states why and on what basis the document was made: 为贯彻……,结合我市实际,制定本办法。
+_PURPOSE_RE = re.compile(r"为[^。]{4,400}?(制定|提出|编制|出台)(了)?(本|如下|以下)[^。,，]{0,10}[。.]?")
 
 
 @dataclass
@@ -112,8 +128,11 @@ def _score(m: _Matcher, heading: list[_Hit], body: list[_Hit]):
     return score, head_score, terms, spans
 
 
-def classify(site: Site) -> list[Problem]:
-    """Assign themes to every provision and fill each theme's cells; return units left without one (warnings)."""
+def classify(site: Site, curated: bool = True) -> list[Problem]:
+    """Assign themes to every provision and fill each theme's cells; return units left without one (warnings).
+
+    `curated=False` ignores the editors' `themes:` (the themes scorecard measures the rules alone).
+    """
     matchers = [_Matcher.of(t) for t in site.themes if t.theme.structural != "notice"]
     phrases = sorted({fold(p) for p in site.ignore}, key=lambda t: (-len(t), t))
     ignore = re.compile("|".join(map(re.escape, phrases))) if phrases else None
@@ -134,8 +153,9 @@ def classify(site: Site) -> list[Problem]:
                 if m.page in above:
                     score += ANCESTOR_BONUS
                 if terms:
-                    scored.append((score, head, order, Assignment(m.page, score, terms, "terms", spans)))
-            e.themes = _choose(e, scored, by_id, structural, heading_themes)
+                    strong = any(m.weight[t] == STRONG for t in terms)
+                    scored.append((score, head, order, strong, Assignment(m.page, score, terms, "terms", spans)))
+            e.themes = _choose(e, scored, by_id, structural, heading_themes, curated)
             if e.has_text and not e.themes:
                 problems.append(_unthemed(site, e))
             if e.has_text:
@@ -148,25 +168,35 @@ def classify(site: Site) -> list[Problem]:
 
 
 def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], structural: dict[str, ThemePage],
-            heading_themes: dict[str, list[ThemePage]]) -> list[Assignment]:
+            heading_themes: dict[str, list[ThemePage]], curated: bool) -> list[Assignment]:
     found = {a.theme.slug: a for *_, a in scored}
-    if e.provision.themes is not None:
+    if curated and e.provision.themes is not None:
         return [Assignment(by_id[t], found[t].score if t in found else 0, found[t].terms if t in found else [],
                            "curated", found[t].spans if t in found else {}) for t in e.provision.themes]
     if "notice" in structural and e.pid.path[0] == "notice":
         return [Assignment(structural["notice"], 0, [], "notice", {})]
-    if "preamble" in structural and _in_preamble(e):
-        return [Assignment(structural["preamble"], 0, [], "preamble", {})]
+    if "notice" in structural and e.depth == 1 and _FURNITURE_RE.fullmatch((e.provision.text or "").strip()):
+        return [Assignment(structural["notice"], 0, [], "furniture", {})]
+    general = structural.get("preamble")
+    if general and _in_preamble(e):
+        return [Assignment(general, 0, [], "preamble", {})]
+    if general and _PURPOSE_RE.fullmatch(fold(e.provision.text or "").strip()):
+        return [Assignment(general, 0, [], "purpose", {})]
+    if general and any(general in heading_themes.get(a.id, ()) for a in e.ancestors):
+        # Under 总体要求 or 基本原则 a unit names the areas the document covers in passing: it is about the guidance.
+        return [found.get(general.slug) or Assignment(general, ANCESTOR_BONUS, [], "heading", {})]
     scored.sort(key=lambda s: (s[1] < HEADING_NAMES, -s[0], -s[1], s[2]))
     best = max((s[0] for s in scored), default=0)
-    chosen = [a for i, (score, _, _, a) in enumerate(scored)
-              if score >= (MIN_SCORE if i == 0 else MIN_SECONDARY) and score * MIN_SHARE >= best]
-    parent = e.parent
-    if e.provision.kind == "paragraph" and not e.provision.heading and parent and parent.themes \
-            and parent.themes[0].theme in heading_themes.get(parent.id, ()):
-        lead = parent.themes[0].theme
+    chosen = [a for i, (score, _, _, strong, a) in enumerate(scored)
+              if score * MIN_SHARE >= best and (score >= MIN_SCORE if i == 0 else score >= MIN_SECONDARY and strong)]
+    named = next((up for up in reversed(e.ancestors) if heading_themes.get(up.id)), None)  # the nearest heading naming one
+    if e.provision.kind == "paragraph" and not e.provision.heading and named and named.themes \
+            and named.themes[0].theme in heading_themes[named.id]:
+        lead = named.themes[0].theme
         chosen = [found.get(lead.slug) or Assignment(lead, ANCESTOR_BONUS, [], "heading", {})] + \
                  [a for a in chosen if a.theme is not lead]
+    if chosen and chosen[0].theme is general:
+        return chosen[:1]  # guiding thought and goals list what the document covers: passing mentions, not topics
     if chosen or not e.has_text:
         return chosen
     for up in reversed(e.ancestors):

@@ -221,7 +221,7 @@ class Assignment:
     theme: ThemePage
     score: int  # classification score; 0 when curated or structural
     terms: list[str]  # the taxonomy terms found, strongest first (shown on hover)
-    how: str  # terms | heading (its parent's) | inherited | notice | preamble | curated
+    how: str  # terms | heading (above) | inherited | notice | furniture | preamble | purpose | curated
     spans: dict[str, list[tuple[int, int]]]  # field (heading, text) -> matched character spans
 
 

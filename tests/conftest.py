@@ -20,6 +20,14 @@ def places():
     return load_places(ROOT / "site-data")
 
 
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped site-data/, linked, with facts and themes (each module gets its own: stages fill it in)."""
+    from generator.build import analyse
+
+    return analyse(ROOT).site
+
+
 def copy_project(dest: Path, site_data: Path = ROOT / "site-data") -> Path:
     """Copy what a build reads (templates, mkdocs.yml, site-data) into `dest`."""
     shutil.copytree(ROOT / "templates", dest / "templates")

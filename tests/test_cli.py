@@ -193,6 +193,7 @@ def test_unknown_theme_in_an_override(fixture_project):
 
 def test_a_unit_with_text_and_no_theme(fixture_project):
     edit(fixture_project, "  themes: [land-reform, finance-investment]  # editor: the task list is about factor supply\n", "")
+    edit(fixture_project, "  text: 附件:示例县重点任务清单.xlsx\n", "  text: 各单位要认真贯彻执行。\n")
     n = line_of(fixture_project, "- id: p2")
     problem = (f"{DOC}:{n}: outline[4].themes: expected at least one theme for a unit with text; "
                "found no taxonomy term in its heading or text, nor above it. hint: it is published on its document's "

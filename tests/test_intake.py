@@ -518,45 +518,13 @@ def test_a_labelled_lead_answers_for_the_unit_above(tmp_path):
 
 # --- draft -> review -> publish, for every real page ------------------------------------------------------
 
-def _settle(doc, truth: dict, places) -> dict:
-    """What a reviewer does with the review list only: set each field it names (from the page's truth), delete it."""
-    from generator.ids import DocumentId
-    from generator.model import DOC_TYPES
-
-    data = doc.model_dump(exclude_none=True)
-    for item in doc.review:
-        if item.field == "title":
-            data["title"] = truth.get("plan_title") or truth.get("title") or truth["file"]
-        elif item.field == "issuer":
-            data["issuer"] = truth.get("issuer") or ["(不详)"]
-        elif item.field == "doc_type":
-            data["doc_type"] = truth["doc_type"]
-        elif item.field == "level":
-            data["level"] = truth["level"]
-            for key in ("province", "prefecture", "county"):
-                data.pop(key, None)
-                if truth.get(key):
-                    (d,) = [x for x in places.by_name[truth[key]] if key == "province" or x.level != "province"][:1]
-                    data[key] = d.name
-        elif item.field == "source_kind":
-            data["source_url"], data["source_kind"] = truth.get("url") or "https://example.org/", "mirror"
-        elif item.field == "date_signed":
-            data["date_signed"] = dt.date.fromisoformat(truth["date_signed"])
-        # outline, text and id items are settled by reading: nothing to write but the deletion
-    data["review"] = []
-    if any(item.field == "id" for item in doc.review):
-        place = places.lookup(data.get("province"), data.get("prefecture"), data.get("county"))
-        year = (data.get("date_signed") or dt.date(2020, 1, 1)).year
-        data["id"] = str(DocumentId(place.slug if place else "cn", year, DOC_TYPES.get(data["doc_type"], ("document",))[0]))
-    return data
-
-
 def test_every_corpus_page_drafts_then_publishes_after_its_review_list(tmp_path, places):
     """Import each page as a user would, check (the draft never blocks), settle only what the review list names, check
     again: the document is published with no problem."""
     import json
     import shutil
 
+    from bench.intake_score import settle
     from generator.build import analyse
     from generator.ingest import to_yaml, write_yaml
     from generator.model import Document
@@ -579,7 +547,7 @@ def test_every_corpus_page_drafts_then_publishes_after_its_review_list(tmp_path,
     assert (len(first.site.documents), len(first.site.drafts)) == (0, 32)
     for path, (doc, truth) in drafts.items():
         path.unlink()
-        settled = Document.model_validate(_settle(doc, truth, places))
+        settled = Document.model_validate(settle(doc, truth, places))
         (path.parent / f"{settled.id}.yaml").write_text(to_yaml(settled), encoding="utf-8")
     second = analyse(proj)
     assert [d.doc.id for d in second.site.drafts] == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.relate import THRESHOLD, relate, shared_spans
-from tests.test_classify import _doc, _p, _site, shipped  # noqa: F401  (fixture)
+from tests.test_classify import _doc, _p, _site
 
 PHRASE = "推动产业配套设施提质增效"
 
