@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 JUDGES := node_modules/.installed
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: site test serve check golden bench intake-score themes-score lock screenshot clean browsers
+.PHONY: site test serve check golden bench intake-score themes-score targets-score lock screenshot clean browsers
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,9 @@ intake-score: $(STAMP)  ## import the 32 real pages of tests/corpus as a new use
 
 themes-score: $(STAMP)  ## classify the seeds and the real pages' first units; score every unit against tests/themes_gold.yaml
 	$(BIN)/python bench/themes_score.py --misses
+
+targets-score: $(STAMP)  ## read the seeds' quantitative targets; score them against tests/targets_gold.yaml
+	$(BIN)/python bench/targets_score.py --misses
 
 lock:  ## re-pin requirements.lock from a clean venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv

@@ -269,7 +269,7 @@ class Task:
     role: str  # lead | support | listed (its note marks no lead)
     level: str | None  # LEVELS key: its prefix read against the document's place; none for local units
     listed: bool = True  # false: a readable name site-data/agencies.yaml does not know (kept as printed, unresolved)
-    basis: str = ""  # for a lead, what says so: "note" (牵头, 负总责 in the note) or "rule" (the document's own rule)
+    basis: str = ""  # for a lead, what says so: "note" (牵头, 负总责 in the note), "prose" (会同, 牵头 in a sentence) or "rule"
     parent: str | None = None  # a branch office's parent body as printed (市生态环境局 of 市生态环境局临县分局)
 
 

@@ -22,7 +22,7 @@ from ..link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry
                     Target, Task)
 from ..load import Problem
 from .citations import FoundCitation, find_citations, issuer_from_number, normalise_title
-from .notes import FIRST_LEADS, Lexicon, Party, find_notes
+from .notes import FIRST_LEADS, Lexicon, Party, find_notes, find_prose_leads
 from .targets import SENTENCE_END, find_targets
 from .times import find_times
 
@@ -63,6 +63,18 @@ def extract(site: Site) -> list[Problem]:
                     if not party.known:
                         problems.append(_unknown_agency(site, e, name, published[note.start:note.end]))
                 owner.tasks.sort(key=lambda t: t.role != "lead")  # stable: leads first, each group as printed
+            for note in find_prose_leads(text, lexicon, e.notes):  # 由县住建局会同县发改局共同牵头: the text says who leads
+                for party in note.parties:
+                    name = published[party.start:party.start + len(party.name)]
+                    basis = "prose" if party.role == "lead" else ""
+                    same = next((t for t in e.tasks if t.agency and t.agency.agency is party.agency and t.name == name), None)
+                    if same is None:
+                        e.tasks.append(_task(e, party, name, basis, pages))
+                    elif party.role == "lead":
+                        same.role, same.basis = "lead", basis
+                for task in e.tasks:  # once a body leads, the others named support it
+                    task.role = "support" if task.role == "listed" else task.role
+                e.tasks.sort(key=lambda t: t.role != "lead")
             times = find_times(text, page.plan_year)
             if e.pid.path[0] != "notice":  # the cover notice's dates are not commitments
                 e.deadlines = [Deadline(e, (t.start, t.end), _sentence(text, t.start), t.year, t.month, t.start_year)

@@ -13,6 +13,8 @@ Guarantees:
   the first listed is not called lead unless the document states that rule (facts applies it);
 - a note may also close any sentence inside a unit: (县住建局负责) after 。 counts when it names a
   listed body; a scope statement in a note (以下任务均需各省级有关部门落实,不再列出) names nobody;
+- a lead stated in the prose, outside any note, is read too, from known names only: X会同Y… makes X lead and Y
+  support (共同牵头 makes both lead), X牵头 makes X lead;
 - offsets index the folded text, which has the same length as the published one.
 """
 
@@ -236,4 +238,56 @@ def find_note(text: str, lexicon: Lexicon) -> Note | None:
         parties = parse_parties(tail, lexicon, strict=False, offset=sentence)
         if parties:
             return Note(sentence, end, parties)
+    return None
+
+
+# A lead stated in a sentence rather than a note: 由县住建局会同县发改局共同牵头, 市发改委会同有关部门制定, 县公安局牵头.
+_PROSE_LEAD_RE = re.compile(r"会同|牵头")
+_JOINTLY = ("共同牵头", "联合牵头")
+_REACH = 40  # the longest run of names read on either side of 会同
+
+
+def find_prose_leads(text: str, lexicon: Lexicon, notes: list[tuple[int, int]]) -> list[Note]:
+    """Return the bodies a sentence of `text` (folded) names as leading, outside the spans of its `notes`.
+
+    Only a run wholly of known names counts (so 领导小组牵头 or 有关部门 name nobody): X会同Y makes X lead and Y
+    support, or both lead where they 共同牵头; X牵头 makes X lead.
+    """
+    out = []
+    for m in _PROSE_LEAD_RE.finditer(text):
+        if any(start <= m.start() < end for start, end in notes) or text.startswith(("单位", "部门"), m.end()):
+            continue  # inside a note, or the label 牵头单位
+        lead = _run_ending_at(text, m.start(), lexicon)
+        if not lead:
+            continue
+        parties, end = lead, m.end()
+        if m.group() == "会同":
+            partners = _run_starting_at(text, m.end(), lexicon)
+            if partners:
+                end = partners[-1].start + len(partners[-1].name)
+                jointly = text.startswith(_JOINTLY, end)
+                for party in partners:
+                    party.role = "lead" if jointly else "support"
+                parties = lead + partners
+        for party in lead:
+            party.role = "lead"
+        out.append(Note(lead[0].start, end, parties))
+    return out
+
+
+def _run_ending_at(text: str, at: int, lexicon: Lexicon) -> list[Party] | None:
+    """The longest run of known names (and the fillers between them) that ends at `at`."""
+    for i in range(max(0, at - _REACH), at):
+        parties = parse_parties(text[i:at], lexicon, strict=True, offset=i)
+        if parties and all(p.known and p.agency for p in parties) and text[i:at] == text[i:at].strip("、,，和及与等"):
+            return parties
+    return None
+
+
+def _run_starting_at(text: str, at: int, lexicon: Lexicon) -> list[Party] | None:
+    """The longest run of known names that starts at `at` and ends on a name."""
+    for j in range(min(len(text), at + _REACH), at, -1):
+        parties = parse_parties(text[at:j], lexicon, strict=True, offset=at)
+        if parties and all(p.known and p.agency for p in parties) and parties[-1].start + len(parties[-1].name) == j:
+            return parties
     return None

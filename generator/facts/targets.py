@@ -8,16 +8,18 @@ Guarantees:
 - a range (1.1-1.5倍, 1-2所) keeps both ends; the comparator reads 以上/不低于 as ≥, 以内/不超过 as ≤,
   左右 as ≈, anything else as =;
 - the indicator phrase is the clause before the number (without its time phrase and verb of
-  reaching), plus the object after it when the number comes first (建设2个美丽城镇), up to 及
+  reaching), plus the object after it when the number comes first (建设2个美丽城镇; after the last 的 when
+  qualities come between: 办好一所生源稳定、群众满意的公办普通高中 measures 公办普通高中), up to 及
   (11个省市示范村及药树坝: the names after 及 are another list), or all of the clause after 的
   (90%的常见病、多发病和部分大病不出县); a clause
   with no phrase of its own (2027年达到34%) measures what the previous target in its sentence did;
 - the year is the nearest time commitment before it in its sentence (see times.py), else the
   plan's year for an annual work plan, else none;
 - numbers inside 《titles》 are not read; offsets index the folded text;
-- counts in Chinese numerals (至少办好一所, 启动九个乡镇, read with cn2an) are targets only where the clause
-  commits to them (a verb of building or completing, or 至少 before them): slogans and names (“两个先行”,
-  一县一策, 应急一张图, 三项改革, 八个方面) are not; nor are bare 千/万 (千人以上, 万亩示范园) or anything quoted.
+- counts in Chinese numerals (至少办好一所, 启动九个乡镇, read with cn2an) are targets only where the clause, its
+  、-list included, commits to them (a verb of building, completing, keeping or carrying out, or 至少 before them):
+  slogans and names (“两个先行”, 一县一策, 应急一张图, 三项改革, 八个方面) are not; nor are bare 千/万 (千人以上,
+  万亩示范园) or anything quoted, except a round count of people a programme names (十万农创客, 万名青年).
 """
 
 from __future__ import annotations
@@ -48,8 +50,12 @@ _CN_NUMBER = re.compile(
     r"(?<![0-9零〇一二两三四五六七八九十百千万亿第每])(?P<cn>[零〇一二两三四五六七八九十百千万亿]*[一二两三四五六七八九十]"
     r"[零〇一二两三四五六七八九十百千万亿]*)(?P<unit>" + "|".join(_CN_UNITS) + r")(?P<after>以上|以内|以下|左右)?")
 _COMMITS = ("至少", "不少于", "办好", "建成", "建强", "新建", "建设", "打造", "培育", "创建", "启动", "完成", "新增", "改造",
-            "增加", "达到")
+            "增加", "达到", "加快", "保留", "实施", "开展")
+# A round count of people a programme names: 十万农创客, 万名青年 (a bare 万/千 counts only before 名 or such a noun).
+_CN_PEOPLE = re.compile(r"(?<![0-9零〇一二两三四五六七八九十百千万亿第每])(?P<cn>[一二两三四五六七八九十百]*[万千])"
+                        r"(?=名|农创客|创客|青年|人才|农民工|工匠|大学生|毕业生)")
 _IDIOMS = ("一张图", "一张网", "一张蓝图", "一条龙", "一站式", "一个窗口", "一条街")  # names, not counts
+_ASPECTS = ("方面", "层面", "环节")  # 八个方面: the parts of a text, not things to deliver
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"")
 _CLAUSE = re.compile(r"[,，;；。:：、!?！？]")
 _PHRASE_END = re.compile(r"[,，;；。:：!?！？()（）]")  # a clause, its 、-lists included
@@ -120,14 +126,20 @@ def _numbers(masked: str) -> list[_Number]:
     found = [_Number(m.start(), m.end(), _num(m["v"]), _num(m["v2"]) if m["v2"] else None, m["unit"], m["after"])
              for m in _NUMBER.finditer(masked)]
     unquoted = _QUOTED.sub(lambda q: " " * len(q.group()), masked)
-    for m in _CN_NUMBER.finditer(unquoted):
-        clause = unquoted[max((c.end() for c in _CLAUSE.finditer(unquoted, 0, m.start())), default=0):m.start()]
-        if any(w in clause for w in _COMMITS) and not unquoted.startswith(_IDIOMS, m.start()):
+    counts = [(m, m["unit"], m["after"]) for m in _CN_NUMBER.finditer(unquoted)]
+    counts += [(m, "名" if unquoted.startswith("名", m.end()) else "人", None) for m in _CN_PEOPLE.finditer(unquoted)
+               if not any(c.start() <= m.start() < c.end() for c, *_ in counts)]
+    for m, unit, after in counts:
+        # The clause with its 、-list: 加快七里镇、莫高镇两个国家级建制镇… commits to both towns.
+        clause = unquoted[max((c.end() for c in _PHRASE_END.finditer(unquoted, 0, m.start())), default=0):m.start()]
+        if any(w in clause for w in _COMMITS) and not unquoted.startswith(_IDIOMS, m.start()) \
+                and not unquoted.startswith(_ASPECTS, m.end()):
             try:
-                value = cn2an.cn2an(m["cn"], "smart")
+                value = cn2an.cn2an(m["cn"] if m["cn"][0] not in "万千" else "一" + m["cn"], "smart")
             except ValueError:  # not a well-formed numeral (十十, 万一): not a count
                 continue
-            found.append(_Number(m.start(), m.end(), value, None, m["unit"], m["after"]))
+            end = m.end() + (unit == "名" and m.re is _CN_PEOPLE)
+            found.append(_Number(m.start(), end, value, None, unit, after))
     return sorted(found)
 
 
@@ -154,7 +166,14 @@ def find_targets(text: str, folded: str, times: list[Time], plan_year: int | Non
         of = masked.startswith("的", m.end)
         s0 = m.end + of
         s1 = next((c.start() for c in _PHRASE_END.finditer(masked, s0)), len(masked)) if of else suffix_end
+        if not of:  # 一所生源稳定、质量提升、群众满意的公办普通高中: the object is the noun after the qualities' 的
+            phrase_end = next((c.start() for c in _PHRASE_END.finditer(masked, s0)), len(masked))
+            last_of = masked.rfind("的", s0, phrase_end)
+            if last_of >= 0 and _NUMBER.search(masked, s0, phrase_end) is None:
+                s0, s1 = last_of + 1, phrase_end
         listed = masked.find("及", s0, s1)
+        if s1 > s0 and clause_start and masked[clause_start - 1] == "、":
+            p1 = p0  # 七里镇、莫高镇两个建制镇…: the names listed before the count are its examples, the noun after it its measure
         phrase = (text[p0:p1] + text[s0:s1 if listed < 0 else listed]).strip()
         if not phrase:
             same_sentence = [f for f in out if f.start >= sentence_start]
