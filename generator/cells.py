@@ -16,6 +16,7 @@ nothing to convert. Links in a fragment are written relative to `root` ("../" on
 from __future__ import annotations
 
 import json
+import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .link import Assignment, DocumentPage, ProvisionEntry, Site, ThemePage
+from .link import Assignment, DocumentPage, ProvisionEntry, Site, Task, ThemePage
 from .model import LEVELS
 
 SHOWN = 3  # provisions shown in a cell before "show N more"
@@ -86,15 +87,98 @@ def how_title(a: Assignment) -> str:
     return f"依据词语 matched terms: {'、'.join(a.terms)}"
 
 
+RELATED_EXCERPT = 90  # characters of a similar provision shown: its shared wording in context; the link leads to all of it
+
+
+def excerpt_around(text: str | None, spans: list[tuple[int, int]], esc: Callable[[str], object] = escape,
+                   size: int = RELATED_EXCERPT) -> Markup:
+    """Escape (with `esc`) about `size` characters of `text` from just before its first span, spans marked, "…" where cut.
+
+    A similar provision elsewhere is shown by the wording it shares, not in full: its whole text on
+    every provision that resembles it would make a document's page grow with the corpus.
+    """
+    text = text or ""
+    if len(text) <= size:
+        return mark(text, spans, esc)
+    start = max(0, min((s for s, _ in spans), default=0) - size // 6)
+    end = min(len(text), start + size)
+    start = max(0, end - size)
+    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
+    return Markup(("…" if start else "") + mark(text[start:end], inside, esc) + ("…" if end < len(text) else ""))
+
+
+CHIPS = 3  # theme chips a provision shows: its primary and two more; the rest behind "more"
+
+
+@dataclass
+class Chip:
+    """One theme chip under a provision."""
+
+    assignment: Assignment
+    primary: bool  # the provision's primary theme
+    more: bool  # behind "more" (atlas.js folds it; without a script every chip shows)
+
+
+def chips(e: ProvisionEntry) -> list[Chip]:
+    """Return `e`'s theme chips, less those its heading above shows already, CHIPS at most before "more"."""
+    above = {a.theme for a in e.parent.themes} if e.parent is not None and e.provision.kind == "paragraph" else set()
+    own = [a for a in e.themes if a.theme not in above]
+    return [Chip(a, a is e.themes[0], i >= CHIPS) for i, a in enumerate(own)]
+
+
+def task_excerpt(t: Task, size: int = 120) -> Markup:
+    """Escape the sentence a task's note closes (at most `size` characters before the note's end), the note marked;
+    for a body a sentence names as lead, that sentence with the name marked."""
+    text = t.entry.provision.text or ""
+    note = next(((s, e) for s, e in t.entry.notes if t.name in text[s:e]), None)
+    named = text.find(t.name)
+    if note is None and named >= 0:  # named in a sentence (由县住建局会同县发改局共同牵头): that sentence, the name marked
+        start = max(text.rfind(stop, 0, named) for stop in "\u3002\uff1b;") + 1
+        end = min((i + 1 for i in (text.find(stop, named) for stop in "\u3002\uff1b;") if i >= 0), default=len(text))
+        return Markup(("…" if start else "") + mark(text[start:end], [(named - start, named - start + len(t.name))]))
+    note = note or (t.entry.notes[0] if t.entry.notes else (0, 0))
+    start, end = max(0, note[0] - size), note[0]
+    while end > start and text[end - 1] in "\u3002\uff1b;,\uff0c ":  # the note may follow its sentence's own stop
+        end -= 1
+    cut = max(text.rfind(stop, start, end) for stop in "\u3002\uff1b;")
+    if cut >= 0:
+        start = cut + 1
+    part = text[start:note[1]]
+    return Markup(("…" if start else "") + mark(part, [(note[0] - start, note[1] - start)]))
+
+
+# Marks a stretch of a Markdown page that is HTML already: MkDocs leaves it unparsed (templates/theme/hooks.py).
+HTML_START, HTML_END = "<!-- atlas:html -->", "<!-- /atlas:html -->"
+
+
+def html_environment(templates: Path) -> Environment:
+    """Return the Jinja environment of the `*.html.j2` templates: HTML autoescape, never Markdown.
+
+    A line break in data prints as a space (the same to a browser), None as nothing.
+    """
+    env = Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined, autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True,
+                      finalize=lambda v: "" if v is None else v.replace("\n", " ") if type(v) is str else v)
+    env.filters["date"] = lambda d: d.isoformat() if d else "—"
+    env.filters["link_from"] = lambda url, here: posixpath.relpath(url, posixpath.dirname(here) or ".")
+    env.filters["excerpt_around"] = excerpt_around
+    env.filters["chips"] = chips
+    env.filters["task_excerpt"] = task_excerpt
+    env.filters["level"] = lambda level: "{} {}".format(*LEVELS[level])
+    env.globals["how_title"] = how_title
+    return env
+
+
+def html_block(env: Environment, template: str, **context) -> Markup:
+    """Render an HTML template as a stretch of a Markdown page that MkDocs splices in unparsed."""
+    return Markup(f"{HTML_START}\n{env.get_template(template).render(context).strip()}\n{HTML_END}")
+
+
 class Cells:
     """Render columns as HTML fragments with templates/_column.html.j2."""
 
     def __init__(self, templates: Path) -> None:
-        env = Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined, autoescape=True,
-                          trim_blocks=True, lstrip_blocks=True)
-        env.filters["date"] = lambda d: d.isoformat() if d else "—"
-        env.globals["how_title"] = how_title
-        self.template = env.get_template("_column.html.j2")
+        self.template = html_environment(templates).get_template("_column.html.j2")
 
     def column(self, theme: ThemePage, page: DocumentPage, root: str, anchor: str | None = None) -> Column:
         """Return `page`'s column on `theme`, its links relative to `root`."""

@@ -258,6 +258,9 @@ class AgencyPage:
         """Markdown path of its tasks in one province (the agency page lists the provinces)."""
         return f"agencies/{self.agency.id}/{province.slug}.md"
 
+    def part_url(self, province: Division) -> str:
+        return f"agencies/{self.agency.id}/{province.slug}.html"
+
 
 @dataclass
 class Task:

@@ -19,7 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .cells import PICKED, Cells, Column, cell_files, how_title, mark, picked
+from .cells import PICKED, Cells, Column, cell_files, how_title, html_block, html_environment, mark, picked
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
 from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
@@ -46,25 +46,6 @@ def md_escape(value: object) -> str:
 def highlight(text: str | None, spans: list[tuple[int, int]]) -> Markup:
     """Escape `text` for Markdown and HTML, wrapping each span in <mark>."""
     return mark(text, spans, md_escape)
-
-
-RELATED_EXCERPT = 90  # characters of a similar provision shown: its shared wording in context; the link leads to all of it
-
-
-def excerpt_around(text: str | None, spans: list[tuple[int, int]], size: int = RELATED_EXCERPT) -> Markup:
-    """Escape about `size` characters of `text` from just before its first span, spans marked, "…" where cut.
-
-    A similar provision elsewhere is shown by the wording it shares, not in full: its whole text on
-    every provision that resembles it would make a document's page grow with the corpus.
-    """
-    text = text or ""
-    if len(text) <= size:
-        return highlight(text, spans)
-    start = max(0, min((s for s, _ in spans), default=0) - size // 6)
-    end = min(len(text), start + size)
-    start = max(0, end - size)
-    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
-    return Markup(("…" if start else "") + highlight(text[start:end], inside) + ("…" if end < len(text) else ""))
 
 
 def link_title(value: object) -> Markup:
@@ -118,8 +99,8 @@ class DocumentContext:
 
     page: DocumentPage
     doc: object  # the Document (page.doc), for brevity in the template
-    entries: list[ProvisionEntry]  # every provision in reading order
-    traditional: bool  # whether to offer the simplified reading
+    traditional: bool  # whether it offers the simplified reading
+    body: Markup  # every provision in reading order, as HTML (templates/_provisions.html.j2; MkDocs does not parse it)
     collation: list[tuple[int, Correction, ProvisionEntry | None]]  # (note number, note, its provision)
     targets: list[Target]  # its quantitative targets, in reading order
     citations: list[Citation]  # the policies it cites, in reading order
@@ -238,7 +219,7 @@ class AgencyPartContext:
     agency: AgencyPage
     province: Division  # gazetteer.NATIONAL for national documents
     src_path: str  # agency.part_src(province)
-    groups: list[tuple[ThemePage | None, list[Task]]]  # by the provision's primary theme, in taxonomy order
+    body: Markup  # its tasks by the provision's primary theme, in taxonomy order, as HTML (_agency_tasks.html.j2)
     documents: list[DocumentPage]  # documents naming it, in site order
     tasks: int  # tasks it answers for here
     lead: int  # tasks it leads here
@@ -311,7 +292,6 @@ def environment(templates: Path) -> Environment:
     env.filters["html"] = html_text
     env.filters["title"] = link_title
     env.filters["highlight"] = highlight
-    env.filters["excerpt_around"] = excerpt_around
     env.filters["raw"] = lambda v: Markup(v)  # for values built by code (urls, anchors), never data
     # front matter: a JSON string is a YAML scalar that no quote, colon or newline in the data can end
     env.filters["yaml_str"] = lambda v: Markup(json.dumps(str(v), ensure_ascii=False))
@@ -328,29 +308,8 @@ def environment(templates: Path) -> Environment:
     env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span)
     env.filters["cited"] = lambda c: excerpt(c.entry, c.sentence, c.span)
     env.filters["note_marked"] = lambda e: highlight(e.provision.text, e.notes)
-    env.filters["task_excerpt"] = task_excerpt
-    env.filters["chips"] = chips
     env.globals["policy_level"] = policy_level
     return env
-
-
-CHIPS = 3  # theme chips a provision shows: its primary and two more; the rest behind "more"
-
-
-@dataclass
-class Chip:
-    """One theme chip under a provision."""
-
-    assignment: Assignment
-    primary: bool  # the provision's primary theme
-    more: bool  # behind "more" (atlas.js folds it; without a script every chip shows)
-
-
-def chips(e: ProvisionEntry) -> list[Chip]:
-    """Return `e`'s theme chips, less those its heading above shows already, CHIPS at most before "more"."""
-    above = {a.theme for a in e.parent.themes} if e.parent is not None and e.provision.kind == "paragraph" else set()
-    own = [a for a in e.themes if a.theme not in above]
-    return [Chip(a, a is e.themes[0], i >= CHIPS) for i, a in enumerate(own)]
 
 
 def cite_data(page: DocumentPage) -> str:
@@ -411,6 +370,7 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     for province in site.provinces:
         pages[province.src_path] = _render(env, "province.md.j2", _province(site, province, with_text))
     cells = Cells(templates)
+    html_env = html_environment(templates)
     targets = site.targets
     for theme in site.themes:
         shown = picked(theme, columns)
@@ -424,8 +384,10 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     pages["compare.md"] = _render(env, "compare.md.j2", CompareContext(rows=rows, first=first, second=second))
     pages.update(cell_files(site, columns, cells))
     for page in site.documents:
-        ctx = DocumentContext(page=page, doc=page.doc, entries=page.provisions,
-                              traditional=page.doc.script == "zh-Hant", collation=page.collation,
+        traditional = page.doc.script == "zh-Hant"
+        ctx = DocumentContext(page=page, doc=page.doc, traditional=traditional, collation=page.collation,
+                              body=html_block(html_env, "_provisions.html.j2", page=page, entries=page.provisions,
+                                              traditional=traditional),
                               targets=[t for e in page.provisions for t in e.targets],
                               citations=[c for e in page.provisions for c in e.citations], cite=cite_data(page))
         pages[page.src_path] = _render(env, "document.md.j2", ctx)
@@ -439,7 +401,7 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     pages["agencies/index.md"] = _render(env, "agencies.md.j2", _agencies(site))
     for agency in site.agencies:
         if agency.tasks:
-            ctx = _agency(site, agency)
+            ctx = _agency(site, agency, html_env)
             pages[agency.src_path] = _render(env, "agency.md.j2", ctx)
             for part in ctx.parts:
                 pages[part.src_path] = _render(env, "agency_part.md.j2", part)
@@ -572,7 +534,7 @@ def _agencies(site: Site) -> AgenciesContext:
                            notes=sum(1 for e in entries if e.notes))
 
 
-def _agency(site: Site, agency: AgencyPage) -> AgencyContext:
+def _agency(site: Site, agency: AgencyPage, html_env: Environment) -> AgencyContext:
     order = {theme: i for i, theme in enumerate(site.themes)}
 
     def by_theme(tasks: list[Task]) -> list[tuple[ThemePage | None, list[Task]]]:
@@ -583,27 +545,14 @@ def _agency(site: Site, agency: AgencyPage) -> AgencyContext:
 
     parts = []
     for province, tasks in _by_province(agency.tasks):
+        body = html_block(html_env, "_agency_tasks.html.j2", groups=by_theme(tasks), here=agency.part_url(province))
         parts.append(AgencyPartContext(agency=agency, province=province, src_path=agency.part_src(province),
-                                       groups=by_theme(tasks), documents=list(dict.fromkeys(t.entry.page for t in tasks)),
+                                       body=body, documents=list(dict.fromkeys(t.entry.page for t in tasks)),
                                        tasks=len(tasks), lead=sum(1 for t in tasks if t.role == "lead")))
     return AgencyContext(agency=agency, names=list(dict.fromkeys(t.name for t in agency.tasks)),
                          lead=sum(1 for t in agency.tasks if t.role == "lead"),
                          documents=len({t.entry.page for t in agency.tasks}),
                          themes=[(theme, len(tasks)) for theme, tasks in by_theme(agency.tasks)], parts=parts)
-
-
-def task_excerpt(t: Task, size: int = 120) -> Markup:
-    """Escape the sentence a task's note closes (at most `size` characters before the note's end), the note marked."""
-    text = t.entry.provision.text or ""
-    note = next(((s, e) for s, e in t.entry.notes if t.name in text[s:e]), t.entry.notes[0] if t.entry.notes else (0, 0))
-    start, end = max(0, note[0] - size), note[0]
-    while end > start and text[end - 1] in "\u3002\uff1b;,\uff0c ":  # the note may follow its sentence's own stop
-        end -= 1
-    cut = max(text.rfind(stop, start, end) for stop in "\u3002\uff1b;")
-    if cut >= 0:
-        start = cut + 1
-    part = text[start:note[1]]
-    return Markup(("…" if start else "") + highlight(part, [(note[0] - start, note[1] - start)]))
 
 
 TIMELINE = (2020, 2035)

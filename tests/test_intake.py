@@ -579,7 +579,7 @@ def test_a_reviewed_bundle_publishes_each_attachment_as_a_part(tmp_path, places)
     (proj / f"site-data/documents/{doc.id}.yaml").write_text(to_yaml(reviewed), encoding="utf-8")
     analysis, files = generate(proj)
     page = files[f"documents/{doc.id}.md"]
-    assert "## 附件1汉中市城镇化工作方案 {: #p-a1 }" in page and "### 一、总体要求 {: #p-a1-1 }" in page
+    assert '<h2 id="p-a1">附件1汉中市城镇化工作方案<a class="headerlink"' in page and '<h3 id="p-a1-1">一、总体要求<a' in page
     tasks = {e.id.split(":")[1]: [t.name for t in e.tasks] for d in analysis.site.documents for e in d.provisions}
     assert tasks["a1.1.1"] == ["市公安局"] and tasks["a2.1.1"] == ["市住建局"]
 

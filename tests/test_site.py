@@ -169,7 +169,7 @@ def test_export_follows_the_contract(fixture_files):
 def test_traditional_document_offers_simplified_reading(fixture_files):
     _, files = fixture_files
     page = files["documents/shilishi-2022-work-points.md"]
-    assert '=== "繁體原文 As published"' in page and '=== "简体阅读 Simplified reading"' in page
+    assert '<label for="__tabbed_1_1">繁體原文 As published</label><label for="__tabbed_1_2">简体阅读 Simplified reading</label>' in page
     assert "全面放開落戶限制" in page and "全面放开落户限制" in page
     assert "互联网" in page  # OpenCC tw2sp also restores mainland phrasing (網際網路)
 

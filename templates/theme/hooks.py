@@ -1,16 +1,66 @@
-"""MkDocs hooks (mkdocs.yml: hooks), beside the theme overrides: the one change made to the theme's HTML after rendering.
+"""MkDocs hooks (mkdocs.yml: hooks), beside the theme overrides: what MkDocs is spared, and one fix to the theme's HTML.
 
-mkdocs-material 9.8 writes its two drawer/search toggles as checkboxes with autocomplete="off", which
-HTML does not allow on a checkbox (the Nu HTML Checker reports it on every page). The attribute only
-stops Firefox restoring a checkbox on back/forward; atlas.js resets both toggles on `pageshow` instead.
+1. Stretches of a page that the generator wrote as HTML already, between `<!-- atlas:html -->` and
+   `<!-- /atlas:html -->` (a document's provisions), are taken out before Python-Markdown runs and put
+   back, unchanged, into the HTML it returns. Converting them would only cost time: Markdown was most of a
+   build's time at scale. Their headings join the page's table of contents, and their ids the anchors
+   MkDocs checks links against, exactly as if Markdown had made them.
+2. mkdocs-material 9.8 writes its two drawer/search toggles as checkboxes with autocomplete="off", which
+   HTML does not allow on a checkbox (the Nu HTML Checker reports it on every page). The attribute only
+   stops Firefox restoring a checkbox on back/forward; atlas.js resets both toggles on `pageshow` instead.
 """
 
 from __future__ import annotations
 
 import re
 
+from mkdocs.structure.toc import get_toc
+
+_STRETCH = re.compile(r"^<!-- atlas:html -->\n(.*?)\n<!-- /atlas:html -->$", re.S | re.M)
+_PLACEHOLDER = re.compile(r"<p>atlas-html-(\d+)</p>")
+_HEADING = re.compile(r'<h([1-6])(?: class="[^"]*")? id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_HEADERLINK = re.compile(r'<a class="headerlink"[^>]*>.*?</a>')
+_TAG = re.compile(r"<[^>]+>")
+_ID = re.compile(r'\sid="([^"]+)"')
 _TOGGLE = re.compile(r'(<input class="md-toggle" data-md-toggle="(?:drawer|search)" type="checkbox" id="__(?:drawer|search)")'
                      r' autocomplete="off">')
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001 (MkDocs passes all four)
+    """Set the HTML stretches aside, each replaced by a placeholder paragraph."""
+    stretches: list[str] = []
+
+    def set_aside(m: re.Match) -> str:
+        stretches.append(m.group(1))
+        return f"atlas-html-{len(stretches) - 1}"
+
+    page.atlas_html = stretches
+    return _STRETCH.sub(set_aside, markdown)
+
+
+def on_page_content(html: str, page, config, files) -> str:  # noqa: ARG001
+    """Put the stretches back; give the page the table of contents and anchors of the whole."""
+    stretches = getattr(page, "atlas_html", None)
+    if not stretches:
+        return html
+    html = _PLACEHOLDER.sub(lambda m: stretches[int(m.group(1))], html)
+    page.toc = get_toc(_nest([(int(level), anchor, _TAG.sub("", _HEADERLINK.sub("", inner)).strip())
+                              for level, anchor, inner in _HEADING.findall(html)]))
+    page.present_anchor_ids |= {anchor for s in stretches for anchor in _ID.findall(s)}
+    return html
+
+
+def _nest(headings: list[tuple[int, str, str]]) -> list[dict]:
+    """Nest (level, id, name) in reading order as Python-Markdown's toc tokens: each under the last shallower one."""
+    root: list[dict] = []
+    open_: list[dict] = []
+    for level, anchor, name in headings:
+        token = {"level": level, "id": anchor, "name": name, "children": []}
+        while open_ and open_[-1]["level"] >= level:
+            open_.pop()
+        (open_[-1]["children"] if open_ else root).append(token)
+        open_.append(token)
+    return root
 
 
 def on_post_page(output: str, page, config) -> str:  # noqa: ARG001 (MkDocs passes all three)
