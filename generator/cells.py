@@ -15,6 +15,7 @@ nothing to convert. Links in a fragment are written relative to `root` ("../" on
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 from collections.abc import Callable
@@ -147,6 +148,22 @@ def task_excerpt(t: Task, size: int = 120) -> Markup:
     return Markup(("…" if start else "") + mark(part, [(note[0] - start, note[1] - start)]))
 
 
+def relative_url(url: str, here: str) -> str:
+    """Return the site-relative `url` (or Markdown path) as a link from the page at `here`, as posixpath.relpath would.
+
+    A site links hundreds of thousands of times between a few dozen folders: each pair of folders is worked out once.
+    """
+    cut = min((i for i in (url.find("?"), url.find("#")) if i >= 0), default=len(url))
+    slash = url.rfind("/", 0, cut)
+    return _folder_prefix(url[:slash] if slash >= 0 else "", posixpath.dirname(here)) + url[slash + 1:]
+
+
+@functools.lru_cache(maxsize=None)
+def _folder_prefix(folder: str, here: str) -> str:
+    up = posixpath.relpath(folder or ".", here or ".")
+    return "" if up == "." else up + "/"
+
+
 # Marks a stretch of a Markdown page that is HTML already: MkDocs leaves it unparsed (templates/theme/hooks.py).
 HTML_START, HTML_END = "<!-- atlas:html -->", "<!-- /atlas:html -->"
 
@@ -160,7 +177,7 @@ def html_environment(templates: Path) -> Environment:
                       trim_blocks=True, lstrip_blocks=True,
                       finalize=lambda v: "" if v is None else v.replace("\n", " ") if type(v) is str else v)
     env.filters["date"] = lambda d: d.isoformat() if d else "—"
-    env.filters["link_from"] = lambda url, here: posixpath.relpath(url, posixpath.dirname(here) or ".")
+    env.filters["link_from"] = relative_url
     env.filters["excerpt_around"] = excerpt_around
     env.filters["chips"] = chips
     env.filters["task_excerpt"] = task_excerpt

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import json
-import posixpath
 import re
 from collections import defaultdict
 from dataclasses import dataclass, fields
@@ -19,7 +18,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .cells import PICKED, Cells, Column, cell_files, how_title, html_block, html_environment, mark, picked
+from .cells import (PICKED, Cells, Column, cell_files, how_title, html_block, html_environment, mark, picked,
+                    relative_url)
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
 from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
@@ -296,7 +296,7 @@ def environment(templates: Path) -> Environment:
     # front matter: a JSON string is a YAML scalar that no quote, colon or newline in the data can end
     env.filters["yaml_str"] = lambda v: Markup(json.dumps(str(v), ensure_ascii=False))
     env.filters["level"] = lambda level: "{} {}".format(*LEVELS[level])
-    env.filters["link_from"] = lambda src, here: Markup(posixpath.relpath(src, posixpath.dirname(here) or "."))
+    env.filters["link_from"] = lambda src, here: Markup(relative_url(src, here))
     env.filters["date"] = lambda d: d.isoformat() if d else "—"
     env.globals["how_title"] = how_title
     env.globals["related_threshold"] = RELATED_THRESHOLD
@@ -587,7 +587,7 @@ def _policies(site: Site) -> PoliciesContext:
     if len(citing) <= GRAPH_DOCUMENTS:
         left = [Node(d, d.jurisdiction, f"{d.jurisdiction} {d.doc.title}", None, "") for d in citing]
         right = [Node(p, _short(p.title), (p.issuer + " " if p.issuer else "") + f"《{p.title}》",
-                      posixpath.relpath(p.url, posixpath.dirname(here)), policy_level(p.level)) for p in site.policies]
+                      relative_url(p.url, here), policy_level(p.level)) for p in site.policies]
         edges = list(dict.fromkeys((c.entry.page, p) for p in site.policies for c in p.citations))
         graph = link_graph("policy-graph", "各地文件引用的政策 Policies cited by each document", left, right, edges,
                            "文件 Documents", "引用的政策 Cited policies")
