@@ -29,7 +29,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archive, static_files, sync_dir  # noqa: E402
+from generator.build import (ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archive, static_files, sync_tree,  # noqa: E402
+                             write_tree)
 from generator.classify import classify  # noqa: E402
 from generator.export import export_files  # noqa: E402
 from generator.facts import extract  # noqa: E402
@@ -69,15 +70,18 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     rows.append((label, f"classify ({len(problems)} units without a theme)", s, m))
     _, s, m = measure(lambda: relate(site, read_vocabulary(project / "site-data")))
     rows.append((label, "relate", s, m))
-    pages, s, m = measure(lambda: render(site, project / "templates"))
-    rows.append((label, "render", s, m))
+    scratch = project / ".build-tmp" / "docs"  # as build() does: each file written as it is made, then docs/ synced
+    _, s, m = measure(lambda: write_tree(scratch, render(site, project / "templates")))
+    rows.append((label, "render (written page by page)", s, m))
     index, s, m = measure(lambda: build_index(site))
     rows.append((label, f"search index ({index.entries} entries, {index.keys} keys, {index.shards} shards, "
                         f"{sum(len(t.encode()) for t in index.files.values()) / 2**20:.1f} MiB)", s, m))
-    export, s, m = measure(lambda: export_files(site))
-    rows.append((label, "export", s, m))
-    _, s, m = measure(lambda: sync_dir(project / "docs", {**pages, **index.files, **export, **static_files(project)}))
-    rows.append((label, "write docs/", s, m))
+    _, s, m = measure(lambda: write_tree(scratch, [*index.files.items(), *static_files(project).items()]))
+    del index
+    _, s2, m = measure(lambda: write_tree(scratch, export_files(site)))
+    rows.append((label, "export (written row by row)", s2, m))
+    _, s3, m = measure(lambda: sync_tree(project / "docs", scratch))
+    rows.append((label, "write search/, assets; sync docs/", s + s3, m))
     _, s, m = measure(lambda: mkdocs_build(project, project / "site"))
     rows.append((label, "mkdocs build (web and archive alike)", s, m))
     _, s, m = measure(lambda: pack_archive(project / "site", project / ARCHIVE, leave_out=OFFLINE_UNUSED))

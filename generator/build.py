@@ -1,7 +1,9 @@
 """The pipeline: load -> validate -> link -> facts -> classify -> relate -> render -> search -> export -> write -> mkdocs -> archive.
 
-Nothing is written until every document has been validated and every page rendered in
-memory. docs/ is then synced (changed files written, stale ones deleted); MkDocs builds the
+Nothing is written until every document has been validated. Pages and data files are then
+made one at a time and written to a scratch folder as they come (a large atlas never holds them
+all); once every one is made, docs/ is synced from it (changed files moved in, stale ones
+deleted, unchanged ones left with their old times); MkDocs builds the
 site once into a scratch directory, and the archive is that same site zipped (search is the
 atlas's own and runs from file://); site/ and dist/policy-atlas-offline.zip are replaced only
 when both are ready.
@@ -14,15 +16,17 @@ import logging
 import os
 import shutil
 import sys
+import tempfile
 import threading
 import time
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .classify import classify
-from .export import export_files
+from .export import Content, export_files
 from .facts import extract
 from .link import Site, link
 from .load import Problem
@@ -89,16 +93,26 @@ def analyse(project: Path, strict: bool = False) -> Analysis:
     return result
 
 
+def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
+    """Yield every file of docs/ as it is made (path, text whole or in chunks): a large atlas never holds them all."""
+    yield from render(site, project / "templates")
+    yield from build_index(site).files.items()
+    yield from export_files(site)
+    yield from static_files(project).items()
+
+
 def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, str]]:
-    """Validate site-data/ and render every file of docs/ in memory."""
+    """Validate site-data/ and render every file of docs/ in memory (a small atlas: tests, serve)."""
+    analysis = prepare(project, strict)
+    return analysis, {rel: text if isinstance(text, str) else "".join(text)
+                      for rel, text in site_files(project, analysis.site)}
+
+
+def prepare(project: Path, strict: bool = False) -> Analysis:
+    """Validate, link, read facts, classify and relate: everything the pages are made from."""
     analysis = analyse(project, strict)
-    site = analysis.site
-    relate(site, read_vocabulary(project / "site-data"))
-    files = render(site, project / "templates")
-    files.update(build_index(site).files)
-    files.update(export_files(site))
-    files.update(static_files(project))
-    return analysis, files
+    relate(analysis.site, read_vocabulary(project / "site-data"))
+    return analysis
 
 
 def static_files(project: Path) -> dict[str, str]:
@@ -114,33 +128,65 @@ def static_files(project: Path) -> dict[str, str]:
     return files
 
 
-def sync_dir(target: Path, files: dict[str, str]) -> None:
-    """Make `target` hold exactly `files`, touching only what changed (keeps live reload calm)."""
-    target.mkdir(parents=True, exist_ok=True)
-    for rel, content in files.items():
-        path = target / rel
-        if path.exists() and path.read_text(encoding="utf-8") == content:
-            continue
+def write_tree(root: Path, files: Iterable[tuple[str, Content]]) -> int:
+    """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk); return how many."""
+    n = 0
+    for n, (rel, content) in enumerate(files, start=1):
+        path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(content, encoding="utf-8")
+        with path.open("w", encoding="utf-8", newline="") as f:
+            f.writelines([content] if isinstance(content, str) else content)
+    return n
+
+
+def sync_tree(target: Path, source: Path) -> None:
+    """Make `target` hold exactly the files of `source`, moving over only what changed.
+
+    An unchanged file keeps its old copy and its time, so live reload stays calm and MkDocs sees what changed.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    kept = set()
+    for path in source.rglob("*"):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(source).as_posix()
+        kept.add(rel)
+        old = target / rel
+        if old.is_file() and old.stat().st_size == path.stat().st_size and old.read_bytes() == path.read_bytes():
+            continue
+        old.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(old)
     for path in sorted(target.rglob("*"), reverse=True):
         rel = path.relative_to(target).as_posix()
-        if path.is_file() and rel not in files:
+        if path.is_file() and rel not in kept:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
+
+
+def sync_dir(target: Path, files: dict[str, str]) -> None:
+    """Make `target` hold exactly `files` (held in memory), touching only what changed."""
+    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+        write_tree(Path(tmp), files.items())
+        sync_tree(target, Path(tmp))
 
 
 def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict: bool = False) -> Summary:
     """Run the whole pipeline; raise InvalidData or BuildError without touching site/ or dist/ on failure."""
     start = time.perf_counter()
     say = (lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
-    say("validating site-data/ and rendering pages")
-    analysis, files = generate(project, strict)
+    say("validating site-data/")
+    analysis = prepare(project, strict)
     site = analysis.site
-    say(f"writing {len(files)} files to docs/")
-    sync_dir(project / "docs", files)
-    pages = sum(1 for f in files if f.endswith(".md"))
+    say("rendering docs/ page by page")
+    scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
+    shutil.rmtree(scratch.parent, ignore_errors=True)
+    try:
+        write_tree(scratch, site_files(project, site))
+        pages = sum(1 for _ in scratch.rglob("*.md"))
+        sync_tree(project / "docs", scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
                       len(analysis.warnings))
     if run_mkdocs:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -252,9 +252,8 @@ def index_script(site: Site, documents: list[DocumentPage]) -> str:
     return f"atlasIndex({_json({'themes': themes, 'levels': levels, 'picked': PICKED, 'docs': docs})});\n"
 
 
-def cell_files(site: Site, documents: list[DocumentPage], cells: Cells) -> dict[str, str]:
-    """Return {path under docs/: script}: the index and one script per document."""
-    files = {f"{FOLDER}/index.js": index_script(site, documents)}
+def cell_files(site: Site, documents: list[DocumentPage], cells: Cells) -> Iterator[tuple[str, str]]:
+    """Yield (path under docs/, script): the index, then one script per document."""
+    yield f"{FOLDER}/index.js", index_script(site, documents)
     for page in site.documents:
-        files[f"{FOLDER}/{page.slug}.js"] = cells.script(site, page)
-    return files
+        yield f"{FOLDER}/{page.slug}.js", cells.script(site, page)

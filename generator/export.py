@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Callable, Iterable, Iterator
 
 from .link import Site
 
@@ -28,74 +29,108 @@ CITATION_FIELDS = ["document_id", "provision_id", "title", "printed", "doc_numbe
 POLICY_FIELDS = ["id", "title", "issuer", "issuer_inferred", "level", "doc_number", "url"]
 
 
-def atlas(site: Site) -> dict:
-    """Return the export as plain data, documents and provisions in site order."""
-    documents, provisions = [], []
-    for page in site.documents:
-        d = page.doc
-        row = {f: getattr(d, f, None) for f in DOCUMENT_FIELDS if f != "url"}
-        for name in ("date_signed", "date_issued", "date_published", "retrieved"):
-            row[name] = getattr(d, name).isoformat() if getattr(d, name) else None
-        row["url"] = page.url
-        documents.append({f: row[f] for f in DOCUMENT_FIELDS})
-        for e in page.provisions:
-            p = e.provision
-            provisions.append({"id": e.id, "document_id": d.id, "parent_id": e.parent_id, "depth": e.depth,
-                               "label": p.label, "heading": p.heading, "text": p.text, "url": e.url,
-                               "themes": [a.theme.slug for a in e.themes],
-                               "related": [{"provision_id": r.entry.id, "score": r.score} for r in e.related],
-                               "agencies": [{"id": t.agency.slug if t.agency else None, "name": t.name, "role": t.role,
-                                             "basis": t.basis or None, "level": t.level, "parent": t.parent}
-                                            for t in e.tasks],
-                               "deadlines": [{"text": dl.text, "year": dl.year, "month": dl.month, "start_year": dl.start_year}
-                                             for dl in e.deadlines]})
-    themes = [{"id": t.slug, "name_zh": t.theme.name_zh, "name_en": t.theme.name_en, "scope": t.theme.scope, "url": t.url}
-              for t in site.themes]
-    entries = [e for page in site.documents for e in page.provisions]
-    targets = [{"id": t.id, "document_id": e.page.slug, "provision_id": e.id, "indicator": t.indicator,
-                "indicator_id": t.canonical.indicator.id if t.canonical else None, "value": t.value, "value_max": t.value_max,
-                "unit": t.unit, "comparator": t.comparator, "comparator_text": t.comparator_text, "printed": t.printed,
-                "year": t.year, "year_from_plan": t.year_from_plan, "theme": t.theme.slug if t.theme else None,
-                "text": t.text, "agencies": [{"name": k.name, "role": k.role} for k in e.tasks],
-                "deadlines": [{"text": dl.text, "year": dl.year, "month": dl.month, "start_year": dl.start_year}
-                              for dl in e.deadlines], "restates": t.restates.id if t.restates else None,
-                "series": [s.id for s in t.series], "url": e.url} for e in entries for t in e.targets]
-    indicators = [{"id": i.indicator.id, "name_zh": i.indicator.name_zh, "name_en": i.indicator.name_en,
-                   "unit": i.indicator.unit, "theme": i.theme.slug, "url": i.url} for i in site.indicators]
-    agencies = [{"id": a.slug, "name_zh": a.agency.name_zh, "name_en": a.agency.name_en, "kind": a.agency.kind,
-                 "aliases": a.agency.aliases, "url": a.url if a.tasks else None} for a in site.agencies]
-    citations = [{"document_id": e.page.slug, "provision_id": e.id, "title": c.policy.title, "printed": c.printed,
-                  "doc_number": c.doc_number, "cited_id": c.policy.slug, "url": e.url} for e in entries for c in e.citations]
-    policies = [{"id": p.slug, "title": p.title, "issuer": p.issuer or None, "issuer_inferred": p.inferred_issuer or None,
-                 "level": p.level, "doc_number": p.doc_number, "url": p.url} for p in site.policies]
-    return {"schema_version": SCHEMA_VERSION, "themes": themes, "documents": documents, "provisions": provisions,
-            "indicators": indicators, "targets": targets, "agencies": agencies, "citations": citations,
-            "cited_policies": policies}
+Content = str | Iterator[str]  # a file's text whole, or in chunks a writer writes as they come
 
 
-def export_files(site: Site) -> dict[str, str]:
-    """Return {path under docs/: content} for the data downloads."""
-    data = atlas(site)
-    rows = [{**p, "themes": ";".join(p["themes"]),
-             "related": ";".join(f"{r['provision_id']}={r['score']}" for r in p["related"]),
-             "agencies": ";".join(f"{a['id'] or a['name']}={a['role']}" for a in p["agencies"]),
-             "deadlines": ";".join(_due(d) for d in p["deadlines"])} for p in data["provisions"]]
-    tasks = [{"document_id": p["document_id"], "provision_id": p["id"], "agency_id": a["id"], "name": a["name"],
-              "role": a["role"], "basis": a["basis"], "level": a["level"], "parent": a["parent"], "url": p["url"]} for p in data["provisions"] for a in p["agencies"]]
+def tables(site: Site) -> dict[str, Callable[[], Iterator[dict]]]:
+    """Return each table of the export, in atlas.json's order, as a function yielding its rows in site order.
+
+    Rows are made as they are written: the export of a large atlas never holds a table whole.
+    """
+    def documents() -> Iterator[dict]:
+        for page in site.documents:
+            d = page.doc
+            row = {f: getattr(d, f, None) for f in DOCUMENT_FIELDS if f != "url"}
+            for name in ("date_signed", "date_issued", "date_published", "retrieved"):
+                row[name] = getattr(d, name).isoformat() if getattr(d, name) else None
+            row["url"] = page.url
+            yield {f: row[f] for f in DOCUMENT_FIELDS}
+
+    def provisions() -> Iterator[dict]:
+        for page in site.documents:
+            for e in page.provisions:
+                p = e.provision
+                yield {"id": e.id, "document_id": page.doc.id, "parent_id": e.parent_id, "depth": e.depth,
+                       "label": p.label, "heading": p.heading, "text": p.text, "url": e.url,
+                       "themes": [a.theme.slug for a in e.themes],
+                       "related": [{"provision_id": r.entry.id, "score": r.score} for r in e.related],
+                       "agencies": [{"id": t.agency.slug if t.agency else None, "name": t.name, "role": t.role,
+                                     "basis": t.basis or None, "level": t.level, "parent": t.parent} for t in e.tasks],
+                       "deadlines": [_deadline(dl) for dl in e.deadlines]}
+
+    def entries() -> Iterator:
+        return (e for page in site.documents for e in page.provisions)
+
+    def targets() -> Iterator[dict]:
+        for e in entries():
+            for t in e.targets:
+                yield {"id": t.id, "document_id": e.page.slug, "provision_id": e.id, "indicator": t.indicator,
+                       "indicator_id": t.canonical.indicator.id if t.canonical else None, "value": t.value,
+                       "value_max": t.value_max, "unit": t.unit, "comparator": t.comparator,
+                       "comparator_text": t.comparator_text, "printed": t.printed, "year": t.year,
+                       "year_from_plan": t.year_from_plan, "theme": t.theme.slug if t.theme else None, "text": t.text,
+                       "agencies": [{"name": k.name, "role": k.role} for k in e.tasks],
+                       "deadlines": [_deadline(dl) for dl in e.deadlines],
+                       "restates": t.restates.id if t.restates else None, "series": [s.id for s in t.series],
+                       "url": e.url}
+
     return {
-        "data/atlas.json": json.dumps(data, ensure_ascii=False, indent=1) + "\n",
-        "data/provisions.csv": _csv(PROVISION_FIELDS, rows),
-        "data/themes.csv": _csv(THEME_FIELDS, data["themes"]),
-        "data/targets.csv": _csv(TARGET_FIELDS, [
-            {**t, "agencies": ";".join(f"{a['name']}={a['role']}" for a in t["agencies"]),
-             "deadlines": ";".join(_due(d) for d in t["deadlines"]), "series": ";".join(t["series"])}
-            for t in data["targets"]]),
-        "data/indicators.csv": _csv(INDICATOR_FIELDS, data["indicators"]),
-        "data/agencies.csv": _csv(AGENCY_FIELDS, [{**a, "aliases": ";".join(a["aliases"])} for a in data["agencies"]]),
-        "data/agency_tasks.csv": _csv(TASK_FIELDS, tasks),
-        "data/citations.csv": _csv(CITATION_FIELDS, data["citations"]),
-        "data/cited_policies.csv": _csv(POLICY_FIELDS, data["cited_policies"]),
+        "themes": lambda: ({"id": t.slug, "name_zh": t.theme.name_zh, "name_en": t.theme.name_en, "scope": t.theme.scope,
+                            "url": t.url} for t in site.themes),
+        "documents": documents,
+        "provisions": provisions,
+        "indicators": lambda: ({"id": i.indicator.id, "name_zh": i.indicator.name_zh, "name_en": i.indicator.name_en,
+                                "unit": i.indicator.unit, "theme": i.theme.slug, "url": i.url} for i in site.indicators),
+        "targets": targets,
+        "agencies": lambda: ({"id": a.slug, "name_zh": a.agency.name_zh, "name_en": a.agency.name_en,
+                              "kind": a.agency.kind, "aliases": a.agency.aliases, "url": a.url if a.tasks else None}
+                             for a in site.agencies),
+        "citations": lambda: ({"document_id": e.page.slug, "provision_id": e.id, "title": c.policy.title,
+                               "printed": c.printed, "doc_number": c.doc_number, "cited_id": c.policy.slug, "url": e.url}
+                              for e in entries() for c in e.citations),
+        "cited_policies": lambda: ({"id": p.slug, "title": p.title, "issuer": p.issuer or None,
+                                    "issuer_inferred": p.inferred_issuer or None, "level": p.level,
+                                    "doc_number": p.doc_number, "url": p.url} for p in site.policies),
     }
+
+
+def _deadline(dl) -> dict:
+    return {"text": dl.text, "year": dl.year, "month": dl.month, "start_year": dl.start_year}
+
+
+def atlas_json(site: Site) -> Iterator[str]:
+    """Yield atlas.json in chunks, row by row: the text json.dumps(…, ensure_ascii=False, indent=1) writes."""
+    yield f'{{\n "schema_version": {SCHEMA_VERSION}'
+    for name, rows in tables(site).items():
+        yield f',\n "{name}": ['
+        sep = "\n"
+        for row in rows():
+            yield sep + "\n".join("  " + line for line in json.dumps(row, ensure_ascii=False, indent=1).split("\n"))
+            sep = ",\n"
+        yield "\n ]" if sep != "\n" else "]"
+    yield "\n}\n"
+
+
+def export_files(site: Site) -> Iterator[tuple[str, Content]]:
+    """Yield (path under docs/, content) for each data download, its rows made as they are written."""
+    t = tables(site)
+    yield "data/atlas.json", atlas_json(site)
+    yield "data/provisions.csv", _csv(PROVISION_FIELDS, (
+        {**p, "themes": ";".join(p["themes"]), "related": ";".join(f"{r['provision_id']}={r['score']}" for r in p["related"]),
+         "agencies": ";".join(f"{a['id'] or a['name']}={a['role']}" for a in p["agencies"]),
+         "deadlines": ";".join(_due(d) for d in p["deadlines"])} for p in t["provisions"]()))
+    yield "data/themes.csv", _csv(THEME_FIELDS, t["themes"]())
+    yield "data/targets.csv", _csv(TARGET_FIELDS, (
+        {**x, "agencies": ";".join(f"{a['name']}={a['role']}" for a in x["agencies"]),
+         "deadlines": ";".join(_due(d) for d in x["deadlines"]), "series": ";".join(x["series"])} for x in t["targets"]()))
+    yield "data/indicators.csv", _csv(INDICATOR_FIELDS, t["indicators"]())
+    yield "data/agencies.csv", _csv(AGENCY_FIELDS, ({**a, "aliases": ";".join(a["aliases"])} for a in t["agencies"]()))
+    yield "data/agency_tasks.csv", _csv(TASK_FIELDS, (
+        {"document_id": p["document_id"], "provision_id": p["id"], "agency_id": a["id"], "name": a["name"],
+         "role": a["role"], "basis": a["basis"], "level": a["level"], "parent": a["parent"], "url": p["url"]}
+        for p in t["provisions"]() for a in p["agencies"]))
+    yield "data/citations.csv", _csv(CITATION_FIELDS, t["citations"]())
+    yield "data/cited_policies.csv", _csv(POLICY_FIELDS, t["cited_policies"]())
 
 
 def _due(d: dict) -> str:
@@ -105,9 +140,18 @@ def _due(d: dict) -> str:
     return f"{d['year']}-{d['month']:02d}" if d["month"] else str(d["year"])
 
 
-def _csv(fields: list[str], rows: list[dict]) -> str:
+CSV_BATCH = 1000  # rows written to one chunk
+
+
+def _csv(fields: list[str], rows: Iterable[dict]) -> Iterator[str]:
+    """Yield the CSV text of `rows` in chunks of CSV_BATCH rows, header first."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    for n, row in enumerate(rows, start=1):
+        writer.writerow(row)
+        if n % CSV_BATCH == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()

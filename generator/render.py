@@ -12,6 +12,7 @@ import html
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -349,8 +350,8 @@ def policy_level(level: str) -> str:
     return f"{zh} {en}"
 
 
-def render(site: Site, templates: Path) -> dict[str, str]:
-    """Render every page; return {path under docs/: Markdown}."""
+def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
+    """Render every page, one at a time: yield (path under docs/, Markdown or script)."""
     env = environment(templates)
     levels: dict[str, int] = defaultdict(int)
     for page in site.documents:
@@ -358,17 +359,15 @@ def render(site: Site, templates: Path) -> dict[str, str]:
     latest = sorted(site.documents, key=lambda p: str(p.date or ""), reverse=True)[:HOME_LATEST]
     home = HomeContext(site=site, documents=latest, document_count=len(site.documents),
                        provision_count=site.provision_count, levels=dict(levels), provinces=site.provinces)
-    pages = {
-        "index.md": _render(env, "home.md.j2", home),
-        "documents/index.md": _render(env, "documents_index.md.j2", _documents_index(site)),
-        "about.md": _render(env, "about.md.j2", StaticContext(site)),
-        "data.md": _render(env, "data.md.j2", StaticContext(site)),
-    }
+    yield "index.md", _render(env, "home.md.j2", home)
+    yield "documents/index.md", _render(env, "documents_index.md.j2", _documents_index(site))
+    yield "about.md", _render(env, "about.md.j2", StaticContext(site))
+    yield "data.md", _render(env, "data.md.j2", StaticContext(site))
     columns = sorted(site.documents, key=_column_order)
     with_text = {p: sum(1 for e in p.provisions if e.has_text) for p in site.documents}
-    pages["themes/index.md"] = _render(env, "matrix.md.j2", _matrix(site, with_text))
+    yield "themes/index.md", _render(env, "matrix.md.j2", _matrix(site, with_text))
     for province in site.provinces:
-        pages[province.src_path] = _render(env, "province.md.j2", _province(site, province, with_text))
+        yield province.src_path, _render(env, "province.md.j2", _province(site, province, with_text))
     cells = Cells(templates)
     html_env = html_environment(templates)
     targets = site.targets
@@ -377,12 +376,12 @@ def render(site: Site, templates: Path) -> dict[str, str]:
         ctx = ThemeContext(theme=theme, columns=[cells.column(theme, p, "../") for p in shown],
                            documents=len(columns), addressed=len(theme.cells), picked=PICKED,
                            targets=[t for t in targets if t.theme is theme and t.entry.page in shown])
-        pages[theme.src_path] = _render(env, "theme.md.j2", ctx)
+        yield theme.src_path, _render(env, "theme.md.j2", ctx)
     first, second = columns[0], columns[min(1, len(columns) - 1)]
     # One page holds every theme, so a column's anchor names the theme too.
     rows = [(t, [cells.column(t, p, "", f"{t.slug}--{p.slug}") for p in (first, second)]) for t in site.themes]
-    pages["compare.md"] = _render(env, "compare.md.j2", CompareContext(rows=rows, first=first, second=second))
-    pages.update(cell_files(site, columns, cells))
+    yield "compare.md", _render(env, "compare.md.j2", CompareContext(rows=rows, first=first, second=second))
+    yield from cell_files(site, columns, cells)
     for page in site.documents:
         traditional = page.doc.script == "zh-Hant"
         ctx = DocumentContext(page=page, doc=page.doc, traditional=traditional, collation=page.collation,
@@ -390,34 +389,33 @@ def render(site: Site, templates: Path) -> dict[str, str]:
                                               traditional=traditional),
                               targets=[t for e in page.provisions for t in e.targets],
                               citations=[c for e in page.provisions for c in e.citations], cite=cite_data(page))
-        pages[page.src_path] = _render(env, "document.md.j2", ctx)
+        yield page.src_path, _render(env, "document.md.j2", ctx)
     others = [_province_targets(site, province) for province in site.provinces]
-    pages["indicators.md"] = _render(env, "indicators.md.j2", _indicators(site, targets, others))
+    yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site, targets, others))
     for ind in site.indicators:
         if ind.targets:
-            pages[ind.src_path] = _render(env, "indicator.md.j2", _indicator(ind))
+            yield ind.src_path, _render(env, "indicator.md.j2", _indicator(ind))
     for ctx in others:
-        pages[ctx.src_path] = _render(env, "province_targets.md.j2", ctx)
-    pages["agencies/index.md"] = _render(env, "agencies.md.j2", _agencies(site))
+        yield ctx.src_path, _render(env, "province_targets.md.j2", ctx)
+    yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site))
     for agency in site.agencies:
         if agency.tasks:
             ctx = _agency(site, agency, html_env)
-            pages[agency.src_path] = _render(env, "agency.md.j2", ctx)
+            yield agency.src_path, _render(env, "agency.md.j2", ctx)
             for part in ctx.parts:
-                pages[part.src_path] = _render(env, "agency_part.md.j2", part)
+                yield part.src_path, _render(env, "agency_part.md.j2", part)
     timelines = [_timeline(province) for province in site.provinces]
     for ctx in timelines:
-        pages[ctx.src_path] = _render(env, "timeline.md.j2", ctx)
+        yield ctx.src_path, _render(env, "timeline.md.j2", ctx)
     first, last = TIMELINE
-    pages["timeline.md"] = _render(env, "timelines.md.j2", TimelinesContext(
+    yield "timeline.md", _render(env, "timelines.md.j2", TimelinesContext(
         first=first, last=last, provinces=site.provinces, outside=sum(len(t.outside) for t in timelines),
         grid=[(y, [sum(t.grid[y - first][1]) for t in timelines])
               for y in range(first, last + 1)]))
-    pages["policies/index.md"] = _render(env, "policies.md.j2", _policies(site))
+    yield "policies/index.md", _render(env, "policies.md.j2", _policies(site))
     for policy in site.policies:
-        pages[policy.src_path] = _render(env, "policy.md.j2", PolicyContext(
+        yield policy.src_path, _render(env, "policy.md.j2", PolicyContext(
             policy=policy, level=policy_level(policy.level), citations=policy.citations))
-    return pages
 
 
 def _render(env: Environment, template: str, ctx: object) -> str:
