@@ -39,8 +39,12 @@ def on_page_markdown(markdown: str, page, config, files) -> str:  # noqa: ARG001
 
 
 def on_page_content(html: str, page, config, files) -> str:  # noqa: ARG001
-    """Put the stretches back; give the page the table of contents and anchors of the whole."""
-    stretches = getattr(page, "atlas_html", None)
+    """Put the stretches back; give the page the table of contents and anchors of the whole.
+
+    The page's Markdown is dropped once converted: MkDocs converts every page before it writes any, and at
+    scale holding each page's source beside its HTML doubled its memory.
+    """
+    stretches, page.atlas_html, page.markdown = getattr(page, "atlas_html", None), None, ""  # "": the title stays
     if not stretches:
         return html
     html = _PLACEHOLDER.sub(lambda m: stretches[int(m.group(1))], html)
