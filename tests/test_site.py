@@ -8,12 +8,13 @@ import json
 import re
 import zipfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import markdown
 import pytest
 import yaml
 
-from generator.build import generate, schema_text
+from generator.build import build, generate, schema_text
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
                               PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS)
 from generator.model import Agencies, Document, Indicators, Places, Taxonomy
@@ -277,3 +278,43 @@ def test_every_page_says_when_the_atlas_was_built_and_links_the_data(built):
     assert pages and all(stamp in p.read_text(encoding="utf-8") for p in pages)
     doc = (proj / "site/documents/yangxian-2023-work-points.html").read_text(encoding="utf-8")
     assert 'href="../data.html">数据下载 Data downloads</a>' in doc
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_an_edit_rebuilds_only_changed_pages_and_yields_the_full_build(tmp_path):
+    """After one document changes, MkDocs rebuilds only the pages whose source changed (the rest of the previous
+    site is reused, the very files), and the site is byte for byte the one a full build of the same data makes."""
+    import os
+    import zipfile
+
+    from generator.build import ARCHIVE, STAMP
+
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    build(proj)
+    untouched = os.stat(proj / "site" / "about.html").st_ino
+    doc = proj / "site-data" / "documents" / "shilixian-2024-work-points.yaml"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("。", "。新增一句。", 1), encoding="utf-8")
+    build(proj)
+    assert os.stat(proj / "site" / "about.html").st_ino == untouched  # reused, not rebuilt
+    assert "新增一句" in (proj / "site" / "documents" / "shilixian-2024-work-points.html").read_text(encoding="utf-8")
+    full = copy_project(tmp_path / "full", proj / "site-data")
+    build(full)
+    edited, fresh = _tree(proj / "site"), _tree(full / "site")
+    assert edited.pop(STAMP) and fresh.pop(STAMP)
+    assert edited.keys() == fresh.keys() and [p for p in edited if edited[p] != fresh[p]] == []
+    assert not [n for n in zipfile.ZipFile(proj / ARCHIVE).namelist() if n.endswith(STAMP)]
+
+
+def test_a_change_to_the_theme_rebuilds_every_page(tmp_path):
+    import os
+
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    build(proj)
+    before = os.stat(proj / "site" / "about.html").st_ino
+    main = proj / "templates" / "theme" / "main.html"
+    main.write_text(main.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    build(proj)
+    assert os.stat(proj / "site" / "about.html").st_ino != before
