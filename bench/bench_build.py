@@ -29,8 +29,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import (ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archive, static_files, sync_tree,  # noqa: E402
-                             write_tree)
+from generator.build import static_files, sync_tree, write_tree  # noqa: E402
+from generator.publish import ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archive  # noqa: E402
 from generator.classify import classify  # noqa: E402
 from generator.export import export_files  # noqa: E402
 from generator.facts import extract  # noqa: E402
@@ -105,9 +105,10 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
 
 
 def edit_one(project: Path) -> float:
-    """Change one sentence of one document and rebuild everything as `make site` does; return the seconds."""
+    """Build as `make site` does, change one sentence of one document, rebuild; return the rebuild's seconds."""
     from generator.build import build
 
+    build(project)  # the site a reader last built (the stages above wrote no build stamp)
     path = sorted((project / "site-data" / "documents").glob("*.yaml"))[0]
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("。", "。 ", 1), encoding="utf-8")

@@ -1,9 +1,9 @@
-"""The pipeline: load -> validate -> link -> facts -> classify -> relate -> render -> search -> export -> write -> mkdocs -> archive.
+"""The pipeline: load -> validate -> link -> facts -> classify -> relate -> render -> search -> export -> write -> publish.
 
 Nothing is written until every document has been validated. Pages and data files are then
 made one at a time and written to a scratch folder as they come (a large atlas never holds them
 all); once every one is made, docs/ is synced from it (changed files moved in, stale ones
-deleted, unchanged ones left with their old times); MkDocs builds the
+deleted, unchanged ones left with their old times); then publish.py: MkDocs builds the
 site once into a scratch directory, and the archive is that same site zipped (search is the
 atlas's own and runs from file://); site/ and dist/policy-atlas-offline.zip are replaced only
 when both are ready.
@@ -11,19 +11,14 @@ when both are ready.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import logging
-import os
 import shutil
 import sys
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .classify import classify
@@ -33,19 +28,10 @@ from .link import Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
+from .publish import publish
 from .search import build_index
 from .render import render
 from .validate import InvalidData, load_data
-
-ARCHIVE = "dist/policy-atlas-offline.zip"
-ARCHIVE_FOLDER = "policy-atlas"  # the one folder inside the zip
-# Served files a reader of the archive never gets: no server shows 404.html, no crawler reads the sitemap.
-OFFLINE_UNUSED = ("404.html", "sitemap.xml", "sitemap.xml.gz")
-
-
-class BuildError(Exception):
-    """MkDocs or the file system failed; the previous site/ is left as it was."""
-
 
 @dataclass
 class Summary:
@@ -194,157 +180,6 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
         publish(project, site, summary, say)
     summary.seconds = time.perf_counter() - start
     return summary
-
-
-def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None) -> None:
-    """Build the site in a scratch folder and zip it as the offline archive; swap both in only if both succeed.
-
-    One build serves both: urls end in .html and search loads its index as scripts, so the same files
-    work on a static host and from the unzipped archive over file://.
-    """
-    scratch = project / ".build-tmp"
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir()
-    try:
-        stamp = build_stamp(project)
-        reused = reuse_site(project / "site", scratch / "site", project / "docs", stamp)
-        say(f"building site/ with mkdocs (strict{', changed pages only' if reused else ''})")
-        mkdocs_build(project, scratch / "site", dirty=reused)
-        (scratch / "site" / STAMP).write_text(json.dumps(stamp, ensure_ascii=False), encoding="utf-8")
-        say(f"packing the offline archive {ARCHIVE}")
-        readme = archive_readme(project, site, summary)
-        pack_archive(scratch / "site", scratch / "archive.zip", leave_out=OFFLINE_UNUSED + (STAMP,),
-                     extra={"README.txt": readme})
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
-    site, archive = project / "site", project / ARCHIVE
-    if site.exists():
-        site.rename(scratch / "old-site")
-    (scratch / "site").rename(site)
-    archive.parent.mkdir(parents=True, exist_ok=True)
-    (scratch / "archive.zip").replace(archive)
-    shutil.rmtree(scratch, ignore_errors=True)
-
-
-STAMP = ".atlas-build.json"  # in site/: what its pages were built from and with (never in the archive)
-# The packages whose output is in every page: a new version means every page is built again.
-PLATFORM = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
-
-
-def build_stamp(project: Path) -> dict:
-    """Return what every page of a build depends on besides its own source, and the pages docs/ makes."""
-    from importlib.metadata import version
-
-    theme = hashlib.sha256()
-    for path in sorted([project / "mkdocs.yml", *(project / "templates" / "theme").rglob("*")]):
-        if path.is_file():
-            theme.update(path.relative_to(project).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    docs = project / "docs"
-    outputs = sorted(_output_of(p.relative_to(docs).as_posix()) for p in docs.rglob("*")
-                     if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs).parts))
-    return {"built": built_date().isoformat(), "theme": theme.hexdigest(),
-            "platform": {name: version(name) for name in PLATFORM}, "outputs": outputs}
-
-
-def _output_of(rel: str) -> str:
-    return rel[:-3] + ".html" if rel.endswith(".md") else rel  # use_directory_urls: false
-
-
-def reuse_site(previous: Path, target: Path, docs: Path, stamp: dict) -> bool:
-    """Lay the previous site into `target` for MkDocs to rebuild only what changed; say whether it did.
-
-    Only a site built the same day, from the same theme, config and packages, is reused: every page's
-    footer, navigation and markup depend on those. Its files are hard-linked (instant, no copy), and every
-    file MkDocs is about to write is unlinked first, so a write never reaches the published site through a
-    shared link: pages and files whose source in docs/ is newer (MkDocs' own test), and the theme's 404
-    page and sitemap, written on every build. Outputs whose source is gone are dropped. The result is the
-    site a full build makes (tested); nav and other pages depend on no document's own page.
-    """
-    try:
-        old = json.loads((previous / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    if any(old.get(key) != stamp[key] for key in ("built", "theme", "platform")):
-        return False
-    for path in previous.rglob("*"):
-        if path.is_file() and path.name != STAMP:
-            link = target / path.relative_to(previous)
-            link.parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, link)
-    now = set(stamp["outputs"])
-    for rel in set(old.get("outputs", [])) - now:
-        (target / rel).unlink(missing_ok=True)
-    for src in docs.rglob("*"):
-        rel = src.relative_to(docs)
-        dest = target / _output_of(rel.as_posix())
-        if dest.is_file() and dest.stat().st_mtime < src.stat().st_mtime:
-            dest.unlink()
-    for rel in ("404.html", "sitemap.xml", "sitemap.xml.gz"):
-        (target / rel).unlink(missing_ok=True)
-    return True
-
-
-class _NotDirty(logging.Filter):
-    """Drop MkDocs' warning that a dirty build may leave navigation stale: reuse_site builds what a full build does."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "'dirty' build" not in record.getMessage()
-
-
-def mkdocs_build(project: Path, site_dir: Path, dirty: bool = False) -> None:
-    """Build docs/ strictly into `site_dir`; `dirty`: only pages whose source is newer than their output there."""
-    from mkdocs.commands.build import build as mk_build
-    from mkdocs.config import load_config
-    from mkdocs.exceptions import MkDocsException
-
-    log = logging.getLogger("mkdocs")
-    log.setLevel(logging.WARNING)
-    if not log.handlers:  # the mkdocs CLI installs its own; through the API we show warnings ourselves
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("mkdocs %(levelname)s: %(message)s"))
-        log.addHandler(handler)
-    try:
-        config = load_config(str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
-        config.extra["built"] = built_date().isoformat()  # every page's footer: data as of
-        build_log = logging.getLogger("mkdocs.commands.build")
-        quiet = _NotDirty()
-        build_log.addFilter(quiet)
-        try:
-            mk_build(config, dirty=dirty)
-        finally:
-            build_log.removeFilter(quiet)
-    except (MkDocsException, SystemExit) as exc:
-        raise BuildError(f"mkdocs build of site/ failed; site/ and {ARCHIVE} left as they were: {exc}") from exc
-
-
-def archive_readme(project: Path, site: Site, summary: Summary) -> str:
-    """Return README.txt of the offline archive: what it is, when it was built, how to cite it."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(loader=FileSystemLoader(project / "templates"), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    return env.get_template("archive-README.txt.j2").render(site=site, summary=summary,
-                                                              built=built_date().isoformat(), folder=ARCHIVE_FOLDER)
-
-
-def built_date():
-    """The date the atlas is built (SOURCE_DATE_EPOCH when set, for reproducible builds)."""
-    return datetime.fromtimestamp(int(os.environ.get("SOURCE_DATE_EPOCH", time.time())), timezone.utc).date()
-
-
-def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), extra: dict[str, str] | None = None) -> None:
-    """Zip `site_dir` as one folder, policy-atlas/, to be opened as policy-atlas/index.html from file://."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(site_dir.rglob("*")):
-            rel = path.relative_to(site_dir).as_posix()
-            if path.is_file() and rel not in leave_out:
-                zf.write(path, ARCHIVE_FOLDER + "/" + rel)
-        for name, text in sorted((extra or {}).items()):
-            zf.writestr(ARCHIVE_FOLDER + "/" + name, text)
-    tmp.replace(target)
 
 
 def schema_text(model) -> str:

@@ -12,6 +12,7 @@ import click
 
 from . import build as build_mod
 from .ingest import ImporterError, import_raw, to_yaml, write_yaml
+from .publish import BuildError
 from .validate import InvalidData, load_places
 
 
@@ -99,7 +100,7 @@ def build(skip_mkdocs: bool, strict: bool) -> None:
         summary = build_mod.build(_project(), run_mkdocs=not skip_mkdocs, progress=_progress_wanted(), strict=strict)
     except InvalidData as exc:
         _fail_data(exc)
-    except build_mod.BuildError as exc:
+    except BuildError as exc:
         click.echo(f"build: {exc}", err=True)
         sys.exit(1)
     click.echo(summary.line())

@@ -82,7 +82,7 @@ def unzipped(built, tmp_path_factory) -> Path:
     """Unzip the offline archive as a reader would; return its one folder."""
     import zipfile
 
-    from generator.build import ARCHIVE, ARCHIVE_FOLDER
+    from generator.publish import ARCHIVE, ARCHIVE_FOLDER
 
     proj, _ = built
     dest = tmp_path_factory.mktemp("usb-stick")

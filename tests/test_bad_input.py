@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import build as build_mod
-from generator.build import ARCHIVE, BuildError, build
+from generator import publish as publish_mod
+from generator.build import build
+from generator.publish import ARCHIVE, BuildError
 from tests.conftest import FIXTURES, copy_project
 from tests.test_cli import DOC, edit, fixture_project, line_of, run  # noqa: F401 (fixture)
 
@@ -152,7 +153,7 @@ def test_a_failing_archive_keeps_the_previous_site_and_archive(published, monkey
     def archive_fails(*args, **kwargs):
         raise BuildError("packing the offline archive failed (simulated)")
 
-    monkeypatch.setattr(build_mod, "pack_archive", archive_fails)
+    monkeypatch.setattr(publish_mod, "pack_archive", archive_fails)
     with pytest.raises(BuildError, match="simulated"):
         build(published)
     assert _state(published)[::2] == before[::2]  # site/ and the archive; docs/ is the generated source

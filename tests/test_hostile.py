@@ -12,7 +12,8 @@ from html.parser import HTMLParser
 import pytest
 import yaml
 
-from generator.build import ARCHIVE, ARCHIVE_FOLDER, build
+from generator.build import build
+from generator.publish import ARCHIVE, ARCHIVE_FOLDER
 from tests.conftest import FIXTURES, copy_project
 
 DOC = "site-data/documents/shilixian-2024-work-points.yaml"

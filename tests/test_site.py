@@ -270,7 +270,7 @@ def test_theme_pages_show_up_to_six_columns_and_every_document_is_in_the_reader_
 
 
 def test_every_page_says_when_the_atlas_was_built_and_links_the_data(built):
-    from generator.build import built_date
+    from generator.publish import built_date
 
     proj, _ = built
     pages = list((proj / "site").rglob("*.html"))
@@ -290,7 +290,7 @@ def test_an_edit_rebuilds_only_changed_pages_and_yields_the_full_build(tmp_path)
     import os
     import zipfile
 
-    from generator.build import ARCHIVE, STAMP
+    from generator.publish import ARCHIVE, STAMP
 
     proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
     build(proj)
