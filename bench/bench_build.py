@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import os
 import random
 import sys
 import tempfile
@@ -51,7 +52,7 @@ def measure(fn):
     return result, seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run(project: Path, label: str, with_import: bool) -> list[tuple]:
+def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
     rows = []
     if with_import:
         places = load_places(project / "site-data")
@@ -82,8 +83,9 @@ def run(project: Path, label: str, with_import: bool) -> list[tuple]:
     rows.append((label, "export (written row by row)", s2, m))
     _, s3, m = measure(lambda: sync_tree(project / "docs", scratch))
     rows.append((label, "write search/, assets; sync docs/", s + s3, m))
-    _, s, m = measure(lambda: mkdocs_build(project, project / "site"))
-    rows.append((label, "mkdocs build (web and archive alike)", s, m))
+    _, s, m = measure(lambda: mkdocs_build(project, project / "site", jobs=jobs))
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rows.append((label, f"mkdocs build, {jobs} process(es) (largest worker {workers:.0f} MiB)", s, m))
     _, s, m = measure(lambda: pack_archive(project / "site", project / ARCHIVE, leave_out=OFFLINE_UNUSED))
     rows.append((label, f"zip ({(project / ARCHIVE).stat().st_size / 2**20:.1f} MiB)", s, m))
     size = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())
@@ -153,16 +155,17 @@ def main() -> None:
     parser.add_argument("--edit", action="store_true", help="then change one document and time the rebuild")
     parser.add_argument("--out", type=Path, help="keep the synthetic project (site/, docs/, dist/) here")
     parser.add_argument("--json", type=Path, help="write the figures as JSON to this file")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="MkDocs processes (default: one per CPU)")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        rows += run(copy_project(Path(tmp) / "proj"), "shipped", with_import=True)
+        rows += run(copy_project(Path(tmp) / "proj"), "shipped", with_import=True, jobs=args.jobs)
     if args.docs:
         with tempfile.TemporaryDirectory() as tmp:
             proj = copy_project((args.out or Path(tmp)) / "proj")
             synthesize(proj, args.docs)
             label = f"synthetic {args.docs}"
-            rows += run(proj, label, with_import=False)
+            rows += run(proj, label, with_import=False, jobs=args.jobs)
             if args.edit:
                 rows.append((label, "edit one document, rebuild (make site)", edit_one(proj), None))
     print(f"{'corpus':<14} {'stage':<58} {'seconds':>8} {'peak RSS MiB':>12}")

@@ -12,6 +12,7 @@ when both are ready.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -158,8 +159,12 @@ def sync_dir(target: Path, files: dict[str, str]) -> None:
         sync_tree(target, Path(tmp))
 
 
-def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict: bool = False) -> Summary:
-    """Run the whole pipeline; raise InvalidData or BuildError without touching site/ or dist/ on failure."""
+def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict: bool = False,
+          jobs: int | None = None) -> Summary:
+    """Run the whole pipeline; raise InvalidData or BuildError without touching site/ or dist/ on failure.
+
+    `jobs`: MkDocs processes for a full build (default: one per CPU).
+    """
     start = time.perf_counter()
     say = (lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say("validating site-data/")
@@ -177,7 +182,7 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
     summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
                       len(analysis.warnings))
     if run_mkdocs:
-        publish(project, site, summary, say)
+        publish(project, site, summary, say, jobs=jobs or os.cpu_count() or 1)
     summary.seconds = time.perf_counter() - start
     return summary
 

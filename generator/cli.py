@@ -94,10 +94,13 @@ def check(strict: bool) -> None:
 @main.command()
 @click.option("--skip-mkdocs", is_flag=True, help="Only generate docs/ and the data export.")
 @click.option("--strict", is_flag=True, help="Refuse to build while drafts or warnings remain.")
-def build(skip_mkdocs: bool, strict: bool) -> None:
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="MkDocs processes for a full build (default: one per CPU).")
+def build(skip_mkdocs: bool, strict: bool, jobs: int | None) -> None:
     """Validate, generate docs/, build site/ with MkDocs and pack the offline archive."""
     try:
-        summary = build_mod.build(_project(), run_mkdocs=not skip_mkdocs, progress=_progress_wanted(), strict=strict)
+        summary = build_mod.build(_project(), run_mkdocs=not skip_mkdocs, progress=_progress_wanted(), strict=strict,
+                                  jobs=jobs)
     except InvalidData as exc:
         _fail_data(exc)
     except BuildError as exc:

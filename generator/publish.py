@@ -35,7 +35,7 @@ class BuildError(Exception):
     """MkDocs or the file system failed; the previous site/ is left as it was."""
 
 
-def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None) -> None:
+def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None, jobs: int = 1) -> None:
     """Build the site in a scratch folder and zip it as the offline archive; swap both in only if both succeed."""
     scratch = project / ".build-tmp"
     shutil.rmtree(scratch, ignore_errors=True)
@@ -43,8 +43,8 @@ def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None) -
     try:
         stamp = build_stamp(project)
         reused = reuse_site(project / "site", scratch / "site", project / "docs", stamp)
-        say(f"building site/ with mkdocs (strict{', changed pages only' if reused else ''})")
-        mkdocs_build(project, scratch / "site", dirty=reused)
+        say(f"building site/ with mkdocs (strict{', changed pages only' if reused else f', {jobs} process(es)'})")
+        mkdocs_build(project, scratch / "site", dirty=reused, jobs=jobs)
         (scratch / "site" / STAMP).write_text(json.dumps(stamp, ensure_ascii=False), encoding="utf-8")
         say(f"packing the offline archive {ARCHIVE}")
         readme = archive_readme(project, site, summary)
@@ -127,8 +127,86 @@ class _NotDirty(logging.Filter):
         return "'dirty' build" not in record.getMessage()
 
 
-def mkdocs_build(project: Path, site_dir: Path, dirty: bool = False) -> None:
-    """Build docs/ strictly into `site_dir`; `dirty`: only pages whose source is newer than their output there."""
+def mkdocs_build(project: Path, site_dir: Path, dirty: bool = False, jobs: int = 1) -> None:
+    """Build docs/ strictly into `site_dir`; `dirty`: only pages whose source is newer than their output there.
+
+    With `jobs` above 1 a full build runs as that many MkDocs processes, each converting and writing its share
+    of the pages into a folder of its own, then merged (see sharded_build).
+    """
+    if jobs > 1 and not dirty:
+        sharded_build(project, site_dir, jobs)
+        return
+    _mkdocs(project, site_dir, dirty)
+
+
+def sharded_build(project: Path, site_dir: Path, jobs: int) -> None:
+    """Build the site as `jobs` MkDocs processes at once, each on a share of the pages, and merge their pages.
+
+    Each process builds the whole site dirty into its own folder, where every output it must not make stands
+    as an empty placeholder newer than its source: MkDocs skips those, as it skips unchanged pages after an
+    edit. So every process sees every page (links, anchors and the navigation are checked and drawn as in one
+    build), converts only its share, and the first also copies the static files and writes the 404 page and
+    sitemap. Shares are balanced by the size of the pages' sources. The merged site is the one a single
+    process builds (tested).
+    """
+    import multiprocessing
+
+    docs = project / "docs"
+    pages = sorted(((p.stat().st_size, p.relative_to(docs).as_posix()) for p in docs.rglob("*.md")
+                    if not any(part.startswith(".") for part in p.relative_to(docs).parts)), reverse=True)
+    shares: list[list[str]] = [[] for _ in range(jobs)]
+    load = [0] * jobs
+    for size, rel in pages:  # largest first, each to the lightest share
+        k = load.index(min(load))
+        shares[k].append(_output_of(rel))
+        load[k] += size
+    outputs = [_output_of(p.relative_to(docs).as_posix()) for p in docs.rglob("*")
+               if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs).parts)]
+    folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-{k}") for k in range(1, jobs)]
+    later = time.time() + 86_400  # placeholders are newer than any source: MkDocs leaves them alone
+    paged = {rel for share in shares for rel in share}
+    for k, folder in enumerate(folders):
+        own = set(shares[k])
+        for rel in outputs:
+            if rel not in own and (k > 0 or rel in paged):  # the first makes the static files, the others only pages
+                path = folder / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.touch()
+                os.utime(path, (later, later))
+    context = multiprocessing.get_context("fork")  # the workers share the loaded MkDocs and theme
+    workers = [context.Process(target=_mkdocs_worker, args=(project, folder)) for folder in folders[1:]]
+    for w in workers:
+        w.start()
+    try:
+        _mkdocs(project, site_dir, dirty=True)
+    finally:
+        for w in workers:
+            w.join()
+    failed = [k for k, w in enumerate(workers, start=1) if w.exitcode != 0]
+    if failed:
+        raise BuildError(f"mkdocs build of site/ failed in process(es) {failed} (see above); site/ and {ARCHIVE} "
+                         "left as they were")
+    for k, folder in enumerate(folders[1:], start=1):
+        for rel in shares[k]:
+            os.replace(folder / rel, site_dir / rel)
+        shutil.rmtree(folder)
+    empty = [rel for rel in outputs if rel.endswith(".html") and (site_dir / rel).stat().st_size == 0]
+    if empty:
+        raise BuildError(f"mkdocs build of site/ left {len(empty)} page(s) unwritten, e.g. {empty[0]}")
+
+
+def _mkdocs_worker(project: Path, folder: Path) -> None:
+    """Run one share of a sharded build; exit non-zero when it fails (its problems are on stderr)."""
+    try:
+        _mkdocs(project, folder, dirty=True)
+    except BuildError as exc:
+        print(exc, file=sys.stderr, flush=True)
+        os._exit(1)
+    os._exit(0)
+
+
+def _mkdocs(project: Path, site_dir: Path, dirty: bool) -> None:
+    """One MkDocs build of docs/ into `site_dir`, strict."""
     from mkdocs.commands.build import build as mk_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException

@@ -318,3 +318,16 @@ def test_a_change_to_the_theme_rebuilds_every_page(tmp_path):
     main.write_text(main.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     build(proj)
     assert os.stat(proj / "site" / "about.html").st_ino != before
+
+
+def test_a_build_in_several_processes_is_the_build_in_one(tmp_path):
+    """MkDocs in two processes, each converting its share of the pages, makes the very site one process makes."""
+    from generator.publish import STAMP
+
+    one, two = (copy_project(tmp_path / name, FIXTURES / "site-data") for name in ("one", "two"))
+    build(one, jobs=1)
+    build(two, jobs=2)
+    a, b = _tree(one / "site"), _tree(two / "site")
+    a.pop(STAMP), b.pop(STAMP)
+    assert a.keys() == b.keys() and [p for p in a if a[p] != b[p]] == []
+    assert not list(tmp_path.glob("two/.build-tmp*")) and not list((two / "site").rglob("*-1"))
