@@ -331,3 +331,19 @@ def test_a_build_in_several_processes_is_the_build_in_one(tmp_path):
     a.pop(STAMP), b.pop(STAMP)
     assert a.keys() == b.keys() and [p for p in a if a[p] != b[p]] == []
     assert not list(tmp_path.glob("two/.build-tmp*")) and not list((two / "site").rglob("*-1"))
+
+
+def test_relative_links_are_what_relpath_gives():
+    """Links are worked out once per pair of folders; on every kind of page and target they equal posixpath.relpath."""
+    import posixpath
+    import random
+
+    from generator.cells import relative_url
+
+    folders = ["", "documents", "documents/provinces", "themes", "agencies", "agencies/public-security", "cells", "data"]
+    rng = random.Random(3)
+    for _ in range(2000):
+        target = posixpath.join(rng.choice(folders), rng.choice(["x.html", "index.md", "a-b.js"]))
+        target += rng.choice(["", "#p-1-2", "?pick=a,b&level=county#doc-x", "?q=a/b"])
+        here = posixpath.join(rng.choice(folders), rng.choice(["index.html", "y.md"]))
+        assert relative_url(target, here) == posixpath.relpath(target, posixpath.dirname(here) or "."), (target, here)
