@@ -72,8 +72,8 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
     _, s, m = measure(lambda: relate(site, read_vocabulary(project / "site-data")))
     rows.append((label, "relate", s, m))
     scratch = project / ".build-tmp" / "docs"  # as build() does: each file written as it is made, then docs/ synced
-    _, s, m = measure(lambda: write_tree(scratch, render(site, project / "templates")))
-    rows.append((label, "render (written page by page)", s, m))
+    _, s, m = measure(lambda: render_shared(site, project / "templates", scratch, jobs))
+    rows.append((label, f"render (written page by page, {jobs} process(es))", s, m))
     index, s, m = measure(lambda: build_index(site))
     rows.append((label, f"search index ({index.entries} entries, {index.keys} keys, {index.shards} shards, "
                         f"{sum(len(t.encode()) for t in index.files.values()) / 2**20:.1f} MiB)", s, m))
@@ -104,6 +104,23 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
                         f"site {size / 2**20:.1f} MiB; largest page {largest[1]} {largest[0] / 2**20:.2f} MiB",
                  sum(r[2] for r in rows if r[0] == label), None))
     return rows
+
+
+def render_shared(site, templates: Path, scratch: Path, jobs: int) -> None:
+    """Render every page as build() does: shares 1..jobs-1 in forked processes, share 0 here."""
+    import multiprocessing
+
+    def share(k: int) -> None:
+        write_tree(scratch, render(site, templates, (k, jobs)))
+        os._exit(0)
+
+    workers = [multiprocessing.get_context("fork").Process(target=share, args=(k,)) for k in range(1, jobs)]
+    for w in workers:
+        w.start()
+    write_tree(scratch, render(site, templates, (0, jobs)))
+    for w in workers:
+        w.join()
+    assert all(w.exitcode == 0 for w in workers)
 
 
 def edit_one(project: Path) -> float:

@@ -29,7 +29,7 @@ from .link import Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import publish
+from .publish import BuildError, publish
 from .search import build_index
 from .render import render
 from .validate import InvalidData, load_data
@@ -81,12 +81,45 @@ def analyse(project: Path, strict: bool = False) -> Analysis:
     return result
 
 
-def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
-    """Yield every file of docs/ as it is made (path, text whole or in chunks): a large atlas never holds them all."""
-    yield from render(site, project / "templates")
-    yield from build_index(site).files.items()
-    yield from export_files(site)
-    yield from static_files(project).items()
+def site_files(project: Path, site: Site, share: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, Content]]:
+    """Yield every file of docs/ as it is made (path, text whole or in chunks): a large atlas never holds them all.
+
+    `share` (k, n): the k-th of n processes' part (render's shares; the index, export and assets in share 0).
+    """
+    yield from render(site, project / "templates", share)
+    if share[0] == 0:
+        yield from build_index(site).files.items()
+        yield from export_files(site)
+        yield from static_files(project).items()
+
+
+def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> None:
+    """Write every file of docs/ into `scratch`, the pages dealt round `jobs` processes (forked: they share the atlas)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_write_share, args=(project, site, scratch, (k, jobs))) for k in range(1, jobs)]
+    for w in workers:
+        w.start()
+    try:
+        write_tree(scratch, site_files(project, site, (0, jobs)))
+    finally:
+        for w in workers:
+            w.join()
+    if any(w.exitcode != 0 for w in workers):
+        raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
+
+
+def _write_share(project: Path, site: Site, scratch: Path, share: tuple[int, int]) -> None:
+    try:
+        write_tree(scratch, site_files(project, site, share))
+    except BaseException:  # noqa: BLE001 - reported, then the parent stops the build
+        import traceback
+
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    os._exit(0)
 
 
 def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, str]]:
@@ -163,26 +196,27 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
           jobs: int | None = None) -> Summary:
     """Run the whole pipeline; raise InvalidData or BuildError without touching site/ or dist/ on failure.
 
-    `jobs`: MkDocs processes for a full build (default: one per CPU).
+    `jobs`: processes rendering pages and running MkDocs (default: one per CPU).
     """
     start = time.perf_counter()
     say = (lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     say("validating site-data/")
     analysis = prepare(project, strict)
     site = analysis.site
-    say("rendering docs/ page by page")
+    say(f"rendering docs/ page by page ({jobs or os.cpu_count() or 1} process(es))")
     scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
     shutil.rmtree(scratch.parent, ignore_errors=True)
+    jobs = jobs or os.cpu_count() or 1
     try:
-        write_tree(scratch, site_files(project, site))
+        write_site(project, site, scratch, jobs)
         pages = sum(1 for _ in scratch.rglob("*.md"))
         sync_tree(project / "docs", scratch)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        shutil.rmtree(scratch.parent, ignore_errors=True)
     summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
                       len(analysis.warnings))
     if run_mkdocs:
-        publish(project, site, summary, say, jobs=jobs or os.cpu_count() or 1)
+        publish(project, site, summary, say, jobs=jobs)
     summary.seconds = time.perf_counter() - start
     return summary
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -250,10 +250,3 @@ def index_script(site: Site, documents: list[DocumentPage]) -> str:
     } for p in documents]
     levels = {k: f"{zh} {en}" for k, (zh, en) in LEVELS.items()}
     return f"atlasIndex({_json({'themes': themes, 'levels': levels, 'picked': PICKED, 'docs': docs})});\n"
-
-
-def cell_files(site: Site, documents: list[DocumentPage], cells: Cells) -> Iterator[tuple[str, str]]:
-    """Yield (path under docs/, script): the index, then one script per document."""
-    yield f"{FOLDER}/index.js", index_script(site, documents)
-    for page in site.documents:
-        yield f"{FOLDER}/{page.slug}.js", cells.script(site, page)

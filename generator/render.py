@@ -19,7 +19,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .cells import (PICKED, Cells, Column, cell_files, how_title, html_block, html_environment, mark, picked,
+from .cells import FOLDER as CELLS
+from .cells import (PICKED, Cells, Column, how_title, html_block, html_environment, index_script, mark, picked,
                     relative_url)
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
@@ -350,9 +351,42 @@ def policy_level(level: str) -> str:
     return f"{zh} {en}"
 
 
-def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
-    """Render every page, one at a time: yield (path under docs/, Markdown or script)."""
+def render(site: Site, templates: Path, share: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, str]]:
+    """Render every page, one at a time: yield (path under docs/, Markdown or script).
+
+    `share` (k, n): only the k-th of n shares, for n processes rendering at once. The pages of one document
+    (its page, its cells script) and of one agency are dealt round the shares; the pages that gather the
+    whole atlas are all in share 0.
+    """
+    k, n = share
     env = environment(templates)
+    cells = Cells(templates)
+    html_env = html_environment(templates)
+    for i, page in enumerate(site.documents):
+        if i % n == k:
+            yield f"{CELLS}/{page.slug}.js", cells.script(site, page)
+            yield page.src_path, _document(page, env, html_env)
+    for i, agency in enumerate(a for a in site.agencies if a.tasks):
+        if i % n == k:
+            ctx = _agency(site, agency, html_env)
+            yield agency.src_path, _render(env, "agency.md.j2", ctx)
+            for part in ctx.parts:
+                yield part.src_path, _render(env, "agency_part.md.j2", part)
+    if k == 0:
+        yield from _gathered(site, env, cells)
+
+
+def _document(page: DocumentPage, env: Environment, html_env: Environment) -> str:
+    traditional = page.doc.script == "zh-Hant"
+    return _render(env, "document.md.j2", DocumentContext(
+        page=page, doc=page.doc, traditional=traditional, collation=page.collation,
+        body=html_block(html_env, "_provisions.html.j2", page=page, entries=page.provisions, traditional=traditional),
+        targets=[t for e in page.provisions for t in e.targets],
+        citations=[c for e in page.provisions for c in e.citations], cite=cite_data(page)))
+
+
+def _gathered(site: Site, env: Environment, cells: Cells) -> Iterator[tuple[str, str]]:
+    """The pages that gather the whole atlas: home, indexes, themes, compare, indicators, timelines, policies."""
     levels: dict[str, int] = defaultdict(int)
     for page in site.documents:
         levels[page.doc.level] += 1
@@ -368,8 +402,6 @@ def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
     yield "themes/index.md", _render(env, "matrix.md.j2", _matrix(site, with_text))
     for province in site.provinces:
         yield province.src_path, _render(env, "province.md.j2", _province(site, province, with_text))
-    cells = Cells(templates)
-    html_env = html_environment(templates)
     targets = site.targets
     for theme in site.themes:
         shown = picked(theme, columns)
@@ -381,15 +413,7 @@ def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
     # One page holds every theme, so a column's anchor names the theme too.
     rows = [(t, [cells.column(t, p, "", f"{t.slug}--{p.slug}") for p in (first, second)]) for t in site.themes]
     yield "compare.md", _render(env, "compare.md.j2", CompareContext(rows=rows, first=first, second=second))
-    yield from cell_files(site, columns, cells)
-    for page in site.documents:
-        traditional = page.doc.script == "zh-Hant"
-        ctx = DocumentContext(page=page, doc=page.doc, traditional=traditional, collation=page.collation,
-                              body=html_block(html_env, "_provisions.html.j2", page=page, entries=page.provisions,
-                                              traditional=traditional),
-                              targets=[t for e in page.provisions for t in e.targets],
-                              citations=[c for e in page.provisions for c in e.citations], cite=cite_data(page))
-        yield page.src_path, _render(env, "document.md.j2", ctx)
+    yield f"{CELLS}/index.js", index_script(site, columns)
     others = [_province_targets(site, province) for province in site.provinces]
     yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site, targets, others))
     for ind in site.indicators:
@@ -398,12 +422,6 @@ def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
     for ctx in others:
         yield ctx.src_path, _render(env, "province_targets.md.j2", ctx)
     yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site))
-    for agency in site.agencies:
-        if agency.tasks:
-            ctx = _agency(site, agency, html_env)
-            yield agency.src_path, _render(env, "agency.md.j2", ctx)
-            for part in ctx.parts:
-                yield part.src_path, _render(env, "agency_part.md.j2", part)
     timelines = [_timeline(province) for province in site.provinces]
     for ctx in timelines:
         yield ctx.src_path, _render(env, "timeline.md.j2", ctx)

@@ -158,3 +158,22 @@ def test_a_failing_archive_keeps_the_previous_site_and_archive(published, monkey
         build(published)
     assert _state(published)[::2] == before[::2]  # site/ and the archive; docs/ is the generated source
     assert not (published / ".build-tmp").exists()
+
+
+def test_a_failing_render_process_stops_the_build_and_keeps_everything(published, monkeypatch):
+    """Pages are rendered by several processes; one failing stops the build with docs/, site/ and the archive as they were."""
+    from generator import build as build_mod
+
+    before = _state(published)
+    real = build_mod.render
+
+    def second_share_fails(site, templates, share=(0, 1)):
+        if share[0] == 1:
+            raise RuntimeError("simulated")
+        return real(site, templates, share)
+
+    monkeypatch.setattr(build_mod, "render", second_share_fails)
+    with pytest.raises(BuildError, match="rendering docs/ failed in a worker process"):
+        build(published, jobs=2)
+    assert _state(published) == before
+    assert not (published / ".build-tmp").exists()
