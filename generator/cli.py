@@ -95,7 +95,7 @@ def check(strict: bool) -> None:
 @click.option("--skip-mkdocs", is_flag=True, help="Only generate docs/ and the data export.")
 @click.option("--strict", is_flag=True, help="Refuse to build while drafts or warnings remain.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="MkDocs processes for a full build (default: one per CPU).")
+              help="Processes rendering pages and running MkDocs (default: one per CPU).")
 def build(skip_mkdocs: bool, strict: bool, jobs: int | None) -> None:
     """Validate, generate docs/, build site/ with MkDocs and pack the offline archive."""
     try:

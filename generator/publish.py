@@ -73,13 +73,17 @@ def build_stamp(project: Path) -> dict:
 
     theme = hashlib.sha256()
     for path in sorted([project / "mkdocs.yml", *(project / "templates" / "theme").rglob("*")]):
-        if path.is_file():
+        if path.is_file() and "__pycache__" not in path.parts:
             theme.update(path.relative_to(project).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    docs = project / "docs"
-    outputs = sorted(_output_of(p.relative_to(docs).as_posix()) for p in docs.rglob("*")
-                     if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs).parts))
     return {"built": built_date().isoformat(), "theme": theme.hexdigest(),
-            "platform": {name: version(name) for name in PLATFORM}, "outputs": outputs}
+            "platform": {name: version(name) for name in PLATFORM},
+            "outputs": sorted(_output_of(rel) for rel in _sources(project / "docs"))}
+
+
+def _sources(docs: Path) -> list[str]:
+    """Every file of docs/ MkDocs reads (dotfiles it leaves out), as a path under docs/."""
+    return [p.relative_to(docs).as_posix() for p in docs.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs).parts)]
 
 
 def _output_of(rel: str) -> str:
@@ -152,16 +156,15 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> None:
     import multiprocessing
 
     docs = project / "docs"
-    pages = sorted(((p.stat().st_size, p.relative_to(docs).as_posix()) for p in docs.rglob("*.md")
-                    if not any(part.startswith(".") for part in p.relative_to(docs).parts)), reverse=True)
+    sources = _sources(docs)
+    pages = sorted(((docs / rel).stat().st_size, rel) for rel in sources if rel.endswith(".md"))[::-1]
     shares: list[list[str]] = [[] for _ in range(jobs)]
     load = [0] * jobs
     for size, rel in pages:  # largest first, each to the lightest share
         k = load.index(min(load))
         shares[k].append(_output_of(rel))
         load[k] += size
-    outputs = [_output_of(p.relative_to(docs).as_posix()) for p in docs.rglob("*")
-               if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs).parts)]
+    outputs = [_output_of(rel) for rel in sources]
     folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-{k}") for k in range(1, jobs)]
     later = time.time() + 86_400  # placeholders are newer than any source: MkDocs leaves them alone
     paged = {rel for share in shares for rel in share}
