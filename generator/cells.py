@@ -11,6 +11,11 @@ reads the same with or without JavaScript. Fragments are plain HTML, escaped by 
 autoescape and never parsed as Markdown: text from data cannot inject markup, and MkDocs has
 nothing to convert. Links in a fragment are written relative to `root` ("../" on a theme page,
 "" on the compare page and in scripts, where atlas.js adds the page's own root).
+
+The same HTML side serves the bulk of the other pages: `html_environment` renders the `*.html.j2`
+templates (a document's provisions, an agency's tasks), which a page carries as a stretch MkDocs
+leaves unparsed (`html_block`; templates/theme/hooks.py), with their helpers: theme chips, excerpts
+of similar provisions and of responsibility notes, and relative links.
 """
 
 from __future__ import annotations
