@@ -377,6 +377,7 @@ def render(site: Site, templates: Path, share: tuple[int, int] = (0, 1)) -> Iter
 
 
 def _document(page: DocumentPage, env: Environment, html_env: Environment) -> str:
+    """Render a document's page: its card and facts in Markdown, its provisions as one HTML stretch."""
     traditional = page.doc.script == "zh-Hant"
     return _render(env, "document.md.j2", DocumentContext(
         page=page, doc=page.doc, traditional=traditional, collation=page.collation,
