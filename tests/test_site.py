@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import posixpath
+import random
 import re
 import zipfile
 from html.parser import HTMLParser
@@ -15,9 +18,11 @@ import pytest
 import yaml
 
 from generator.build import build, generate, schema_text
+from generator.cells import relative_url
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
                               PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS)
 from generator.model import Agencies, Document, Indicators, Places, Taxonomy
+from generator.publish import ARCHIVE, STAMP
 from generator.render import md_escape
 from tests.conftest import FIXTURES, ROOT, copy_project
 
@@ -287,11 +292,6 @@ def _tree(root: Path) -> dict[str, bytes]:
 def test_an_edit_rebuilds_only_changed_pages_and_yields_the_full_build(tmp_path):
     """After one document changes, MkDocs rebuilds only the pages whose source changed (the rest of the previous
     site is reused, the very files), and the site is byte for byte the one a full build of the same data makes."""
-    import os
-    import zipfile
-
-    from generator.publish import ARCHIVE, STAMP
-
     proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
     build(proj)
     untouched = os.stat(proj / "site" / "about.html").st_ino
@@ -309,8 +309,6 @@ def test_an_edit_rebuilds_only_changed_pages_and_yields_the_full_build(tmp_path)
 
 
 def test_a_change_to_the_theme_rebuilds_every_page(tmp_path):
-    import os
-
     proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
     build(proj)
     before = os.stat(proj / "site" / "about.html").st_ino
@@ -322,8 +320,6 @@ def test_a_change_to_the_theme_rebuilds_every_page(tmp_path):
 
 def test_a_build_in_several_processes_is_the_build_in_one(tmp_path):
     """MkDocs in two processes, each converting its share of the pages, makes the very site one process makes."""
-    from generator.publish import STAMP
-
     one, two = (copy_project(tmp_path / name, FIXTURES / "site-data") for name in ("one", "two"))
     build(one, jobs=1)
     build(two, jobs=2)
@@ -335,11 +331,6 @@ def test_a_build_in_several_processes_is_the_build_in_one(tmp_path):
 
 def test_relative_links_are_what_relpath_gives():
     """Links are worked out once per pair of folders; on every kind of page and target they equal posixpath.relpath."""
-    import posixpath
-    import random
-
-    from generator.cells import relative_url
-
     folders = ["", "documents", "documents/provinces", "themes", "agencies", "agencies/public-security", "cells", "data"]
     rng = random.Random(3)
     for _ in range(2000):
