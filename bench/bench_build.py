@@ -35,6 +35,7 @@ from generator.publish import ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archiv
 from generator.classify import classify  # noqa: E402
 from generator.export import export_files  # noqa: E402
 from generator.facts import extract  # noqa: E402
+from generator.forked import run_shares  # noqa: E402
 from generator.ingest import import_raw  # noqa: E402
 from generator.link import link  # noqa: E402
 from generator.relate import read_vocabulary, relate  # noqa: E402
@@ -107,20 +108,8 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
 
 
 def render_shared(site, templates: Path, scratch: Path, jobs: int) -> None:
-    """Render every page as build() does: shares 1..jobs-1 in forked processes, share 0 here."""
-    import multiprocessing
-
-    def share(k: int) -> None:
-        write_tree(scratch, render(site, templates, (k, jobs)))
-        os._exit(0)
-
-    workers = [multiprocessing.get_context("fork").Process(target=share, args=(k,)) for k in range(1, jobs)]
-    for w in workers:
-        w.start()
-    write_tree(scratch, render(site, templates, (0, jobs)))
-    for w in workers:
-        w.join()
-    assert all(w.exitcode == 0 for w in workers)
+    """Render every page as build() does: its shares in `jobs` processes."""
+    assert run_shares(lambda k: write_tree(scratch, render(site, templates, (k, jobs))), jobs) == []
 
 
 def edit_one(project: Path) -> float:

@@ -25,6 +25,7 @@ from pathlib import Path
 from .classify import classify
 from .export import Content, export_files
 from .facts import extract
+from .forked import run_shares
 from .link import Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
@@ -95,31 +96,8 @@ def site_files(project: Path, site: Site, share: tuple[int, int] = (0, 1)) -> It
 
 def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> None:
     """Write every file of docs/ into `scratch`, the pages dealt round `jobs` processes (forked: they share the atlas)."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
-    workers = [context.Process(target=_write_share, args=(project, site, scratch, (k, jobs))) for k in range(1, jobs)]
-    for w in workers:
-        w.start()
-    try:
-        write_tree(scratch, site_files(project, site, (0, jobs)))
-    finally:
-        for w in workers:
-            w.join()
-    if any(w.exitcode != 0 for w in workers):
+    if run_shares(lambda k: write_tree(scratch, site_files(project, site, (k, jobs))), jobs):
         raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
-
-
-def _write_share(project: Path, site: Site, scratch: Path, share: tuple[int, int]) -> None:
-    try:
-        write_tree(scratch, site_files(project, site, share))
-    except BaseException:  # noqa: BLE001 - reported, then the parent stops the build
-        import traceback
-
-        traceback.print_exc()
-        sys.stderr.flush()
-        os._exit(1)
-    os._exit(0)
 
 
 def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, str]]:
@@ -149,15 +127,13 @@ def static_files(project: Path) -> dict[str, str]:
     return files
 
 
-def write_tree(root: Path, files: Iterable[tuple[str, Content]]) -> int:
-    """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk); return how many."""
-    n = 0
-    for n, (rel, content) in enumerate(files, start=1):
+def write_tree(root: Path, files: Iterable[tuple[str, Content]]) -> None:
+    """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk)."""
+    for rel, content in files:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline="") as f:
             f.writelines([content] if isinstance(content, str) else content)
-    return n
 
 
 def sync_tree(target: Path, source: Path) -> None:
@@ -203,10 +179,10 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
     say("validating site-data/")
     analysis = prepare(project, strict)
     site = analysis.site
-    say(f"rendering docs/ page by page ({jobs or os.cpu_count() or 1} process(es))")
+    jobs = jobs or os.cpu_count() or 1
+    say(f"rendering docs/ page by page ({jobs} process(es))")
     scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
     shutil.rmtree(scratch.parent, ignore_errors=True)
-    jobs = jobs or os.cpu_count() or 1
     try:
         write_site(project, site, scratch, jobs)
         pages = sum(1 for _ in scratch.rglob("*.md"))

@@ -96,21 +96,20 @@ def how_title(a: Assignment) -> str:
 RELATED_EXCERPT = 90  # characters of a similar provision shown: its shared wording in context; the link leads to all of it
 
 
-def excerpt_around(text: str | None, spans: list[tuple[int, int]], esc: Callable[[str], object] = escape,
-                   size: int = RELATED_EXCERPT) -> Markup:
-    """Escape (with `esc`) about `size` characters of `text` from just before its first span, spans marked, "…" where cut.
+def excerpt_around(text: str | None, spans: list[tuple[int, int]], size: int = RELATED_EXCERPT) -> Markup:
+    """Escape about `size` characters of `text` from just before its first span, spans marked, "…" where cut.
 
     A similar provision elsewhere is shown by the wording it shares, not in full: its whole text on
     every provision that resembles it would make a document's page grow with the corpus.
     """
     text = text or ""
     if len(text) <= size:
-        return mark(text, spans, esc)
+        return mark(text, spans)
     start = max(0, min((s for s, _ in spans), default=0) - size // 6)
     end = min(len(text), start + size)
     start = max(0, end - size)
     inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if e > start and s < end]
-    return Markup(("…" if start else "") + mark(text[start:end], inside, esc) + ("…" if end < len(text) else ""))
+    return Markup(("…" if start else "") + mark(text[start:end], inside) + ("…" if end < len(text) else ""))
 
 
 CHIPS = 3  # theme chips a provision shows: its primary and two more; the rest behind "more"
@@ -169,6 +168,16 @@ def _folder_prefix(folder: str, here: str) -> str:
     return "" if up == "." else up + "/"
 
 
+def iso_date(d) -> str:
+    """A date as 2023-05-12, or — when there is none."""
+    return d.isoformat() if d else "—"
+
+
+def level_name(level: str) -> str:
+    """A level in both languages: 县级 county."""
+    return "{} {}".format(*LEVELS[level])
+
+
 # Marks a stretch of a Markdown page that is HTML already: MkDocs leaves it unparsed (templates/theme/hooks.py).
 HTML_START, HTML_END = "<!-- atlas:html -->", "<!-- /atlas:html -->"
 
@@ -181,12 +190,12 @@ def html_environment(templates: Path) -> Environment:
     env = Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined, autoescape=True,
                       trim_blocks=True, lstrip_blocks=True,
                       finalize=lambda v: "" if v is None else v.replace("\n", " ") if type(v) is str else v)
-    env.filters["date"] = lambda d: d.isoformat() if d else "—"
+    env.filters["date"] = iso_date
     env.filters["link_from"] = relative_url
     env.filters["excerpt_around"] = excerpt_around
     env.filters["chips"] = chips
     env.filters["task_excerpt"] = task_excerpt
-    env.filters["level"] = lambda level: "{} {}".format(*LEVELS[level])
+    env.filters["level"] = level_name
     env.globals["how_title"] = how_title
     return env
 
@@ -199,8 +208,9 @@ def html_block(env: Environment, template: str, **context) -> Markup:
 class Cells:
     """Render columns as HTML fragments with templates/_column.html.j2."""
 
-    def __init__(self, templates: Path) -> None:
-        self.template = html_environment(templates).get_template("_column.html.j2")
+    def __init__(self, env: Environment) -> None:
+        """`env`: the HTML environment (html_environment)."""
+        self.template = env.get_template("_column.html.j2")
 
     def column(self, theme: ThemePage, page: DocumentPage, root: str, anchor: str | None = None) -> Column:
         """Return `page`'s column on `theme`, its links relative to `root`."""

@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .forked import run_shares
 from .link import Site
 
 if TYPE_CHECKING:
@@ -153,8 +154,6 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> None:
     sitemap. Shares are balanced by the size of the pages' sources. The merged site is the one a single
     process builds (tested).
     """
-    import multiprocessing
-
     docs = project / "docs"
     sources = _sources(docs)
     pages = sorted(((docs / rel).stat().st_size, rel) for rel in sources if rel.endswith(".md"))[::-1]
@@ -176,16 +175,7 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.touch()
                 os.utime(path, (later, later))
-    context = multiprocessing.get_context("fork")  # the workers share the loaded MkDocs and theme
-    workers = [context.Process(target=_mkdocs_worker, args=(project, folder)) for folder in folders[1:]]
-    for w in workers:
-        w.start()
-    try:
-        _mkdocs(project, site_dir, dirty=True)
-    finally:
-        for w in workers:
-            w.join()
-    failed = [k for k, w in enumerate(workers, start=1) if w.exitcode != 0]
+    failed = run_shares(lambda k: _mkdocs(project, folders[k], dirty=True), jobs)  # forked: MkDocs is loaded once
     if failed:
         raise BuildError(f"mkdocs build of site/ failed in process(es) {failed} (see above); site/ and {ARCHIVE} "
                          "left as they were")
@@ -196,16 +186,6 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> None:
     empty = [rel for rel in outputs if rel.endswith(".html") and (site_dir / rel).stat().st_size == 0]
     if empty:
         raise BuildError(f"mkdocs build of site/ left {len(empty)} page(s) unwritten, e.g. {empty[0]}")
-
-
-def _mkdocs_worker(project: Path, folder: Path) -> None:
-    """Run one share of a sharded build; exit non-zero when it fails (its problems are on stderr)."""
-    try:
-        _mkdocs(project, folder, dirty=True)
-    except BuildError as exc:
-        print(exc, file=sys.stderr, flush=True)
-        os._exit(1)
-    os._exit(0)
 
 
 def _mkdocs(project: Path, site_dir: Path, dirty: bool) -> None:

@@ -20,8 +20,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from .cells import FOLDER as CELLS
-from .cells import (PICKED, Cells, Column, how_title, html_block, html_environment, index_script, mark, picked,
-                    relative_url)
+from .cells import (PICKED, Cells, Column, how_title, html_block, html_environment, index_script, iso_date, level_name,
+                    mark, picked, relative_url)
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
 from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
@@ -297,9 +297,9 @@ def environment(templates: Path) -> Environment:
     env.filters["raw"] = lambda v: Markup(v)  # for values built by code (urls, anchors), never data
     # front matter: a JSON string is a YAML scalar that no quote, colon or newline in the data can end
     env.filters["yaml_str"] = lambda v: Markup(json.dumps(str(v), ensure_ascii=False))
-    env.filters["level"] = lambda level: "{} {}".format(*LEVELS[level])
+    env.filters["level"] = level_name
     env.filters["link_from"] = lambda src, here: Markup(relative_url(src, here))
-    env.filters["date"] = lambda d: d.isoformat() if d else "—"
+    env.filters["date"] = iso_date
     env.globals["how_title"] = how_title
     env.globals["related_threshold"] = RELATED_THRESHOLD
     env.filters["target_value"] = target_value
@@ -360,8 +360,8 @@ def render(site: Site, templates: Path, share: tuple[int, int] = (0, 1)) -> Iter
     """
     k, n = share
     env = environment(templates)
-    cells = Cells(templates)
     html_env = html_environment(templates)
+    cells = Cells(html_env)
     for i, page in enumerate(site.documents):
         if i % n == k:
             yield f"{CELLS}/{page.slug}.js", cells.script(site, page)
@@ -472,7 +472,7 @@ def _documents_index(site: Site) -> DocumentsIndexContext:
     levels = [level for level in LEVELS if any(p.doc.level == level for p in site.documents)]
     rows = [(province, [sum(1 for p in province.documents if p.doc.level == level) for level in levels])
             for province in site.provinces]
-    return DocumentsIndexContext(levels=["{} {}".format(*LEVELS[level]) for level in levels], rows=rows)
+    return DocumentsIndexContext(levels=[level_name(level) for level in levels], rows=rows)
 
 
 def _shade(n: int) -> int:

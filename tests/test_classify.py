@@ -11,7 +11,7 @@ from generator.facts import extract
 from generator.link import link
 from generator.gazetteer import build_gazetteer
 from generator.model import Agencies, Document, Indicators, Places, Taxonomy
-from generator.cells import Cells
+from generator.cells import Cells, html_environment
 from generator.validate import Data
 from tests.conftest import ROOT
 
@@ -194,7 +194,7 @@ def test_silent_documents_get_an_empty_cell_and_cells_put_primary_provisions_fir
         _doc("shilishi-2022-work-points", [_p("1", text="加快供水管网建设。")]))
     hukou = next(t for t in site.themes if t.slug == "hukou-reform")
     county, city = sorted(site.documents, key=lambda p: p.slug, reverse=True)
-    cells = Cells(ROOT / "templates")
+    cells = Cells(html_environment(ROOT / "templates"))
     cols = {p.slug: cells.column(hukou, p, "../") for p in (county, city)}
     assert cols["shilishi-2022-work-points"].items == []
     assert [i.entry.provision.id for i in cols["shilixian-2024-work-points"].items] == ["2", "1"]

@@ -1,0 +1,41 @@
+"""Run the shares of one job at once: share 0 in this process, the others in forked processes.
+
+Forked, not spawned: a share reads the linked atlas (or MkDocs, already loaded) from the memory it was
+forked with, and nothing is copied or pickled. A share reports by writing files; a failing one prints
+its traceback and exits non-zero, and the caller decides what a failure means.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from collections.abc import Callable
+
+
+def run_shares(work: Callable[[int], None], n: int) -> list[int]:
+    """Run work(k) for every k < n, k = 0 here and the others in forked processes; return the k that failed.
+
+    An exception in share 0 is raised here, once the other shares have ended.
+    """
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_share, args=(work, k)) for k in range(1, n)]
+    for w in workers:
+        w.start()
+    try:
+        work(0)
+    finally:
+        for w in workers:
+            w.join()
+    return [k for k, w in enumerate(workers, start=1) if w.exitcode != 0]
+
+
+def _share(work: Callable[[int], None], k: int) -> None:
+    try:
+        work(k)
+    except BaseException:  # noqa: BLE001 - printed here; the parent sees the exit code
+        traceback.print_exc()
+        sys.stderr.flush()
+        os._exit(1)
+    os._exit(0)
