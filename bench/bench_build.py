@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import resource
+import shutil
 from pathlib import Path
 
 import yaml
@@ -30,18 +31,16 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import static_files, sync_tree, write_tree  # noqa: E402
+from generator.build import analyse, static_files, sync_tree, write_tree  # noqa: E402
+from generator.per_document import CACHE  # noqa: E402
 from generator.publish import ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archive  # noqa: E402
-from generator.classify import classify  # noqa: E402
 from generator.export import export_files  # noqa: E402
-from generator.facts import extract  # noqa: E402
 from generator.forked import run_shares  # noqa: E402
 from generator.ingest import import_raw  # noqa: E402
-from generator.link import link  # noqa: E402
 from generator.relate import read_vocabulary, relate  # noqa: E402
 from generator.search import build_index  # noqa: E402
 from generator.render import render  # noqa: E402
-from generator.validate import load_data, load_places  # noqa: E402
+from generator.validate import load_places  # noqa: E402
 from tests.conftest import copy_project  # noqa: E402
 
 
@@ -60,16 +59,16 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
         raws = sorted((project / "site-data" / "raw").glob("*.txt"))
         _, s, m = measure(lambda: [import_raw(p.read_bytes(), p.name, places).document() for p in raws])
         rows.append((label, "import", s, m))
-    data, s, m = measure(lambda: load_data(project / "site-data"))
-    rows.append((label, "load+validate", s, m))
-    site, s, m = measure(lambda: link(data))
-    rows.append((label, "link", s, m))
-    unknown, s, m = measure(lambda: extract(site))
-    rows.append((label, f"facts ({sum(len(e.targets) for d in site.documents for e in d.provisions)} targets, "
-                        f"{len(site.policies)} cited policies, {len(unknown)} unknown names)", s, m))
-    problems, s, m = measure(lambda: classify(site))
+    shutil.rmtree(project / CACHE, ignore_errors=True)
+    cold, s, m = measure(lambda: analyse(project, jobs=jobs))
     # Shuffling moves preambles after numbered units, so a few synthetic paragraphs lose their theme.
-    rows.append((label, f"classify ({len(problems)} units without a theme)", s, m))
+    rows.append((label, f"map {cold.mapped} documents, {jobs} process(es), then reduce "
+                        f"({len(cold.site.targets)} targets, {len(cold.site.policies)} cited policies, "
+                        f"{len(cold.warnings)} warnings)", s, m))
+    del cold  # the pages are made from the second, as a rebuild does
+    analysis, s, m = measure(lambda: analyse(project, jobs=jobs))
+    site = analysis.site
+    rows.append((label, f"the same, {len(site.documents) - analysis.mapped} documents read from the cache", s, m))
     _, s, m = measure(lambda: relate(site, read_vocabulary(project / "site-data")))
     rows.append((label, "relate", s, m))
     scratch = project / ".build-tmp" / "docs"  # as build() does: each file written as it is made, then docs/ synced
@@ -101,7 +100,7 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
         kinds[kind] = max(kinds.get(kind, (0, "")), (n, rel))
     for kind, (n, rel) in sorted(kinds.items(), key=lambda kv: -kv[1][0]):
         rows.append((label, f"  largest {kind}: {rel} {n / 2**20:.2f} MiB", 0.0, None))
-    rows.append((label, f"= {len(data.documents)} docs, {site.provision_count} provisions, {len(pages)} pages, "
+    rows.append((label, f"= {len(site.documents)} docs, {site.provision_count} provisions, {len(pages)} pages, "
                         f"site {size / 2**20:.1f} MiB; largest page {largest[1]} {largest[0] / 2**20:.2f} MiB",
                  sum(r[2] for r in rows if r[0] == label), None))
     return rows

@@ -1,6 +1,8 @@
-"""The pipeline: load -> validate -> link -> facts -> classify -> relate -> render -> search -> export -> write -> publish.
+"""The pipeline: map (per document) -> reduce -> relate -> render -> search -> export -> write -> publish.
 
-Nothing is written until every document has been validated. Pages and data files are then
+The map (per_document.py) checks, links, reads the facts of and classifies each document on its own, in
+several processes, and caches each result; the reduce gathers policies, agencies' tasks, indicators'
+targets and theme cells from all of them. Nothing is written until every document has been validated. Pages and data files are then
 made one at a time and written to a scratch folder as they come (a large atlas never holds them
 all); once every one is made, docs/ is synced from it (changed files moved in, stale ones
 deleted, unchanged ones left with their old times); then publish.py: MkDocs builds the
@@ -22,18 +24,19 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .classify import classify
+from .classify import fill_cells
 from .export import Content, export_files
-from .facts import extract
+from .facts import gather
 from .forked import run_shares
-from .link import Site, link
+from .link import Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
 from .publish import BuildError, publish
 from .search import build_index
 from .render import render
-from .validate import InvalidData, load_data
+from .per_document import CACHE, map_documents
+from .validate import InvalidData, load_data, load_shared
 
 @dataclass
 class Summary:
@@ -45,12 +48,15 @@ class Summary:
     seconds: float
     drafts: list[str] = field(default_factory=list)  # ids of the drafts left out
     warnings: int = 0
+    cached: int = 0  # document files unchanged since the last build: their facts and themes read from the cache
 
     def line(self) -> str:
         out = (f"built {self.documents} documents, {self.provisions} provisions, "
                f"{self.pages} pages in {self.seconds:.1f} s")
         if self.warnings:
             out += f"; {self.warnings} warning(s)"
+        if self.cached:
+            out += f"; {self.cached} document file(s) unchanged, read from {CACHE.parent}/"
         if self.drafts:
             out += (f"; left out {len(self.drafts)} draft(s) with open review items: {', '.join(self.drafts)} "
                     "(`policy-atlas check` lists them)")
@@ -63,20 +69,32 @@ class Analysis:
 
     site: Site
     warnings: list[Problem]
+    mapped: int = 0  # documents mapped afresh, not read from the cache
 
     def open_items(self) -> list[Problem]:
         """Warnings, then every open item of every draft, in file order."""
         return self.warnings + [p for d in self.site.drafts for p in d.items]
 
 
-def analyse(project: Path, strict: bool = False) -> Analysis:
+def analyse(project: Path, strict: bool = False, jobs: int | None = None, cache: bool = True) -> Analysis:
     """Validate site-data/, link it, read its facts and classify every provision; raise InvalidData with every problem.
 
     Names missing from agencies.yaml and units no theme fits are warnings, and drafts are left out; `strict`
-    makes them errors.
+    makes them errors. Each document is mapped on its own (per_document.py: in `jobs` processes, its result
+    cached under .atlas-cache/ unless `cache` is false), then the reduce runs over all of them.
     """
-    site = link(load_data(project / "site-data"))
-    result = Analysis(site, extract(site) + classify(site))
+    root = project / "site-data"
+    shared = load_shared(root)
+    entities = None if shared.problems else Entities.of(shared.taxonomy, shared.agencies, shared.indicators)
+    mapping = map_documents(root, shared, entities, jobs or os.cpu_count() or 1, project / CACHE if cache else None)
+    site = link(load_data(root, [r.checked for r in mapping.results], shared),
+                [r.page for r in mapping.results if r.page], entities)
+    of_page = {r.page: r for r in mapping.results if r.page}
+    mapped = [of_page[page] for page in site.documents]  # in site order, as the whole-site stages go
+    gather(site, [f for r in mapped for f in r.found])
+    fill_cells(site)
+    result = Analysis(site, [w for r in mapped for w in r.unlisted] + [w for r in mapped for w in r.unthemed],
+                      mapping.mapped)
     if strict and result.open_items():
         raise InvalidData(result.open_items())
     return result
@@ -107,9 +125,9 @@ def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, s
                       for rel, text in site_files(project, analysis.site)}
 
 
-def prepare(project: Path, strict: bool = False) -> Analysis:
+def prepare(project: Path, strict: bool = False, jobs: int | None = None) -> Analysis:
     """Validate, link, read facts, classify and relate: everything the pages are made from."""
-    analysis = analyse(project, strict)
+    analysis = analyse(project, strict, jobs)
     relate(analysis.site, read_vocabulary(project / "site-data"))
     return analysis
 
@@ -176,10 +194,10 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
     """
     start = time.perf_counter()
     say = (lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
-    say("validating site-data/")
-    analysis = prepare(project, strict)
-    site = analysis.site
     jobs = jobs or os.cpu_count() or 1
+    say(f"validating site-data/, reading each document's facts and themes ({jobs} process(es))")
+    analysis = prepare(project, strict, jobs)
+    site = analysis.site
     say(f"rendering docs/ page by page ({jobs} process(es))")
     scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
     shutil.rmtree(scratch.parent, ignore_errors=True)
@@ -190,7 +208,7 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
     finally:
         shutil.rmtree(scratch.parent, ignore_errors=True)
     summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
-                      len(analysis.warnings))
+                      len(analysis.warnings), len(site.documents) + len(site.drafts) - analysis.mapped)
     if run_mkdocs:
         publish(project, site, summary, say, jobs=jobs)
     summary.seconds = time.perf_counter() - start

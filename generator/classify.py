@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .chinese import fold, squeeze
-from .link import Assignment, ProvisionEntry, Site, ThemePage
+from .link import Assignment, DocumentPage, ProvisionEntry, Site, ThemePage
 from .load import Problem
 
 STRONG, WEAK = 2, 1
@@ -128,43 +128,68 @@ def _score(m: _Matcher, heading: list[_Hit], body: list[_Hit]):
     return score, head_score, terms, spans
 
 
+@dataclass
+class Rules:
+    """The taxonomy made ready to match: one per build, shared by every document."""
+
+    matchers: list[_Matcher]
+    ignore: re.Pattern | None  # phrases that never signal a theme
+    structural: dict[str, ThemePage]  # notice, preamble -> its theme
+    by_id: dict[str, ThemePage]
+
+    @classmethod
+    def of(cls, site: Site) -> Rules:
+        phrases = sorted({fold(p) for p in site.ignore}, key=lambda t: (-len(t), t))
+        return cls([_Matcher.of(t) for t in site.themes if t.theme.structural != "notice"],
+                   re.compile("|".join(map(re.escape, phrases))) if phrases else None,
+                   {t.theme.structural: t for t in site.themes if t.theme.structural}, {t.slug: t for t in site.themes})
+
+
 def classify(site: Site, curated: bool = True) -> list[Problem]:
     """Assign themes to every provision and fill each theme's cells; return units left without one (warnings).
 
     `curated=False` ignores the editors' `themes:` (the themes scorecard measures the rules alone).
     """
-    matchers = [_Matcher.of(t) for t in site.themes if t.theme.structural != "notice"]
-    phrases = sorted({fold(p) for p in site.ignore}, key=lambda t: (-len(t), t))
-    ignore = re.compile("|".join(map(re.escape, phrases))) if phrases else None
-    structural = {t.theme.structural: t for t in site.themes if t.theme.structural}
-    by_id = {t.slug: t for t in site.themes}
+    rules = Rules.of(site)
+    problems = [p for page in site.documents for p in classify_document(site, page, rules, curated)]
+    fill_cells(site)
+    return problems
+
+
+def classify_document(site: Site, page: DocumentPage, rules: Rules, curated: bool = True) -> list[Problem]:
+    """Assign themes to one document's provisions; return its units left without one (the map's part)."""
     heading_themes: dict[str, list[ThemePage]] = {}  # provision atlas id -> themes its heading names
     problems: list[Problem] = []
+    for e in page.provisions:
+        heading = _matches(rules.matchers, rules.ignore, fold(e.provision.heading or ""))
+        body = _matches(rules.matchers, rules.ignore, body_text(e))
+        above = {t for a in e.ancestors for t in heading_themes.get(a.id, ())}  # themes named by headings above
+        scored = []
+        for order, m in enumerate(rules.matchers):
+            score, head, terms, spans = _score(m, heading[order], body[order])
+            if head >= HEADING_NAMES:
+                heading_themes.setdefault(e.id, []).append(m.page)
+            if m.page in above:
+                score += ANCESTOR_BONUS
+            if terms:
+                strong = any(m.weight[t] == STRONG for t in terms)
+                scored.append((score, head, order, strong, Assignment(m.page, score, terms, "terms", spans)))
+        e.themes = _choose(e, scored, rules.by_id, rules.structural, heading_themes, curated)
+        if e.has_text and not e.themes:
+            problems.append(_unthemed(site, e))
+    return problems
+
+
+def fill_cells(site: Site) -> None:
+    """The reduce: each theme's cells, per document its provisions with text on the theme, primary first."""
     for page in site.documents:
         for e in page.provisions:
-            heading = _matches(matchers, ignore, fold(e.provision.heading or ""))
-            body = _matches(matchers, ignore, body_text(e))
-            above = {t for a in e.ancestors for t in heading_themes.get(a.id, ())}  # themes named by headings above
-            scored = []
-            for order, m in enumerate(matchers):
-                score, head, terms, spans = _score(m, heading[order], body[order])
-                if head >= HEADING_NAMES:
-                    heading_themes.setdefault(e.id, []).append(m.page)
-                if m.page in above:
-                    score += ANCESTOR_BONUS
-                if terms:
-                    strong = any(m.weight[t] == STRONG for t in terms)
-                    scored.append((score, head, order, strong, Assignment(m.page, score, terms, "terms", spans)))
-            e.themes = _choose(e, scored, by_id, structural, heading_themes, curated)
-            if e.has_text and not e.themes:
-                problems.append(_unthemed(site, e))
             if e.has_text:
                 for a in e.themes:
                     a.theme.cells.setdefault(page.doc.id, []).append(e)
     for theme in site.themes:  # in each cell, provisions with the theme as primary first, each group in reading order
         for cell in theme.cells.values():
             cell.sort(key=lambda e: e.themes[0].theme is not theme)
-    return problems
 
 
 def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], structural: dict[str, ThemePage],

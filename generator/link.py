@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 from .chinese import simplified_reading
 from .ids import ProvisionId
-from .gazetteer import Division, Gazetteer
-from .model import DOC_TYPES, LEVELS, Agency, Correction, Document, Indicator, Provision, Theme
+from .gazetteer import NATIONAL, Division, Gazetteer
+from .model import (DOC_TYPES, LEVELS, Agencies, Agency, Correction, Document, Indicator, Indicators, Provision, Taxonomy,
+                    Theme)
 from .validate import Data, Draft
 
 ANNUAL_PLANS = ("工作要点",)
@@ -93,6 +94,7 @@ class DocumentPage:
     place: Division | None  # its most specific jurisdiction; none for national documents
     province: Division  # the province it lies in (gazetteer.NATIONAL for national documents): pages split by it
     provisions: list[ProvisionEntry] = field(repr=False)  # every unit in reading order
+    chain: list[Division] = field(default_factory=list, repr=False)  # its place and those enclosing it, province first
     # Collation notes numbered from 1 in reading order, each with its provision (none for metadata notes).
     collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list, repr=False)
 
@@ -467,25 +469,46 @@ class Site:
         return sum(len(d.provisions) for d in self.documents)
 
 
-def link(data: Data) -> Site:
-    """Attach places, ids and urls; order documents by level, then jurisdiction, then date."""
-    pages = []
-    for doc in data.documents:
-        place = data.places.lookup(doc.province, doc.prefecture, doc.county)
-        page = DocumentPage(doc=doc, place=place, province=data.places.province(place), provisions=[])
-        page.provisions = list(_entries(page, doc.outline, None, 1))
-        _number_collation(page)
-        pages.append(page)
+@dataclass
+class Entities:
+    """What every document links to: the theme, agency and indicator pages (made once, before any document)."""
+
+    themes: list[ThemePage]
+    agencies: list[AgencyPage]  # in the order of site-data/agencies.yaml
+    indicators: list[IndicatorEntry]  # in the order of site-data/indicators.yaml
+
+    @classmethod
+    def of(cls, taxonomy: Taxonomy, agencies: Agencies, indicators: Indicators) -> Entities:
+        themes = [ThemePage(theme=t) for t in taxonomy.themes]
+        by_theme = {t.slug: t for t in themes}
+        return cls(themes, [AgencyPage(a) for a in agencies.agencies],
+                   [IndicatorEntry(i, by_theme[i.theme]) for i in indicators.indicators])
+
+
+def link_document(doc: Document, places: Gazetteer) -> DocumentPage:
+    """Place one document: its jurisdiction, its provisions' ids and urls, its collation notes numbered."""
+    place = places.lookup(doc.province, doc.prefecture, doc.county)
+    page = DocumentPage(doc=doc, place=place, province=places.province(place), provisions=[],
+                        chain=places.chain(place) if place else [NATIONAL])
+    page.provisions = list(_entries(page, doc.outline, None, 1))
+    _number_collation(page)
+    return page
+
+
+def link(data: Data, pages: list[DocumentPage] | None = None, entities: Entities | None = None) -> Site:
+    """Attach places, ids and urls; order documents by level, then jurisdiction, then date.
+
+    `pages` and `entities`: what the map already linked (per_document.py), else each document is linked here.
+    """
+    pages = [link_document(doc, data.places) for doc in data.documents] if pages is None else list(pages)
     order = list(LEVELS)
     pages.sort(key=lambda p: (order.index(p.doc.level), p.doc.province or "", p.jurisdiction, str(p.date or ""), p.slug))
-    themes = [ThemePage(theme=t) for t in data.taxonomy.themes]
-    by_theme = {t.slug: t for t in themes}
+    entities = entities or Entities.of(data.taxonomy, data.agencies, data.indicators)
     provinces: dict[str, ProvincePage] = {}
     for page in pages:
         provinces.setdefault(page.province.code, ProvincePage(page.province, [])).documents.append(page)
-    return Site(places=data.places, documents=pages, themes=themes, ignore=data.taxonomy.ignore,
-                agencies=[AgencyPage(a) for a in data.agencies.agencies],
-                indicators=[IndicatorEntry(i, by_theme[i.theme]) for i in data.indicators.indicators], lines=data.lines,
+    return Site(places=data.places, documents=pages, themes=entities.themes, ignore=data.taxonomy.ignore,
+                agencies=entities.agencies, indicators=entities.indicators, lines=data.lines,
                 drafts=data.drafts, provinces=[provinces[code] for code in sorted(provinces)])
 
 

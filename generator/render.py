@@ -27,6 +27,7 @@ from .gazetteer import Division
 from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
                    ProvisionEntry, Site, Target, Task, ThemePage)
 from .model import LEVELS, Correction
+from .regions import Region, cut
 from .relate import THRESHOLD as RELATED_THRESHOLD
 
 # Characters Python-Markdown honours a backslash escape for (core + tables' "|").
@@ -211,20 +212,36 @@ class AgencyContext:
     lead: int  # tasks it leads
     documents: int  # documents naming it
     themes: list[tuple[ThemePage | None, int]]  # tasks by the provision's primary theme, in taxonomy order
-    parts: list[AgencyPartContext]  # one per province it serves in, national first, then by code
+    parts: list[AgencyPartContext]  # every part page: each province it serves in (national first, then by code),
+    # each followed by the pages below it when it is cut
+    provinces: list[AgencyPartContext]  # the provinces' parts, which its page links
+
+
+@dataclass
+class PlaceLink:
+    """A place page's link to another of the same kind (a place below a cut one, or above), with its counts."""
+
+    division: Division
+    src_path: str
+    documents: int  # documents whose items it gathers, below included
+    items: int  # its items (tasks, targets, commitments, citations), below included
+    lead: int = 0  # of an agency's tasks: those it leads
 
 
 @dataclass
 class AgencyPartContext:
-    """agencies/ID/PROVINCE.md: one agency's tasks in one province, by theme, each quoted by the sentence its note closes."""
+    """agencies/ID/PLACE.md: one agency's tasks in one province (or a place below a cut one), by theme, each quoted by
+    the sentence its note closes; a province with tasks in more than regions.SPLIT documents is cut (regions.py)."""
 
     agency: AgencyPage
-    province: Division  # gazetteer.NATIONAL for national documents
+    province: Division  # the place: a province (gazetteer.NATIONAL for national documents), or a division below one
     src_path: str  # agency.part_src(province)
-    body: Markup  # its tasks by the provision's primary theme, in taxonomy order, as HTML (_agency_tasks.html.j2)
-    documents: list[DocumentPage]  # documents naming it, in site order
-    tasks: int  # tasks it answers for here
-    lead: int  # tasks it leads here
+    body: Markup  # the tasks on this page by the provision's primary theme, as HTML (_agency_tasks.html.j2)
+    documents: list[DocumentPage]  # documents naming it here, below included, in site order
+    tasks: int  # tasks it answers for here, below included
+    lead: int  # tasks it leads here, below included
+    up: list[PlaceLink]  # the pages of the places above, province first
+    below: list[PlaceLink]  # when cut: the pages of the places below; the body then holds the place's own documents
 
 
 @dataclass
@@ -560,16 +577,24 @@ def _agency(site: Site, agency: AgencyPage, html_env: Environment) -> AgencyCont
             groups[t.entry.themes[0].theme if t.entry.themes else None].append(t)
         return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
 
+    def link(region: Region[Task]) -> PlaceLink:
+        return PlaceLink(region.division, agency.part_src(region.division), region.documents, len(region.total),
+                         sum(1 for t in region.total if t.role == "lead"))
+
     parts = []
-    for province, tasks in _by_province(agency.tasks):
-        body = html_block(html_env, "_agency_tasks.html.j2", groups=by_theme(tasks), here=agency.part_url(province))
-        parts.append(AgencyPartContext(agency=agency, province=province, src_path=agency.part_src(province),
-                                       body=body, documents=list(dict.fromkeys(t.entry.page for t in tasks)),
-                                       tasks=len(tasks), lead=sum(1 for t in tasks if t.role == "lead")))
+    for region in cut(agency.tasks):
+        body = html_block(html_env, "_agency_tasks.html.j2", groups=by_theme(region.items),
+                          here=agency.part_url(region.division))
+        parts.append(AgencyPartContext(
+            agency=agency, province=region.division, src_path=agency.part_src(region.division), body=body,
+            documents=list(dict.fromkeys(t.entry.page for t in region.total)), tasks=len(region.total),
+            lead=sum(1 for t in region.total if t.role == "lead"), up=[link(r) for r in region.above],
+            below=[link(r) for r in region.below]))
     return AgencyContext(agency=agency, names=list(dict.fromkeys(t.name for t in agency.tasks)),
                          lead=sum(1 for t in agency.tasks if t.role == "lead"),
                          documents=len({t.entry.page for t in agency.tasks}),
-                         themes=[(theme, len(tasks)) for theme, tasks in by_theme(agency.tasks)], parts=parts)
+                         themes=[(theme, len(tasks)) for theme, tasks in by_theme(agency.tasks)], parts=parts,
+                         provinces=[p for p in parts if not p.up])
 
 
 TIMELINE = (2020, 2035)

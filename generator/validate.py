@@ -49,37 +49,92 @@ class InvalidData(Exception):
         self.problems = problems
 
 
-def load_data(root: Path) -> Data:
-    """Load and validate site-data/ at `root`; raise InvalidData with every problem found."""
+@dataclass
+class Shared:
+    """The curated files every document is checked against; None where a file has problems."""
+
+    places: Gazetteer | None
+    taxonomy: Taxonomy | None
+    agencies: Agencies | None
+    indicators: Indicators | None
+    problems: list[Problem]  # theirs, in file order
+
+    @property
+    def theme_ids(self) -> set[str] | None:
+        return {t.id for t in self.taxonomy.themes} if self.taxonomy else None
+
+
+@dataclass
+class Checked:
+    """One document file, read and checked: the first step of the map."""
+
+    doc: Document | None  # none when it cannot be read as a document
+    problems: list[Problem]  # what keeps it, and the build, from going on
+    lines: dict[tuple[str, str], tuple[str, int, str]]  # (document id, provision id) -> (file, line, field)
+    review: list[Problem] | None = None  # a draft's open items (then `problems` are reported with them)
+
+    @property
+    def publishable(self) -> bool:
+        return self.doc is not None and self.review is None and not self.problems
+
+
+def load_shared(root: Path) -> Shared:
+    """Load and check the curated files of site-data/ at `root`: places, themes, agencies, indicators."""
     problems: list[Problem] = []
     places = _places(root, problems)
     taxonomy = _taxonomy(root, problems)
-    theme_ids = {t.id for t in taxonomy.themes} if taxonomy else None
     agencies = _agencies(root, problems)
-    indicators = _indicators(root, theme_ids, problems)
-    documents: list[Document] = []
-    lines: dict[tuple[str, str], tuple[str, int, str]] = {}
-    paths = sorted((root / "documents").glob("*.yaml"))
+    indicators = _indicators(root, {t.id for t in taxonomy.themes} if taxonomy else None, problems)
+    return Shared(places, taxonomy, agencies, indicators, problems)
+
+
+def document_paths(root: Path) -> list[Path]:
+    """The document files under site-data/ at `root`, in the order problems are reported."""
+    return sorted((root / "documents").glob("*.yaml"))
+
+
+def check_document(path: Path, root: Path, shared: Shared) -> Checked:
+    """Read and check one document file against the curated files (nothing else: a document stands alone)."""
+    problems: list[Problem] = []
+    doc, loaded = _parse(path, root.parent, Document, problems)
+    if doc is None:
+        return Checked(None, problems, {})
+    found = _check_document(doc, loaded, shared.places, shared.theme_ids, root)
+    if doc.review:  # a draft never blocks the site: what it lacks is reported with its open items
+        return Checked(doc, found, {}, review=_review_items(doc, loaded))
+    lines = {(doc.id, prov.id): (loaded.label, loaded.line_of(loc + ("id",)), _field(loc))
+             for loc, prov, _ in _walk(doc.outline, ("outline",), None)}
+    return Checked(doc, found + _complete(doc, loaded), lines)
+
+
+def load_data(root: Path, checked: list[Checked] | None = None, shared: Shared | None = None) -> Data:
+    """Load and validate site-data/ at `root`; raise InvalidData with every problem found.
+
+    `checked`, `shared`: what the map already read (per_document.py), else every file is read here.
+    """
+    shared = shared or load_shared(root)
+    paths = document_paths(root)
+    if checked is None:
+        checked = [check_document(path, root, shared) for path in paths]
+    problems = list(shared.problems)
     if not paths:
         problems.append(Problem(_label(root / "documents", root.parent), 1, "(directory)", "at least one document YAML",
                                 "none", "import one with `policy-atlas import RAW.txt`"))
+    documents: list[Document] = []
+    lines: dict[tuple[str, str], tuple[str, int, str]] = {}
     drafts: list[Draft] = []
-    for path in paths:
-        doc, loaded = _parse(path, root.parent, Document, problems)
-        if doc is None:
+    for c in checked:
+        if c.review is not None:
+            drafts.append(Draft(c.doc, c.review + c.problems))
             continue
-        found = _check_document(doc, loaded, places, theme_ids, root)
-        if doc.review:  # a draft never blocks the site: what it lacks is reported with its open items
-            drafts.append(Draft(doc, _review_items(doc, loaded) + found))
-            continue
-        problems.extend(found + _complete(doc, loaded))
-        documents.append(doc)
-        for loc, prov, _ in _walk(doc.outline, ("outline",), None):
-            lines[(doc.id, prov.id)] = (loaded.label, loaded.line_of(loc + ("id",)), _field(loc))
+        problems += c.problems
+        if c.doc is not None:
+            documents.append(c.doc)
+            lines.update(c.lines)
     if problems:
         raise InvalidData(problems)
-    return Data(root=root, places=places, taxonomy=taxonomy, agencies=agencies, indicators=indicators,
-                documents=documents, lines=lines, drafts=drafts)
+    return Data(root=root, places=shared.places, taxonomy=shared.taxonomy, agencies=shared.agencies,
+                indicators=shared.indicators, documents=documents, lines=lines, drafts=drafts)
 
 
 def _review_items(doc: Document, loaded: Loaded) -> list[Problem]:

@@ -36,63 +36,87 @@ def extract(site: Site) -> list[Problem]:
     A name the agency list does not know is kept as printed, as an unresolved task: it never stops a build.
     """
     lexicon = Lexicon([a.agency for a in site.agencies])
-    pages = {a.agency.id: a for a in site.agencies}
     problems: list[Problem] = []
     found: list[tuple[ProvisionEntry, FoundCitation]] = []
     for page in site.documents:
-        previous: ProvisionEntry | None = None
-        own = (normalise_title(fold(page.doc.title))[0], fold(page.doc.doc_number or ""))
-        first_leads = any(FIRST_LEADS.search(fold(e.provision.text or "")) for e in page.provisions)
-        for e in page.provisions:
-            published = e.provision.text or ""
-            text = fold(published)
-            if not text:
-                continue
-            for note in find_notes(text, lexicon):
-                e.notes.append((note.start, note.end))
-                # A note standing alone on its line answers for the unit before it; a labelled one for the unit it is under.
-                owner = previous if previous and note.start == 0 and not e.provision.heading else e
-                if note.own_line and e.parent is not None:
-                    owner = e.parent
-                for n, party in enumerate(note.parties):
-                    name = published[party.start:party.start + len(party.name)]  # as printed, in its own script
-                    basis = "note" if party.role == "lead" else ""
-                    if first_leads and party.role == "listed":  # the document says its first-listed body leads
-                        party.role, basis = ("lead", "rule") if n == 0 else ("support", "")
-                    owner.tasks.append(_task(owner, party, name, basis, pages))
-                    if not party.known:
-                        problems.append(_unknown_agency(site, e, name, published[note.start:note.end]))
-                owner.tasks.sort(key=lambda t: t.role != "lead")  # stable: leads first, each group as printed
-            for note in find_prose_leads(text, lexicon, e.notes):  # 由县住建局会同县发改局共同牵头: the text says who leads
-                for party in note.parties:
-                    name = published[party.start:party.start + len(party.name)]
-                    basis = "prose" if party.role == "lead" else ""
-                    same = next((t for t in e.tasks if t.agency and t.agency.agency is party.agency and t.name == name), None)
-                    if same is None:
-                        e.tasks.append(_task(e, party, name, basis, pages))
-                    elif party.role == "lead":
-                        same.role, same.basis = "lead", basis
-                for task in e.tasks:  # once a body leads, the others named support it
-                    task.role = "support" if task.role == "listed" else task.role
-                e.tasks.sort(key=lambda t: t.role != "lead")
-            times = find_times(text, page.plan_year)
-            if e.pid.path[0] != "notice":  # the cover notice's dates are not commitments
-                e.deadlines = [Deadline(e, (t.start, t.end), _sentence(text, t.start), t.year, t.month, t.start_year)
-                               for t in times]
-            for n, f in enumerate(find_targets(published, text, times, page.plan_year), start=1):
-                target = Target(e, n, (f.start, f.end), f.clause, f.printed, f.value, f.value_max, f.unit, f.comparator,
-                                f.comparator_text, f.indicator, _indicator(site.indicators, f.indicator, f.unit),
-                                f.year, f.year_from_plan)
-                e.targets.append(target)
-            found.extend((e, c) for c in find_citations(text) if not _cites_itself(own, c))
-            previous = e
+        more, cited = extract_document(site, page, lexicon)
+        problems += more
+        found += cited
+    gather(site, found)
+    return problems
+
+
+def extract_document(site: Site, page: DocumentPage,
+                     lexicon: Lexicon) -> tuple[list[Problem], list[tuple[ProvisionEntry, FoundCitation]]]:
+    """Read one document's facts into its provisions; return its warnings and the citations it makes.
+
+    The map's part: it reads only this document and the curated lists (the agency, theme and indicator
+    pages are linked to, never changed). gather() then does what needs every document.
+    """
+    pages = {a.agency.id: a for a in site.agencies}
+    problems: list[Problem] = []
+    found: list[tuple[ProvisionEntry, FoundCitation]] = []
+    previous: ProvisionEntry | None = None
+    own = (normalise_title(fold(page.doc.title))[0], fold(page.doc.doc_number or ""))
+    first_leads = any(FIRST_LEADS.search(fold(e.provision.text or "")) for e in page.provisions)
+    for e in page.provisions:
+        published = e.provision.text or ""
+        text = fold(published)
+        if not text:
+            continue
+        for note in find_notes(text, lexicon):
+            e.notes.append((note.start, note.end))
+            # A note standing alone on its line answers for the unit before it; a labelled one for the unit it is under.
+            owner = previous if previous and note.start == 0 and not e.provision.heading else e
+            if note.own_line and e.parent is not None:
+                owner = e.parent
+            for n, party in enumerate(note.parties):
+                name = published[party.start:party.start + len(party.name)]  # as printed, in its own script
+                basis = "note" if party.role == "lead" else ""
+                if first_leads and party.role == "listed":  # the document says its first-listed body leads
+                    party.role, basis = ("lead", "rule") if n == 0 else ("support", "")
+                owner.tasks.append(_task(owner, party, name, basis, pages))
+                if not party.known:
+                    problems.append(_unknown_agency(site, e, name, published[note.start:note.end]))
+            owner.tasks.sort(key=lambda t: t.role != "lead")  # stable: leads first, each group as printed
+        for note in find_prose_leads(text, lexicon, e.notes):  # 由县住建局会同县发改局共同牵头: the text says who leads
+            for party in note.parties:
+                name = published[party.start:party.start + len(party.name)]
+                basis = "prose" if party.role == "lead" else ""
+                same = next((t for t in e.tasks if t.agency and t.agency.agency is party.agency and t.name == name), None)
+                if same is None:
+                    e.tasks.append(_task(e, party, name, basis, pages))
+                elif party.role == "lead":
+                    same.role, same.basis = "lead", basis
+            for task in e.tasks:  # once a body leads, the others named support it
+                task.role = "support" if task.role == "listed" else task.role
+            e.tasks.sort(key=lambda t: t.role != "lead")
+        times = find_times(text, page.plan_year)
+        if e.pid.path[0] != "notice":  # the cover notice's dates are not commitments
+            e.deadlines = [Deadline(e, (t.start, t.end), _sentence(text, t.start), t.year, t.month, t.start_year)
+                           for t in times]
+        for n, f in enumerate(find_targets(published, text, times, page.plan_year), start=1):
+            target = Target(e, n, (f.start, f.end), f.clause, f.printed, f.value, f.value_max, f.unit, f.comparator,
+                            f.comparator_text, f.indicator, _indicator(site.indicators, f.indicator, f.unit),
+                            f.year, f.year_from_plan)
+            e.targets.append(target)
+        found.extend((e, c) for c in find_citations(text) if not _cites_itself(own, c))
+        previous = e
+    _link_targets(page)
+    return problems, found
+
+
+def gather(site: Site, found: list[tuple[ProvisionEntry, FoundCitation]]) -> None:
+    """The reduce: group every citation into policies, and list each agency's tasks and each indicator's targets."""
     site.policies = _policies(site, found)
     for page in site.documents:
-        _link_targets(page)
-    for target in site.targets:
-        if target.canonical and target.restates is None:  # a restatement is not a second value to chart
-            target.canonical.targets.append(target)
-    return problems
+        for e in page.provisions:
+            for task in e.tasks:
+                if task.agency:
+                    task.agency.tasks.append(task)
+            for target in e.targets:
+                if target.canonical and target.restates is None:  # a restatement is not a second value to chart
+                    target.canonical.targets.append(target)
 
 
 def _link_targets(page: DocumentPage) -> None:
@@ -123,10 +147,7 @@ def _link_targets(page: DocumentPage) -> None:
 def _task(e: ProvisionEntry, party: Party, name: str, basis: str, pages: dict[str, AgencyPage]) -> Task:
     agency = pages[party.agency.id] if party.agency else None
     level = None if party.agency and party.agency.kind == "local" else _level(party.prefix, e.page, name)
-    task = Task(e, agency, name, party.role, level, listed=party.known, basis=basis, parent=_branch(name))
-    if agency:
-        agency.tasks.append(task)
-    return task
+    return Task(e, agency, name, party.role, level, listed=party.known, basis=basis, parent=_branch(name))
 
 
 _BRANCH = re.compile(r"(分局|分中心|分公司|支行|监管组)$")

@@ -1,0 +1,220 @@
+"""The map: every document read, checked, linked, its facts read and its units classified, each on its own.
+
+Guarantees:
+- A document's result depends only on its file, its raw copy, the curated files (places, themes,
+  agencies, indicators) and the code, so it is cached on disk (.atlas-cache/map/) under a hash of
+  the file, the curated files, the code and the installed packages; the raw copy is checked by its
+  size and time. An unchanged document costs one read of its cached result; a changed one is mapped
+  again. Results no build asked for are deleted.
+- Documents not in the cache are mapped in forked processes (`jobs`); the results are the same in
+  any number of processes, and in the same order: the order of the files.
+- A result names what it shares with other documents (theme, agency and indicator pages, places)
+  by id only, and is wired to this build's objects when read back, so no document's result holds
+  another's.
+The reduce (facts.gather, classify.fill_cells, relate) then runs over every document.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import gc
+import hashlib
+import io
+import multiprocessing
+import os
+import pickle
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from importlib import metadata
+from pathlib import Path
+
+from .classify import Rules, classify_document
+from .facts import extract_document
+from .facts.citations import FoundCitation
+from .facts.notes import Lexicon
+from .gazetteer import NATIONAL, Division
+from .link import AgencyPage, DocumentPage, Entities, IndicatorEntry, ProvisionEntry, Site, ThemePage, link_document
+from .load import Problem
+from .validate import Checked, Shared, check_document, document_paths
+
+CACHE = Path(".atlas-cache") / "map"  # under the project
+_SHARED_FILES = ("places.yaml", "themes.yaml", "agencies.yaml", "indicators.yaml")
+
+
+@dataclass
+class Mapped:
+    """One document's result: checked, and when publishable, linked with its facts and themes."""
+
+    checked: Checked
+    page: DocumentPage | None = None  # none unless the document and the curated files are sound
+    found: list[tuple[ProvisionEntry, FoundCitation]] = field(default_factory=list)  # citations, for the policies
+    unlisted: list[Problem] = field(default_factory=list)  # warnings of facts: agency names agencies.yaml lacks
+    unthemed: list[Problem] = field(default_factory=list)  # warnings of classify: units no theme fits
+    raw: tuple[int, int] | None = None  # size and time (ns) of the raw copy it was checked against; none: missing
+
+
+@dataclass
+class Mapping:
+    """Every document's result, in file order, and how many were mapped rather than read from the cache."""
+
+    results: list[Mapped]
+    mapped: int
+
+
+@dataclass
+class _Context:
+    """What every document is mapped against: made once, inherited by forked workers."""
+
+    root: Path
+    shared: Shared
+    entities: Entities | None  # none when a curated file has problems: documents are then only checked
+    site: Site | None  # the entities with no documents, for the stages' per-document functions
+    lexicon: Lexicon | None
+    rules: Rules | None
+    shared_ids: dict[tuple[str, str], object] = field(default_factory=dict)  # (kind, id) -> this build's object
+
+    def __post_init__(self) -> None:
+        if self.entities is not None:
+            e = self.entities
+            self.shared_ids = {**{("theme", t.slug): t for t in e.themes}, **{("agency", a.slug): a for a in e.agencies},
+                               **{("indicator", i.indicator.id): i for i in e.indicators}}
+
+
+_CONTEXT: _Context | None = None  # set in the parent before forking
+
+
+def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: int = 1,
+                  cache: Path | None = None) -> Mapping:
+    """Map every document under site-data/ at `root`; reuse and refresh the cache at `cache` (None: no cache)."""
+    global _CONTEXT
+    site = None
+    if entities is not None:
+        site = Site(places=shared.places, documents=[], themes=entities.themes, ignore=shared.taxonomy.ignore,
+                    agencies=entities.agencies, indicators=entities.indicators, lines={})
+    _CONTEXT = _Context(root, shared, entities, site, Lexicon([a.agency for a in entities.agencies]) if entities else None,
+                        Rules.of(site) if site else None)
+    paths = document_paths(root)
+    base = _digest(root) if cache is not None else ""
+    keys = [hashlib.sha256(base.encode() + path.name.encode() + b"\0" + path.read_bytes()).hexdigest()
+            for path in paths]
+    with _collector_paused():
+        results: list[Mapped | None] = [_read(cache / key, root) if cache is not None else None for key in keys]
+        todo = [i for i, r in enumerate(results) if r is None]
+        for i, blob in zip(todo, _map_all([paths[i] for i in todo], jobs)):  # read each as it comes
+            results[i] = pickle.loads(blob)
+            if cache is not None:
+                _write(cache / keys[i], blob)
+    if cache is not None:
+        for stale in set(p.name for p in cache.glob("*")) - set(keys):
+            (cache / stale).unlink(missing_ok=True)
+    _CONTEXT = None
+    return Mapping(results, len(todo))
+
+
+def map_one(path: Path, ctx: _Context) -> Mapped:
+    """Check one document, and when it is publishable link it, read its facts and classify its units."""
+    checked = check_document(path, ctx.root, ctx.shared)
+    result = Mapped(checked, raw=_raw_stamp(ctx.root, checked))
+    if not checked.publishable or ctx.site is None:
+        return result
+    page = link_document(checked.doc, ctx.shared.places)
+    site = replace(ctx.site, documents=[page], lines=checked.lines)
+    result.unlisted, result.found = extract_document(site, page, ctx.lexicon)
+    result.unthemed = classify_document(site, page, ctx.rules)
+    result.page = page
+    return result
+
+
+def _map_all(paths: list[Path], jobs: int) -> Iterator[bytes]:
+    """Map `paths` in up to `jobs` forked processes; yield each result pickled, in order."""
+    if jobs <= 1 or len(paths) < 2:
+        yield from (_map_pickled(p) for p in paths)
+        return
+    with ProcessPoolExecutor(min(jobs, len(paths)), mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_map_pickled, paths, chunksize=max(1, len(paths) // (jobs * 8)))
+
+
+def _map_pickled(path: Path) -> bytes:
+    return _dumps(map_one(path, _CONTEXT))
+
+
+def _shared(kind: str, key: str) -> object:
+    """Return this build's object a result names: a theme, agency or indicator page, or a place."""
+    if kind == "place":
+        return NATIONAL if key == NATIONAL.code else _CONTEXT.shared.places.by_code[key]
+    return _CONTEXT.shared_ids[(kind, key)]
+
+
+# What a result shares with other documents is pickled as its id (checked per type in C: a persistent_id
+# method, called for every object, made pickling 3.5 times slower).
+_BY_ID = copyreg.dispatch_table.copy()
+_BY_ID.update({
+    ThemePage: lambda o: (_shared, ("theme", o.slug)),
+    AgencyPage: lambda o: (_shared, ("agency", o.slug)),
+    IndicatorEntry: lambda o: (_shared, ("indicator", o.indicator.id)),
+    Division: lambda o: (_shared, ("place", o.code)),
+})
+
+
+def _dumps(result: Mapped) -> bytes:
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _BY_ID
+    pickler.dump(result)
+    return out.getvalue()
+
+
+def _read(path: Path, root: Path) -> Mapped | None:
+    """Return the cached result at `path` if it is there, readable and its raw copy unchanged; else None."""
+    try:
+        result = pickle.loads(path.read_bytes())
+    except Exception:  # noqa: BLE001 - a missing, cut or foreign file is mapped again
+        return None
+    return result if isinstance(result, Mapped) and result.raw == _raw_stamp(root, result.checked) else None
+
+
+@contextmanager
+def _collector_paused():
+    """Pause the cycle collector while results are read: they make no garbage, and each collection would walk
+    the growing atlas again (half the time of reading 1,000 results)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def _write(path: Path, blob: bytes) -> None:
+    """Write a cache file whole or not at all (a build stopped halfway leaves no cut file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(blob)
+    tmp.replace(path)
+
+
+def _raw_stamp(root: Path, checked: Checked) -> tuple[int, int] | None:
+    if checked.doc is None:
+        return None
+    try:
+        st = (root / "raw" / checked.doc.source_file).stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
+def _digest(root: Path) -> str:
+    """Hash what every document's result depends on besides its own file: curated files, code, packages."""
+    h = hashlib.sha256(sys.version.encode())
+    for name in _SHARED_FILES:
+        path = root / name
+        h.update(name.encode() + b"\0" + (path.read_bytes() if path.exists() else b"(missing)") + b"\0")
+    code = Path(__file__).resolve().parent
+    for path in sorted(code.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            h.update(path.relative_to(code).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for dist in sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()):
+        h.update(dist.encode() + b"\0")
+    return h.hexdigest()

@@ -1,0 +1,81 @@
+"""Cut a page that gathers documents by place, so that no page but a document's own grows with the atlas.
+
+A page kind that lists items of many documents (an agency's tasks, a province's timeline, an
+indicator's targets, a policy's citations) makes one page per province. A province whose items come
+from more than SPLIT documents is cut: its page keeps the items of its own documents (those issued
+at the province itself) and links the divisions below it (prefectures; a municipality's districts
+and counties), each of which makes its own page, cut again the same way while it still gathers too
+many. The cut depends only on the counts, so a small atlas keeps one page per province.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from .gazetteer import Division
+from .link import DocumentPage
+
+SPLIT = 40  # documents one place page gathers at most, below its own; about 0.5 MB of an agency's tasks
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class Region(Generic[T]):
+    """A place's share of one page kind: the items on its page, and the places below when it is cut."""
+
+    division: Division  # a province (gazetteer.NATIONAL for national documents), or a division below one
+    items: list[T]  # what its page lists: every item within it, or when it is cut, those of its own documents
+    total: list[T]  # every item within it, below included, in site order
+    above: list[Region[T]] = field(default_factory=list)  # the places above it, province first
+    below: list[Region[T]] = field(default_factory=list)  # when cut: the places below, by code
+
+    @property
+    def documents(self) -> int:
+        """Documents its items come from, below included."""
+        return len({self.page_of(i) for i in self.total})
+
+    page_of: Callable[[T], DocumentPage] = field(default=lambda item: item.entry.page, repr=False)
+
+
+def cut(items: list[T], page_of: Callable[[T], DocumentPage] = lambda item: item.entry.page,
+        limit: int | None = None) -> list[Region[T]]:
+    """Return every page of `items`: each province's by code, each followed by the pages below it when it is cut.
+
+    `limit`: documents a page gathers at most, below its own (default SPLIT).
+    """
+    limit = limit or SPLIT
+    by_province: dict[str, list[T]] = defaultdict(list)
+    for item in items:
+        by_province[page_of(item).province.code].append(item)
+    pages: list[Region[T]] = []
+    for code in sorted(by_province):
+        group = by_province[code]
+        _cut(Region(page_of(group[0]).province, group, group, page_of=page_of), 1, limit, pages)
+    return pages
+
+
+def _cut(region: Region[T], depth: int, limit: int, pages: list[Region[T]]) -> None:
+    """Append `region`'s page, and when it gathers more than `limit` documents, the pages of the places below it."""
+    pages.append(region)
+    if len({region.page_of(i) for i in region.total}) <= limit:
+        return
+    own: list[T] = []
+    below: dict[str, list[T]] = defaultdict(list)
+    places: dict[str, Division] = {}
+    for item in region.total:
+        chain = region.page_of(item).chain
+        if len(chain) > depth:
+            below[chain[depth].code].append(item)
+            places[chain[depth].code] = chain[depth]
+        else:
+            own.append(item)
+    if not below:  # every document is the place's own: nothing to cut by
+        return
+    region.items = own
+    for code in sorted(below):
+        sub = Region(places[code], below[code], below[code], above=[*region.above, region], page_of=region.page_of)
+        region.below.append(sub)
+        _cut(sub, depth + 1, limit, pages)

@@ -1,0 +1,70 @@
+"""The map (per_document.py): one document at a time, in any number of processes, cached on disk."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator.build import analyse, site_files
+from generator.per_document import CACHE
+from generator.relate import read_vocabulary, relate
+from generator.validate import InvalidData
+from tests.conftest import FIXTURES, copy_project
+
+DOC = "site-data/documents/shilixian-2024-work-points.yaml"
+
+
+def _site(project, **options) -> tuple[int, dict[str, str]]:
+    """Analyse as a build does; return how many documents were mapped afresh, and every file of docs/."""
+    analysis = analyse(project, **options)
+    relate(analysis.site, read_vocabulary(project / "site-data"))
+    files = {rel: text if isinstance(text, str) else "".join(text) for rel, text in site_files(project, analysis.site)}
+    return analysis.mapped, files
+
+
+@pytest.fixture
+def project(tmp_path):
+    return copy_project(tmp_path / "proj", FIXTURES / "site-data")
+
+
+def test_one_process_two_processes_and_the_cache_make_the_same_site(project):
+    files = len(list((project / "site-data" / "documents").glob("*.yaml")))
+    mapped, alone = _site(project, jobs=1, cache=False)
+    assert mapped == files and not (project / CACHE).exists()
+    mapped, forked = _site(project, jobs=2)
+    assert mapped == files and len(list((project / CACHE).iterdir())) == files
+    mapped, cached = _site(project, jobs=2)
+    assert mapped == 0
+    assert alone.keys() == forked.keys() == cached.keys()
+    assert [p for p in alone if not alone[p] == forked[p] == cached[p]] == []
+
+
+def test_only_what_changed_is_mapped_again(project):
+    _site(project)
+    doc = project / DOC
+    doc.write_text(doc.read_text(encoding="utf-8").replace("。", "。新增一句。", 1), encoding="utf-8")
+    mapped, files = _site(project)
+    assert mapped == 1 and "新增一句" in files["documents/shilixian-2024-work-points.md"]
+    assert _site(project, cache=False)[1] == files
+
+    themes = project / "site-data" / "themes.yaml"  # every document is classified against it
+    themes.write_text(themes.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    assert _site(project)[0] == len(list((project / CACHE).iterdir()))
+
+
+def test_a_changed_raw_copy_is_checked_again(project):
+    _site(project)
+    raw = next((project / "site-data" / "raw").iterdir())
+    raw.write_bytes(raw.read_bytes() + b"\n")
+    with pytest.raises(InvalidData) as caught:
+        analyse(project)
+    assert [p.field for p in caught.value.problems] == ["source_sha256"]
+
+
+def test_a_damaged_cache_file_is_mapped_again_and_stale_ones_are_deleted(project):
+    _, before = _site(project)
+    entries = sorted((project / CACHE).iterdir())
+    entries[0].write_bytes(entries[0].read_bytes()[:100])  # a build killed while writing, or another version's file
+    (project / CACHE / ("0" * 64)).write_bytes(b"not a result")
+    mapped, after = _site(project)
+    assert mapped == 1 and after == before
+    assert sorted((project / CACHE).iterdir()) == entries

@@ -1,0 +1,65 @@
+"""Place pages cut by the places below (regions.py): every item on one page, every page within its budget."""
+
+from __future__ import annotations
+
+import re
+import pytest
+
+from bench.bench_build import synthesize
+from generator import regions
+from generator.build import analyse, generate
+from generator.regions import cut
+from tests.conftest import FIXTURES, copy_project
+
+
+@pytest.fixture(scope="module")
+def atlas(tmp_path_factory):
+    """60 documents spread over real places at every level, analysed."""
+    proj = copy_project(tmp_path_factory.mktemp("regions") / "proj")
+    synthesize(proj, 60)
+    return analyse(proj).site
+
+
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_every_item_is_on_one_page_and_each_page_keeps_its_budget(atlas, limit):
+    tasks = [t for a in atlas.agencies for t in a.tasks]
+    pages = cut(tasks, limit=limit)
+    listed = [t for p in pages for t in p.items]
+    assert len(listed) == len(tasks) and set(map(id, listed)) == set(map(id, tasks))
+    assert sum(1 for p in pages if p.below) > 0  # the budget was met by cutting, not by luck
+    for page in pages:
+        depth = len(page.above) + 1
+        assert all(t.entry.page.chain[:depth] == [r.division for r in page.above] + [page.division] for t in page.total)
+        if page.below:  # cut: it keeps only its own documents' items, and its places below hold the rest
+            assert all(len(t.entry.page.chain) == depth for t in page.items)
+            assert sorted(map(id, page.total)) == sorted(map(id, page.items + [t for b in page.below for t in b.total]))
+            assert [b.division.code for b in page.below] == sorted(b.division.code for b in page.below)
+        else:  # whole: within the budget, or every document at one place (nothing to cut by)
+            documents = {t.entry.page for t in page.items}
+            assert len(documents) <= limit or all(len(d.chain) == depth for d in documents)
+
+
+def test_a_small_atlas_keeps_one_page_per_province(atlas):
+    tasks = [t for a in atlas.agencies for t in a.tasks]
+    pages = cut(tasks, limit=len(atlas.documents))
+    assert [p.division for p in pages] == sorted({t.entry.page.province for t in tasks}, key=lambda d: d.code)
+    assert not any(p.below or p.above for p in pages)
+
+
+def test_a_cut_agency_part_links_its_places_and_each_task_is_on_one_page(tmp_path, monkeypatch):
+    """The fixture's province holds a prefecture's document and one of its counties': with a budget of one document,
+    the province page links the prefecture's, which keeps its own tasks and links the county's."""
+    monkeypatch.setattr(regions, "SPLIT", 1)
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    analysis, files = generate(proj)
+    for agency in (a for a in analysis.site.agencies if len({t.entry.page for t in a.tasks}) == 2):
+        parts = {rel: text for rel, text in files.items() if rel.startswith(f"agencies/{agency.slug}/")}
+        assert sorted(parts) == [f"agencies/{agency.slug}/{slug}.md" for slug in ("shili", "shilishi", "shilixian")]
+        province, prefecture, county = (parts[f"agencies/{agency.slug}/{s}.md"] for s in ("shili", "shilishi", "shilixian"))
+        assert "(shilishi.md)" in province and "(shilixian.md)" in prefecture and "## 按地区" not in county
+        assert "(shili.md)" in prefecture and "(shili.md)" in county and "(shilishi.md)" in county  # up to each place above
+        quoted = {rel: set(re.findall(r"documents/(shili\w+)-\d{4}-work-points\.html#", text)) for rel, text in parts.items()}
+        assert list(quoted.values()) == [set(), {"shilishi"}, {"shilixian"}]  # each document's tasks on its place's page
+        break
+    else:
+        pytest.fail("no agency of the fixture answers in both documents")
