@@ -303,6 +303,10 @@ class IndicatorEntry:
     def src(self) -> str:
         return self.src_path
 
+    def part_src(self, place: Division) -> str:
+        """Markdown path of its targets in one place, when its page is cut (regions.py)."""
+        return f"indicators/{self.indicator.id}/{place.slug}.md"
+
 
 @dataclass
 class Target:
@@ -384,6 +388,10 @@ class PolicyPage:
     def url(self) -> str:
         return f"policies/{self.slug}.html"
 
+    def part_src(self, place: Division) -> str:
+        """Markdown path of its citations in one place, when its page is cut (regions.py)."""
+        return f"policies/{self.slug}/{place.slug}.md"
+
     @property
     def documents(self) -> list[DocumentPage]:
         """The citing documents, in site order, once each."""
@@ -409,13 +417,23 @@ class Citation:
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
 class ProvincePage:
-    """A province (gazetteer.NATIONAL for national documents), its documents and where its page lives.
+    """A province (gazetteer.NATIONAL for national documents), its documents and where its pages live.
 
     Pages that would otherwise gather the whole corpus (the documents index, the theme matrix) split by it.
+    A province with many documents has its own pages (documents, timeline, other targets) cut by the places
+    below it (regions.place_pages): each such place is a ProvincePage too, with `above` and `below` set.
     """
 
-    division: Division
-    documents: list[DocumentPage] = field(repr=False)  # in site order
+    division: Division  # a province, or a place below a cut one
+    documents: list[DocumentPage] = field(repr=False)  # every document within it, in site order
+    own: list[DocumentPage] | None = field(default=None, repr=False)  # when cut: those its pages list, its own
+    above: list[ProvincePage] = field(default_factory=list, repr=False)  # when below a cut one: those above, province first
+    below: list[ProvincePage] = field(default_factory=list, repr=False)  # when cut: the places below, by code
+
+    @property
+    def listed(self) -> list[DocumentPage]:
+        """The documents its pages list: every one within it, or when it is cut, its own."""
+        return self.documents if self.own is None else self.own
 
     @property
     def slug(self) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from .gazetteer import Division
-from .link import DocumentPage
+from .link import DocumentPage, ProvincePage
 
 SPLIT = 40  # documents one place page gathers at most, below its own; about 0.5 MB of an agency's tasks
 T = TypeVar("T")
@@ -79,3 +79,21 @@ def _cut(region: Region[T], depth: int, limit: int, pages: list[Region[T]]) -> N
         sub = Region(places[code], below[code], below[code], above=[*region.above, region], page_of=region.page_of)
         region.below.append(sub)
         _cut(sub, depth + 1, limit, pages)
+
+
+def place_pages(provinces: list[ProvincePage], limit: int | None = None) -> list[ProvincePage]:
+    """Return the page of every place: each province's, followed when it is cut by those of the places below it.
+
+    Each page's `documents` are all within it, `own` (when cut) those its pages list, `above` and `below` the
+    pages around it. The provinces given are left as they are.
+    """
+    pages: list[ProvincePage] = []
+    of: dict[int, ProvincePage] = {}  # id(region) -> its page
+    for region in cut([d for p in provinces for d in p.documents], page_of=lambda d: d, limit=limit):
+        page = ProvincePage(region.division, region.total, own=region.items if region.below else None,
+                            above=[of[id(r)] for r in region.above])
+        if region.above:
+            of[id(region.above[-1])].below.append(page)
+        of[id(region)] = page
+        pages.append(page)
+    return pages

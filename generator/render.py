@@ -27,7 +27,8 @@ from .gazetteer import Division
 from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
                    ProvisionEntry, Site, Target, Task, ThemePage)
 from .model import LEVELS, Correction
-from .regions import Region, cut
+from . import regions
+from .regions import Region, cut, place_pages
 from .relate import THRESHOLD as RELATED_THRESHOLD
 
 # Characters Python-Markdown honours a backslash escape for (core + tables' "|").
@@ -87,6 +88,17 @@ class DocumentsIndexContext:
 
 
 @dataclass
+class PlaceLink:
+    """A place page's link to another of the same kind (a place below a cut one, or above), with its counts."""
+
+    division: Division
+    src_path: str
+    documents: int  # documents whose items it gathers, below included
+    items: int  # its items (tasks, targets, commitments, citations), below included
+    lead: int = 0  # of an agency's tasks: those it leads
+
+
+@dataclass
 class ProvinceContext:
     """documents/provinces/SLUG.md: a province's documents by level, and its themes x documents matrix."""
 
@@ -94,6 +106,8 @@ class ProvinceContext:
     groups: list[tuple[str, list[DocumentPage]]]  # (level label, documents in site order)
     documents: list[DocumentPage]  # the matrix columns, by level then date
     rows: list[tuple[ThemePage, list[MatrixCell]]]  # one cell per document
+    up: list[PlaceLink]  # below a cut province: the pages of the places above, province first
+    below: list[PlaceLink]  # when cut (regions.py): the pages of the places below; the page lists its own documents
 
 
 @dataclass
@@ -180,6 +194,23 @@ class IndicatorContext:
     indicator: IndicatorEntry
     chart: Markup | None  # one bar per target, or per province when there are more than CHART_BARS; none: one value
     by_province: bool  # whether the chart has a bar per province (min to max) rather than per target
+    targets: list[Target]  # every target, in site order; none when its targets are on its places' pages
+    parts: list[PlaceLink]  # when its targets come from more than regions.SPLIT documents: each province's page
+
+
+@dataclass
+class PartContext:
+    """indicators/ID/PLACE.md and policies/ID/PLACE.md: an indicator's targets, or a policy's citations, in one place,
+    when the indicator's or policy's page would gather more than regions.SPLIT documents (cut like it, regions.py)."""
+
+    entity: IndicatorEntry | PolicyPage
+    place: Division
+    src_path: str  # entity.part_src(place)
+    items: list[Target] | list[Citation]  # those of the place's own page, in site order
+    documents: int  # documents they come from, below included
+    total: int  # targets or citations, below included
+    up: list[PlaceLink]  # the pages of the places above, province first
+    below: list[PlaceLink]  # when cut: the pages of the places below; `items` are then its own documents'
 
 
 @dataclass
@@ -189,6 +220,8 @@ class ProvinceTargetsContext:
     province: ProvincePage
     src_path: str  # province.targets_src
     groups: list[tuple[ThemePage | None, list[Target]]]  # by theme, in taxonomy order
+    up: list[PlaceLink]  # below a cut province: the pages of the places above, province first
+    below: list[PlaceLink]  # when cut (regions.py): the pages of the places below; the page lists its own documents
 
 
 @dataclass
@@ -215,17 +248,6 @@ class AgencyContext:
     parts: list[AgencyPartContext]  # every part page: each province it serves in (national first, then by code),
     # each followed by the pages below it when it is cut
     provinces: list[AgencyPartContext]  # the provinces' parts, which its page links
-
-
-@dataclass
-class PlaceLink:
-    """A place page's link to another of the same kind (a place below a cut one, or above), with its counts."""
-
-    division: Division
-    src_path: str
-    documents: int  # documents whose items it gathers, below included
-    items: int  # its items (tasks, targets, commitments, citations), below included
-    lead: int = 0  # of an agency's tasks: those it leads
 
 
 @dataclass
@@ -257,6 +279,8 @@ class TimelineContext:
     grid: list[tuple[int, list[int]]]  # (year, commitments per document) for every year first..last
     plans: list[DocumentPage]  # annual work plans: all their tasks fall in the plan's year
     outside: list[Deadline]  # commitments due before `first` or after `last`
+    up: list[PlaceLink]  # below a cut province: the pages of the places above, province first
+    below: list[PlaceLink]  # when cut (regions.py): the pages of the places below; the page lists its own documents
 
 
 @dataclass
@@ -287,7 +311,8 @@ class PolicyContext:
 
     policy: PolicyPage
     level: str  # level label, e.g. 国家 national
-    citations: list[Citation]  # in site order
+    citations: list[Citation]  # in site order; none when its citations are on its places' pages
+    parts: list[PlaceLink]  # when it is cited by more than regions.SPLIT documents: each province's page
 
 
 @dataclass
@@ -418,8 +443,9 @@ def _gathered(site: Site, env: Environment, cells: Cells) -> Iterator[tuple[str,
     columns = sorted(site.documents, key=_column_order)
     with_text = {p: sum(1 for e in p.provisions if e.has_text) for p in site.documents}
     yield "themes/index.md", _render(env, "matrix.md.j2", _matrix(site, with_text))
-    for province in site.provinces:
-        yield province.src_path, _render(env, "province.md.j2", _province(site, province, with_text))
+    places = place_pages(site.provinces)
+    for place in places:
+        yield place.src_path, _render(env, "province.md.j2", _province(site, place, with_text))
     targets = site.targets
     for theme in site.themes:
         shown = picked(theme, columns)
@@ -432,26 +458,33 @@ def _gathered(site: Site, env: Environment, cells: Cells) -> Iterator[tuple[str,
     rows = [(t, [cells.column(t, p, "", f"{t.slug}--{p.slug}") for p in (first, second)]) for t in site.themes]
     yield "compare.md", _render(env, "compare.md.j2", CompareContext(rows=rows, first=first, second=second))
     yield f"{CELLS}/index.js", index_script(site, columns)
-    others = [_province_targets(site, province) for province in site.provinces]
-    yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site, targets, others))
+    others = [_province_targets(site, place) for place in places]
+    yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site, targets))
     for ind in site.indicators:
         if ind.targets:
-            yield ind.src_path, _render(env, "indicator.md.j2", _indicator(ind))
+            parts = _parts(ind, ind.targets)
+            yield ind.src_path, _render(env, "indicator.md.j2", _indicator(ind, parts))
+            for part in parts:
+                yield part.src_path, _render(env, "indicator_part.md.j2", part)
     for ctx in others:
         yield ctx.src_path, _render(env, "province_targets.md.j2", ctx)
     yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site))
-    timelines = [_timeline(province) for province in site.provinces]
-    for ctx in timelines:
-        yield ctx.src_path, _render(env, "timeline.md.j2", ctx)
+    for place in places:
+        yield place.timeline_src, _render(env, "timeline.md.j2", _timeline(place))
     first, last = TIMELINE
+    counts = [_due(province.documents) for province in site.provinces]
     yield "timeline.md", _render(env, "timelines.md.j2", TimelinesContext(
-        first=first, last=last, provinces=site.provinces, outside=sum(len(t.outside) for t in timelines),
-        grid=[(y, [sum(t.grid[y - first][1]) for t in timelines])
+        first=first, last=last, provinces=site.provinces, outside=sum(len(out) for _, out in counts),
+        grid=[(y, [sum(len(dls) for dls in by_year.get(y, {}).values()) for by_year, _ in counts])
               for y in range(first, last + 1)]))
     yield "policies/index.md", _render(env, "policies.md.j2", _policies(site))
     for policy in site.policies:
+        parts = _parts(policy, policy.citations)
         yield policy.src_path, _render(env, "policy.md.j2", PolicyContext(
-            policy=policy, level=policy_level(policy.level), citations=policy.citations))
+            policy=policy, level=policy_level(policy.level), citations=[] if parts else policy.citations,
+            parts=[_part_link(p) for p in parts if not p.up]))
+        for part in parts:
+            yield part.src_path, _render(env, "policy_part.md.j2", part)
 
 
 def _render(env: Environment, template: str, ctx: object) -> str:
@@ -479,10 +512,15 @@ def _matrix(site: Site, with_text: dict[DocumentPage, int]) -> MatrixContext:
 
 
 def _province(site: Site, province: ProvincePage, with_text: dict[DocumentPage, int]) -> ProvinceContext:
-    groups = [(f"{zh} {en}", [p for p in province.documents if p.doc.level == level]) for level, (zh, en) in LEVELS.items()]
-    columns = sorted(province.documents, key=_column_order)
+    groups = [(f"{zh} {en}", [p for p in province.listed if p.doc.level == level]) for level, (zh, en) in LEVELS.items()]
+    columns = sorted(province.listed, key=_column_order)
     rows = [(theme, [_cell(theme, [p], theme.column_url(p), with_text) for p in columns]) for theme in site.themes]
-    return ProvinceContext(province=province, groups=[g for g in groups if g[1]], documents=columns, rows=rows)
+    return ProvinceContext(province=province, groups=[g for g in groups if g[1]], documents=columns, rows=rows,
+                           up=[_place_link(p) for p in province.above], below=[_place_link(p) for p in province.below])
+
+
+def _place_link(p: ProvincePage) -> PlaceLink:
+    return PlaceLink(p.division, p.src_path, len(p.documents), sum(1 for d in p.documents for e in d.provisions if e.has_text))
 
 
 def _documents_index(site: Site) -> DocumentsIndexContext:
@@ -499,12 +537,12 @@ def _shade(n: int) -> int:
 CHART_BARS = 60  # an indicator with more targets is charted per province (lowest to highest), not per target
 
 
-def _indicators(site: Site, targets: list[Target], others: list[ProvinceTargetsContext]) -> IndicatorsContext:
+def _indicators(site: Site, targets: list[Target]) -> IndicatorsContext:
     rows = []
     for ind in site.indicators:
         if ind.targets:
             rows.append((ind, len({t.entry.page for t in ind.targets}), _span(*_range(ind.targets), ind.indicator.unit)))
-    return IndicatorsContext(rows=rows, provinces=[(o.province, sum(len(g) for _, g in o.groups)) for o in others],
+    return IndicatorsContext(rows=rows, provinces=[(p, len(_others(p.documents))) for p in site.provinces],
                              total=len(targets), matched=sum(1 for t in targets if t.canonical))
 
 
@@ -525,30 +563,55 @@ def _span(low: float, high: float, tail: str) -> str:
     return f"{low:,.10g}" + (f"–{high:,.10g}" if high != low else "") + f" {tail}"
 
 
-def _indicator(ind: IndicatorEntry) -> IndicatorContext:
+def _parts(entity: IndicatorEntry | PolicyPage, items: list[Target] | list[Citation]) -> list[PartContext]:
+    """Return the pages of an indicator's targets or a policy's citations by place; none when one page holds them."""
+    if len({i.entry.page for i in items}) <= regions.SPLIT:
+        return []
+
+    def link(r: Region) -> PlaceLink:
+        return PlaceLink(r.division, entity.part_src(r.division), r.documents, len(r.total))
+
+    return [PartContext(entity, r.division, entity.part_src(r.division), r.items, r.documents, len(r.total),
+                        [link(a) for a in r.above], [link(b) for b in r.below]) for r in cut(items)]
+
+
+def _part_link(part: PartContext) -> PlaceLink:
+    return PlaceLink(part.place, part.src_path, part.documents, part.total)
+
+
+def _indicator(ind: IndicatorEntry, parts: list[PartContext]) -> IndicatorContext:
     title = f"{ind.indicator.name_zh} {ind.indicator.name_en}"
+    targets, links = ([], [_part_link(p) for p in parts if not p.up]) if parts else (ind.targets, [])
     if len(ind.targets) > CHART_BARS:
         bars = []
         for province, ts in _by_province(ind.targets):
             low, high = _range(ts)
             bars.append(Bar(province.name, low, high if high != low else None, _span(low, high, f"({len(ts)})")))
-        return IndicatorContext(ind, bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars), True)
+        return IndicatorContext(ind, bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars), True,
+                                targets, links)
     bars = [Bar(f"{t.entry.page.jurisdiction} {t.year or '—'}", t.value, t.value_max, target_value(t)) for t in ind.targets]
     distinct = {(t.entry.page, t.year) for t in ind.targets}
     chart = bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars) if len(distinct) >= 2 else None
-    return IndicatorContext(ind, chart, False)
+    return IndicatorContext(ind, chart, False, targets, links)
 
 
 def _province_targets(site: Site, province: ProvincePage) -> ProvinceTargetsContext:
     groups: dict[ThemePage | None, list[Target]] = defaultdict(list)
-    for d in province.documents:
-        for e in d.provisions:
-            for t in e.targets:
-                if t.canonical is None:
-                    groups[t.theme].append(t)
+    for t in _others(province.listed):
+        groups[t.theme].append(t)
     order = {theme: i for i, theme in enumerate(site.themes)}
+
+    def link(p: ProvincePage) -> PlaceLink:
+        return PlaceLink(p.division, p.targets_src, len(p.documents), len(_others(p.documents)))
+
     return ProvinceTargetsContext(province=province, src_path=province.targets_src,
-                                  groups=sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))))
+                                  groups=sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))),
+                                  up=[link(p) for p in province.above], below=[link(p) for p in province.below])
+
+
+def _others(documents: list[DocumentPage]) -> list[Target]:
+    """The targets of `documents` no canonical indicator matches, in site order."""
+    return [t for d in documents for e in d.provisions for t in e.targets if t.canonical is None]
 
 
 def _agencies(site: Site) -> AgenciesContext:
@@ -602,7 +665,23 @@ TIMELINE = (2020, 2035)
 
 def _timeline(province: ProvincePage) -> TimelineContext:
     first, last = TIMELINE
-    documents = sorted(province.documents, key=_column_order)
+    documents = sorted(province.listed, key=_column_order)
+    by_year, outside = _due(documents)
+    years = [(y, [(d, by_year[y][d]) for d in documents if by_year[y][d]]) for y in sorted(by_year)]
+    grid = [(y, [len(by_year[y][d]) if y in by_year else 0 for d in documents]) for y in range(first, last + 1)]
+
+    def link(p: ProvincePage) -> PlaceLink:
+        due, out = _due(p.documents)
+        return PlaceLink(p.division, p.timeline_src, len(p.documents), sum(len(x) for y in due.values() for x in y.values()) + len(out))
+
+    return TimelineContext(province=province, src_path=province.timeline_src, first=first, last=last, years=years,
+                           documents=documents, grid=grid, plans=[d for d in documents if d.plan_year], outside=outside,
+                           up=[link(p) for p in province.above], below=[link(p) for p in province.below])
+
+
+def _due(documents: list[DocumentPage]) -> tuple[dict[int, dict[DocumentPage, list[Deadline]]], list[Deadline]]:
+    """Group the time commitments of `documents` by the year they fall due, then by document; and those outside TIMELINE."""
+    first, last = TIMELINE
     by_year: dict[int, dict[DocumentPage, list[Deadline]]] = defaultdict(lambda: defaultdict(list))
     outside = []
     for d in documents:
@@ -612,10 +691,7 @@ def _timeline(province: ProvincePage) -> TimelineContext:
                     by_year[dl.year][d].append(dl)
                 else:
                     outside.append(dl)
-    years = [(y, [(d, by_year[y][d]) for d in documents if by_year[y][d]]) for y in sorted(by_year)]
-    grid = [(y, [len(by_year[y][d]) if y in by_year else 0 for d in documents]) for y in range(first, last + 1)]
-    return TimelineContext(province=province, src_path=province.timeline_src, first=first, last=last, years=years,
-                           documents=documents, grid=grid, plans=[d for d in documents if d.plan_year], outside=outside)
+    return by_year, outside
 
 
 GRAPH_DOCUMENTS = 60  # beyond this many citing documents the graph is unreadable (and heavy): the table stays

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 import pytest
 
 from bench.bench_build import synthesize
 from generator import regions
-from generator.build import analyse, generate
+from generator.build import analyse, build, generate
 from generator.regions import cut
-from tests.conftest import FIXTURES, copy_project
+from generator.render import render
+from tests.conftest import FIXTURES, ROOT, copy_project
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +65,49 @@ def test_a_cut_agency_part_links_its_places_and_each_task_is_on_one_page(tmp_pat
         break
     else:
         pytest.fail("no agency of the fixture answers in both documents")
+
+
+def test_cut_place_pages_list_their_own_documents_link_the_places_below_and_build_strictly(tmp_path, monkeypatch):
+    """With a budget of one document, the fixture's province pages (documents, timeline, other targets) are cut
+    down to the county: each document on its own place's pages, every link resolving in a strict MkDocs build."""
+    monkeypatch.setattr(regions, "SPLIT", 1)
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    _, files = generate(proj)
+    for folder in ("documents/provinces", "timeline", "indicators/provinces"):
+        province, prefecture, county = (files[f"{folder}/{slug}.md"] for slug in ("shili", "shilishi", "shilixian"))
+        assert "shilishi.md)" in province and "shilixian.md)" in prefecture and "## 按地区" not in county, folder
+    listed = {slug: set(re.findall(r"\(\.\./(shili\w+)-\d{4}-work-points\.md", files[f"documents/provinces/{slug}.md"]))
+              for slug in ("shili", "shilishi", "shilixian")}
+    assert listed == {"shili": set(), "shilishi": {"shilishi"}, "shilixian": {"shilixian"}}
+    timeline = files["timeline.md"]  # the national grid still counts every commitment of the province
+    assert "(timeline/shili.md" in timeline and "shilishi.md" not in timeline
+    summary = build(proj, jobs=1)  # strict: a link to a page that is not there fails the build
+    assert summary.pages == sum(1 for rel in files if rel.endswith(".md"))
+
+
+def _links(files: dict[str, str], rel: str) -> list[str]:
+    """Every page a Markdown page links, as a path under docs/."""
+    return [posixpath.normpath(posixpath.join(posixpath.dirname(rel), target))
+            for target in re.findall(r"\]\(([^)#\s\"]+\.md)", files[rel])]
+
+
+def test_indicator_and_policy_pages_cited_by_many_documents_are_cut_by_place(atlas, monkeypatch):
+    """An indicator's targets or a policy's citations from more documents than a page holds are each on one page of
+    their place; the indicator's or policy's own page links the provinces', and every link resolves."""
+    monkeypatch.setattr(regions, "SPLIT", 2)
+    files = {rel: text for rel, text in render(atlas, ROOT / "templates")}
+    checked = 0
+    for entity, items in [*((i, i.targets) for i in atlas.indicators), *((p, p.citations) for p in atlas.policies)]:
+        if len({i.entry.page for i in items}) <= 2:
+            assert not any(rel.startswith(entity.src_path[:-3] + "/") for rel in files)
+            continue
+        parts = sorted(rel for rel in files if rel.startswith(entity.src_path[:-3] + "/"))
+        assert parts and all(files[entity.src_path].count(posixpath.basename(p)) for p in parts
+                             if posixpath.basename(p)[:-3] in {i.entry.page.province.slug for i in items})
+        for item in items:  # each target or citation quoted on exactly one of its pages: its place's own
+            on = [p for p in parts if f"{item.entry.src} " in files[p] or f"{item.entry.src})" in files[p]]
+            assert len(on) == 1 and on[0].rsplit("/", 1)[1][:-3] in [d.slug for d in item.entry.page.chain], item
+        for rel in [entity.src_path, *parts]:
+            assert [link for link in _links(files, rel) if link not in files] == [], rel
+        checked += 1
+    assert checked >= 2
