@@ -2,7 +2,7 @@
 
 A page kind that lists items of many documents (an agency's tasks, a province's timeline, an
 indicator's targets, a policy's citations) makes one page per province. A province whose items come
-from more than SPLIT documents is cut: its page keeps the items of its own documents (those issued
+from more documents than the page kind's limit is cut: its page keeps the items of its own documents (those issued
 at the province itself) and links the divisions below it (prefectures; a municipality's districts
 and counties), each of which makes its own page, cut again the same way while it still gathers too
 many. The cut depends only on the counts, so a small atlas keeps one page per province.
@@ -18,7 +18,12 @@ from typing import Generic, TypeVar
 from .gazetteer import Division
 from .link import DocumentPage, ProvincePage
 
-SPLIT = 40  # documents one place page gathers at most, below its own; about 0.5 MB of an agency's tasks
+# Documents one page of each kind gathers at most before it is cut: about 0.75 MB of HTML at the most a
+# document adds to it, measured on 1,000 documents (bench/bench_build.py). Fewer, larger pages build faster.
+AGENCY_PART = 60  # up to 12 KiB a document: an agency's tasks, each quoted by its sentence
+PLACE = 80  # up to 9 KiB: a place's documents and their theme matrix, its timeline, its other targets
+INDICATOR = 600  # up to 1.2 KiB: an indicator's targets (its page keeps the chart per province)
+POLICY = 2000  # up to 0.3 KiB: a policy's citations
 T = TypeVar("T")
 
 
@@ -40,13 +45,12 @@ class Region(Generic[T]):
     page_of: Callable[[T], DocumentPage] = field(default=lambda item: item.entry.page, repr=False)
 
 
-def cut(items: list[T], page_of: Callable[[T], DocumentPage] = lambda item: item.entry.page,
-        limit: int | None = None) -> list[Region[T]]:
+def cut(items: list[T], limit: int, page_of: Callable[[T], DocumentPage] = lambda item: item.entry.page
+        ) -> list[Region[T]]:
     """Return every page of `items`: each province's by code, each followed by the pages below it when it is cut.
 
-    `limit`: documents a page gathers at most, below its own (default SPLIT).
+    `limit`: documents a page gathers at most, below its own.
     """
-    limit = limit or SPLIT
     by_province: dict[str, list[T]] = defaultdict(list)
     for item in items:
         by_province[page_of(item).province.code].append(item)
@@ -81,7 +85,7 @@ def _cut(region: Region[T], depth: int, limit: int, pages: list[Region[T]]) -> N
         _cut(sub, depth + 1, limit, pages)
 
 
-def place_pages(provinces: list[ProvincePage], limit: int | None = None) -> list[ProvincePage]:
+def place_pages(provinces: list[ProvincePage], limit: int) -> list[ProvincePage]:
     """Return the page of every place: each province's, followed when it is cut by those of the places below it.
 
     Each page's `documents` are all within it, `own` (when cut) those its pages list, `above` and `below` the
@@ -89,7 +93,7 @@ def place_pages(provinces: list[ProvincePage], limit: int | None = None) -> list
     """
     pages: list[ProvincePage] = []
     of: dict[int, ProvincePage] = {}  # id(region) -> its page
-    for region in cut([d for p in provinces for d in p.documents], page_of=lambda d: d, limit=limit):
+    for region in cut([d for p in provinces for d in p.documents], limit, page_of=lambda d: d):
         page = ProvincePage(region.division, region.total, own=region.items if region.below else None,
                             above=[of[id(r)] for r in region.above])
         if region.above:

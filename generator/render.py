@@ -195,13 +195,14 @@ class IndicatorContext:
     chart: Markup | None  # one bar per target, or per province when there are more than CHART_BARS; none: one value
     by_province: bool  # whether the chart has a bar per province (min to max) rather than per target
     targets: list[Target]  # every target, in site order; none when its targets are on its places' pages
-    parts: list[PlaceLink]  # when its targets come from more than regions.SPLIT documents: each province's page
+    parts: list[PlaceLink]  # when its targets come from more than regions.INDICATOR documents: each province's page
 
 
 @dataclass
 class PartContext:
     """indicators/ID/PLACE.md and policies/ID/PLACE.md: an indicator's targets, or a policy's citations, in one place,
-    when the indicator's or policy's page would gather more than regions.SPLIT documents (cut like it, regions.py)."""
+    when the indicator's or policy's page would gather more documents than regions.INDICATOR or POLICY (cut like
+    any place page, regions.py)."""
 
     entity: IndicatorEntry | PolicyPage
     place: Division
@@ -253,7 +254,7 @@ class AgencyContext:
 @dataclass
 class AgencyPartContext:
     """agencies/ID/PLACE.md: one agency's tasks in one province (or a place below a cut one), by theme, each quoted by
-    the sentence its note closes; a province with tasks in more than regions.SPLIT documents is cut (regions.py)."""
+    the sentence its note closes; a province with tasks in more than regions.AGENCY_PART documents is cut (regions.py)."""
 
     agency: AgencyPage
     province: Division  # the place: a province (gazetteer.NATIONAL for national documents), or a division below one
@@ -312,7 +313,7 @@ class PolicyContext:
     policy: PolicyPage
     level: str  # level label, e.g. 国家 national
     citations: list[Citation]  # in site order; none when its citations are on its places' pages
-    parts: list[PlaceLink]  # when it is cited by more than regions.SPLIT documents: each province's page
+    parts: list[PlaceLink]  # when it is cited by more than regions.POLICY documents: each province's page
 
 
 @dataclass
@@ -443,7 +444,7 @@ def _gathered(site: Site, env: Environment, cells: Cells) -> Iterator[tuple[str,
     columns = sorted(site.documents, key=_column_order)
     with_text = {p: sum(1 for e in p.provisions if e.has_text) for p in site.documents}
     yield "themes/index.md", _render(env, "matrix.md.j2", _matrix(site, with_text))
-    places = place_pages(site.provinces)
+    places = place_pages(site.provinces, regions.PLACE)
     for place in places:
         yield place.src_path, _render(env, "province.md.j2", _province(site, place, with_text))
     targets = site.targets
@@ -462,7 +463,7 @@ def _gathered(site: Site, env: Environment, cells: Cells) -> Iterator[tuple[str,
     yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site, targets))
     for ind in site.indicators:
         if ind.targets:
-            parts = _parts(ind, ind.targets)
+            parts = _parts(ind, ind.targets, regions.INDICATOR)
             yield ind.src_path, _render(env, "indicator.md.j2", _indicator(ind, parts))
             for part in parts:
                 yield part.src_path, _render(env, "indicator_part.md.j2", part)
@@ -479,7 +480,7 @@ def _gathered(site: Site, env: Environment, cells: Cells) -> Iterator[tuple[str,
               for y in range(first, last + 1)]))
     yield "policies/index.md", _render(env, "policies.md.j2", _policies(site))
     for policy in site.policies:
-        parts = _parts(policy, policy.citations)
+        parts = _parts(policy, policy.citations, regions.POLICY)
         yield policy.src_path, _render(env, "policy.md.j2", PolicyContext(
             policy=policy, level=policy_level(policy.level), citations=[] if parts else policy.citations,
             parts=[_part_link(p) for p in parts if not p.up]))
@@ -563,16 +564,16 @@ def _span(low: float, high: float, tail: str) -> str:
     return f"{low:,.10g}" + (f"–{high:,.10g}" if high != low else "") + f" {tail}"
 
 
-def _parts(entity: IndicatorEntry | PolicyPage, items: list[Target] | list[Citation]) -> list[PartContext]:
+def _parts(entity: IndicatorEntry | PolicyPage, items: list[Target] | list[Citation], limit: int) -> list[PartContext]:
     """Return the pages of an indicator's targets or a policy's citations by place; none when one page holds them."""
-    if len({i.entry.page for i in items}) <= regions.SPLIT:
+    if len({i.entry.page for i in items}) <= limit:
         return []
 
     def link(r: Region) -> PlaceLink:
         return PlaceLink(r.division, entity.part_src(r.division), r.documents, len(r.total))
 
     return [PartContext(entity, r.division, entity.part_src(r.division), r.items, r.documents, len(r.total),
-                        [link(a) for a in r.above], [link(b) for b in r.below]) for r in cut(items)]
+                        [link(a) for a in r.above], [link(b) for b in r.below]) for r in cut(items, limit)]
 
 
 def _part_link(part: PartContext) -> PlaceLink:
@@ -645,7 +646,7 @@ def _agency(site: Site, agency: AgencyPage, html_env: Environment) -> AgencyCont
                          sum(1 for t in region.total if t.role == "lead"))
 
     parts = []
-    for region in cut(agency.tasks):
+    for region in cut(agency.tasks, regions.AGENCY_PART):
         body = html_block(html_env, "_agency_tasks.html.j2", groups=by_theme(region.items),
                           here=agency.part_url(region.division))
         parts.append(AgencyPartContext(

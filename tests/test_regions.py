@@ -25,7 +25,7 @@ def atlas(tmp_path_factory):
 @pytest.mark.parametrize("limit", [1, 2, 3])
 def test_every_item_is_on_one_page_and_each_page_keeps_its_budget(atlas, limit):
     tasks = [t for a in atlas.agencies for t in a.tasks]
-    pages = cut(tasks, limit=limit)
+    pages = cut(tasks, limit)
     listed = [t for p in pages for t in p.items]
     assert len(listed) == len(tasks) and set(map(id, listed)) == set(map(id, tasks))
     assert sum(1 for p in pages if p.below) > 0  # the budget was met by cutting, not by luck
@@ -43,7 +43,7 @@ def test_every_item_is_on_one_page_and_each_page_keeps_its_budget(atlas, limit):
 
 def test_a_small_atlas_keeps_one_page_per_province(atlas):
     tasks = [t for a in atlas.agencies for t in a.tasks]
-    pages = cut(tasks, limit=len(atlas.documents))
+    pages = cut(tasks, len(atlas.documents))
     assert [p.division for p in pages] == sorted({t.entry.page.province for t in tasks}, key=lambda d: d.code)
     assert not any(p.below or p.above for p in pages)
 
@@ -51,7 +51,7 @@ def test_a_small_atlas_keeps_one_page_per_province(atlas):
 def test_a_cut_agency_part_links_its_places_and_each_task_is_on_one_page(tmp_path, monkeypatch):
     """The fixture's province holds a prefecture's document and one of its counties': with a budget of one document,
     the province page links the prefecture's, which keeps its own tasks and links the county's."""
-    monkeypatch.setattr(regions, "SPLIT", 1)
+    monkeypatch.setattr(regions, "AGENCY_PART", 1)
     proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
     analysis, files = generate(proj)
     for agency in (a for a in analysis.site.agencies if len({t.entry.page for t in a.tasks}) == 2):
@@ -70,7 +70,7 @@ def test_a_cut_agency_part_links_its_places_and_each_task_is_on_one_page(tmp_pat
 def test_cut_place_pages_list_their_own_documents_link_the_places_below_and_build_strictly(tmp_path, monkeypatch):
     """With a budget of one document, the fixture's province pages (documents, timeline, other targets) are cut
     down to the county: each document on its own place's pages, every link resolving in a strict MkDocs build."""
-    monkeypatch.setattr(regions, "SPLIT", 1)
+    monkeypatch.setattr(regions, "PLACE", 1)
     proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
     _, files = generate(proj)
     for folder in ("documents/provinces", "timeline", "indicators/provinces"):
@@ -94,7 +94,8 @@ def _links(files: dict[str, str], rel: str) -> list[str]:
 def test_indicator_and_policy_pages_cited_by_many_documents_are_cut_by_place(atlas, monkeypatch):
     """An indicator's targets or a policy's citations from more documents than a page holds are each on one page of
     their place; the indicator's or policy's own page links the provinces', and every link resolves."""
-    monkeypatch.setattr(regions, "SPLIT", 2)
+    monkeypatch.setattr(regions, "INDICATOR", 2)
+    monkeypatch.setattr(regions, "POLICY", 2)
     files = {rel: text for rel, text in render(atlas, ROOT / "templates")}
     checked = 0
     for entity, items in [*((i, i.targets) for i in atlas.indicators), *((p, p.citations) for p in atlas.policies)]:
