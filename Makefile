@@ -59,7 +59,7 @@ targets-score: $(STAMP)  ## read the seeds' quantitative targets; score them aga
 
 lock:  ## re-pin requirements.lock from a clean venv
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
-	.lock-venv/bin/pip install --quiet -e '.[test]'
+	.lock-venv/bin/pip install --quiet -e '.[test,dask]'
 	( echo "# Exact versions for \`make site\` / \`make test\`; regenerate with \`make lock\`."; \
 	  .lock-venv/bin/pip freeze --exclude-editable ) > requirements.lock
 	rm -rf .lock-venv

@@ -76,17 +76,20 @@ class Analysis:
         return self.warnings + [p for d in self.site.drafts for p in d.items]
 
 
-def analyse(project: Path, strict: bool = False, jobs: int | None = None, cache: bool = True) -> Analysis:
+def analyse(project: Path, strict: bool = False, jobs: int | None = None, cache: bool = True,
+            scheduler: str | None = None) -> Analysis:
     """Validate site-data/, link it, read its facts and classify every provision; raise InvalidData with every problem.
 
     Names missing from agencies.yaml and units no theme fits are warnings, and drafts are left out; `strict`
     makes them errors. Each document is mapped on its own (per_document.py: in `jobs` processes, its result
-    cached under .atlas-cache/ unless `cache` is false), then the reduce runs over all of them.
+    cached under .atlas-cache/ unless `cache` is false; on the Dask cluster at `scheduler` if given), then the
+    reduce runs over all of them.
     """
     root = project / "site-data"
     shared = load_shared(root)
     entities = None if shared.problems else Entities.of(shared.taxonomy, shared.agencies, shared.indicators)
-    mapping = map_documents(root, shared, entities, jobs or os.cpu_count() or 1, project / CACHE if cache else None)
+    mapping = map_documents(root, shared, entities, jobs or os.cpu_count() or 1, project / CACHE if cache else None,
+                            scheduler)
     site = link(load_data(root, [r.checked for r in mapping.results], shared),
                 [r.page for r in mapping.results if r.page], entities)
     of_page = {r.page: r for r in mapping.results if r.page}
@@ -125,9 +128,9 @@ def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, s
                       for rel, text in site_files(project, analysis.site)}
 
 
-def prepare(project: Path, strict: bool = False, jobs: int | None = None) -> Analysis:
+def prepare(project: Path, strict: bool = False, jobs: int | None = None, scheduler: str | None = None) -> Analysis:
     """Validate, link, read facts, classify and relate: everything the pages are made from."""
-    analysis = analyse(project, strict, jobs)
+    analysis = analyse(project, strict, jobs, scheduler=scheduler)
     relate(analysis.site, read_vocabulary(project / "site-data"))
     return analysis
 
@@ -187,16 +190,17 @@ def sync_dir(target: Path, files: dict[str, str]) -> None:
 
 
 def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict: bool = False,
-          jobs: int | None = None) -> Summary:
+          jobs: int | None = None, scheduler: str | None = None) -> Summary:
     """Run the whole pipeline; raise InvalidData or BuildError without touching site/ or dist/ on failure.
 
-    `jobs`: processes rendering pages and running MkDocs (default: one per CPU).
+    `jobs`: processes mapping documents, rendering pages and running MkDocs (default: one per CPU).
+    `scheduler`: a Dask distributed scheduler's address to map the documents on instead.
     """
     start = time.perf_counter()
     say = (lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     jobs = jobs or os.cpu_count() or 1
     say(f"validating site-data/, reading each document's facts and themes ({jobs} process(es))")
-    analysis = prepare(project, strict, jobs)
+    analysis = prepare(project, strict, jobs, scheduler)
     site = analysis.site
     say(f"rendering docs/ page by page ({jobs} process(es))")
     scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made

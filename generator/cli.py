@@ -95,12 +95,15 @@ def check(strict: bool) -> None:
 @click.option("--skip-mkdocs", is_flag=True, help="Only generate docs/ and the data export.")
 @click.option("--strict", is_flag=True, help="Refuse to build while drafts or warnings remain.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Processes rendering pages and running MkDocs (default: one per CPU).")
-def build(skip_mkdocs: bool, strict: bool, jobs: int | None) -> None:
+              help="Processes mapping documents, rendering pages and running MkDocs (default: one per CPU).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Map the documents on the Dask distributed scheduler at ADDRESS (tcp://host:8786); its workers "
+                   "must see the project at the same path. Needs the dask extra.")
+def build(skip_mkdocs: bool, strict: bool, jobs: int | None, scheduler: str | None) -> None:
     """Validate, generate docs/, build site/ with MkDocs and pack the offline archive."""
     try:
         summary = build_mod.build(_project(), run_mkdocs=not skip_mkdocs, progress=_progress_wanted(), strict=strict,
-                                  jobs=jobs)
+                                  jobs=jobs, scheduler=scheduler)
     except InvalidData as exc:
         _fail_data(exc)
     except BuildError as exc:

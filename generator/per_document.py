@@ -38,10 +38,12 @@ from .facts.notes import Lexicon
 from .gazetteer import NATIONAL, Division
 from .link import AgencyPage, DocumentPage, Entities, IndicatorEntry, ProvisionEntry, Site, ThemePage, link_document
 from .load import Problem
+from .publish import BuildError
 from .validate import Checked, Shared, check_document, document_paths
 
 CACHE = Path(".atlas-cache") / "map"  # under the project
 _SHARED_FILES = ("places.yaml", "themes.yaml", "agencies.yaml", "indicators.yaml")
+SCHEDULER_TIMEOUT = 30  # seconds to reach a Dask scheduler (it retries a refused connection until then)
 
 
 @dataclass
@@ -87,8 +89,12 @@ _CONTEXT: _Context | None = None  # set in the parent before forking
 
 
 def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: int = 1,
-                  cache: Path | None = None) -> Mapping:
-    """Map every document under site-data/ at `root`; reuse and refresh the cache at `cache` (None: no cache)."""
+                  cache: Path | None = None, scheduler: str | None = None) -> Mapping:
+    """Map every document under site-data/ at `root`; reuse and refresh the cache at `cache` (None: no cache).
+
+    `scheduler`: the address of a Dask distributed scheduler to map on instead of `jobs` local processes
+    (its workers must see the project at the same path).
+    """
     global _CONTEXT
     site = None
     if entities is not None:
@@ -103,7 +109,8 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
     with _collector_paused():
         results: list[Mapped | None] = [_read(cache / key, root) if cache is not None else None for key in keys]
         todo = [i for i, r in enumerate(results) if r is None]
-        for i, blob in zip(todo, _map_all([paths[i] for i in todo], jobs)):  # read each as it comes
+        mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
+        for i, blob in zip(todo, mapped):  # read each as it comes
             results[i] = pickle.loads(blob)
             if cache is not None:
                 _write(cache / keys[i], blob)
@@ -137,8 +144,27 @@ def _map_all(paths: list[Path], jobs: int) -> Iterator[bytes]:
         yield from pool.map(_map_pickled, paths, chunksize=max(1, len(paths) // (jobs * 8)))
 
 
-def _map_pickled(path: Path) -> bytes:
-    return _dumps(map_one(path, _CONTEXT))
+def _map_pickled(path: Path, ctx: _Context | None = None) -> bytes:
+    return _dumps(map_one(path, ctx or _CONTEXT))
+
+
+def _map_on(scheduler: str, paths: list[Path]) -> Iterator[bytes]:
+    """Map `paths` on the Dask cluster at `scheduler`; yield each result pickled, in order."""
+    try:
+        from distributed import Client
+    except ImportError:
+        raise BuildError("--scheduler needs Dask's distributed package: pip install 'policy-atlas[dask]'") from None
+    try:
+        client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+    except OSError as exc:
+        raise BuildError(f"--scheduler {scheduler}: no Dask scheduler answered ({exc}); start one with "
+                         "`dask scheduler` and workers with `dask worker ADDRESS`, or leave --scheduler out") from None
+    with client:
+        ctx = client.scatter(_CONTEXT, broadcast=True)  # sent once to each worker, not with every document
+        futures = client.map(_map_pickled, paths, ctx=ctx, pure=False)
+        for future in futures:
+            yield future.result()
+            future.release()
 
 
 def _shared(kind: str, key: str) -> object:

@@ -275,3 +275,14 @@ def test_missing_agency_list(fixture_project):
         f"{AGENCIES}:1: (file): expected the agency list agencies.yaml; found no such file. "
         "hint: copy site-data/agencies.yaml from the project and adapt it\n"
         "check: 1 problem(s); nothing was written.\n"))
+
+
+def test_build_on_a_scheduler_that_does_not_answer_fails_with_a_hint(fixture_project, monkeypatch):
+    from generator import per_document
+
+    monkeypatch.setattr(per_document, "SCHEDULER_TIMEOUT", 1)
+    code, out, err = run("build", "--skip-mkdocs", "--scheduler", "tcp://127.0.0.1:9")
+    assert (code, out) == (1, "")
+    assert re.fullmatch(r"build: --scheduler tcp://127\.0\.0\.1:9: no Dask scheduler answered \(.+\); start one with "
+                        r"`dask scheduler` and workers with `dask worker ADDRESS`, or leave --scheduler out\n", err), err
+    assert not (fixture_project / "docs").exists()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from generator.build import analyse, site_files
+from generator import per_document
 from generator.per_document import CACHE
+from generator.publish import BuildError
 from generator.relate import read_vocabulary, relate
 from generator.validate import InvalidData
 from tests.conftest import FIXTURES, copy_project
@@ -68,3 +70,19 @@ def test_a_damaged_cache_file_is_mapped_again_and_stale_ones_are_deleted(project
     mapped, after = _site(project)
     assert mapped == 1 and after == before
     assert sorted((project / CACHE).iterdir()) == entries
+
+
+def test_the_map_on_a_dask_cluster_is_the_map_here(project):
+    """`build --scheduler ADDRESS`: the documents are mapped by a Dask cluster's worker processes, the site is the same."""
+    from distributed import LocalCluster
+
+    _, here = _site(project, jobs=1, cache=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        mapped, there = _site(project, scheduler=cluster.scheduler_address)
+    assert mapped == len(list((project / CACHE).iterdir())) and there == here
+
+
+def test_a_scheduler_that_does_not_answer_is_a_clear_error(project, monkeypatch):
+    monkeypatch.setattr(per_document, "SCHEDULER_TIMEOUT", 2)
+    with pytest.raises(BuildError, match=r"--scheduler tcp://127\.0\.0\.1:9: no Dask scheduler answered .*dask scheduler"):
+        analyse(project, scheduler="tcp://127.0.0.1:9")
