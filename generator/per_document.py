@@ -6,8 +6,8 @@ Guarantees:
   the file, the curated files, the code and the installed packages; the raw copy is checked by its
   size and time. An unchanged document costs one read of its cached result; a changed one is mapped
   again. Results no build asked for are deleted.
-- Documents not in the cache are mapped in forked processes (`jobs`); the results are the same in
-  any number of processes, and in the same order: the order of the files.
+- Documents not in the cache are mapped in forked processes (`jobs`), or by the workers of a Dask
+  cluster (`scheduler`); the results are the same either way, in the order of the files.
 - A result names what it shares with other documents (theme, agency and indicator pages, places)
   by id only, and is wired to this build's objects when read back, so no document's result holds
   another's.
@@ -24,9 +24,9 @@ import multiprocessing
 import os
 import pickle
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -108,12 +108,13 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
             for path in paths]
     with _collector_paused():
         results: list[Mapped | None] = [_read(cache / key, root) if cache is not None else None for key in keys]
-        todo = [i for i, r in enumerate(results) if r is None]
-        mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
-        for i, blob in zip(todo, mapped):  # read each as it comes
+    todo = [i for i, r in enumerate(results) if r is None]
+    mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
+    for i, blob in zip(todo, mapped):  # read each as it comes (workers are forked with the collector running)
+        with _collector_paused():
             results[i] = pickle.loads(blob)
-            if cache is not None:
-                _write(cache / keys[i], blob)
+        if cache is not None:
+            _write(cache / keys[i], blob)
     if cache is not None:
         for stale in set(p.name for p in cache.glob("*")) - set(keys):
             (cache / stale).unlink(missing_ok=True)

@@ -19,11 +19,11 @@ from .gazetteer import Division
 from .link import DocumentPage, ProvincePage
 
 # Documents one page of each kind gathers at most before it is cut: about 0.75 MB of HTML at the most a
-# document adds to it, measured on 1,000 documents (bench/bench_build.py). Fewer, larger pages build faster.
+# document adds to it, measured on 1,000 and 10,000 documents (bench/bench_build.py). Fewer, larger pages build faster.
 AGENCY_PART = 60  # up to 12 KiB a document: an agency's tasks, each quoted by its sentence
 PLACE = 80  # up to 9 KiB: a place's documents and their theme matrix, its timeline, its other targets
 INDICATOR = 600  # up to 1.2 KiB: an indicator's targets (its page keeps the chart per province)
-POLICY = 2000  # up to 0.3 KiB: a policy's citations
+POLICY = 500  # up to 1.4 KiB: a policy's citations (0.8 KiB on average at 10,000 documents)
 T = TypeVar("T")
 
 
@@ -36,13 +36,12 @@ class Region(Generic[T]):
     total: list[T]  # every item within it, below included, in site order
     above: list[Region[T]] = field(default_factory=list)  # the places above it, province first
     below: list[Region[T]] = field(default_factory=list)  # when cut: the places below, by code
+    page_of: Callable[[T], DocumentPage] = field(default=lambda item: item.entry.page, repr=False)
 
     @property
     def documents(self) -> int:
         """Documents its items come from, below included."""
         return len({self.page_of(i) for i in self.total})
-
-    page_of: Callable[[T], DocumentPage] = field(default=lambda item: item.entry.page, repr=False)
 
 
 def cut(items: list[T], limit: int, page_of: Callable[[T], DocumentPage] = lambda item: item.entry.page
@@ -64,7 +63,7 @@ def cut(items: list[T], limit: int, page_of: Callable[[T], DocumentPage] = lambd
 def _cut(region: Region[T], depth: int, limit: int, pages: list[Region[T]]) -> None:
     """Append `region`'s page, and when it gathers more than `limit` documents, the pages of the places below it."""
     pages.append(region)
-    if len({region.page_of(i) for i in region.total}) <= limit:
+    if region.documents <= limit:
         return
     own: list[T] = []
     below: dict[str, list[T]] = defaultdict(list)

@@ -226,14 +226,24 @@ class ProvinceTargetsContext:
 
 
 @dataclass
+class NameUses:
+    """A name printed in responsibility notes that no agency matches, and where."""
+
+    name: str  # as printed
+    tasks: list[Task]  # its first NAME_USES uses, in site order
+    uses: int  # every use
+    documents: int  # documents printing it
+
+
+@dataclass
 class AgenciesContext:
     """agencies/index.md: every agency with its counts, and the agency x theme matrix."""
 
     rows: list[tuple[AgencyPage, int, int]]  # (agency, tasks it leads, jurisdictions it serves in), agencies with tasks
     themes: list[ThemePage]  # the matrix columns: themes some task is on
     matrix: list[tuple[AgencyPage, list[tuple[ThemePage, int, int]]]]  # (agency, [(theme, tasks, shade 0-4)])
-    damaged: list[Task]  # names the source damaged beyond reading (a lone 局)
-    unresolved: list[Task]  # readable names site-data/agencies.yaml does not list, kept as printed
+    damaged: list[NameUses]  # names the source damaged beyond reading (a lone 局), as printed
+    unresolved: list[NameUses]  # readable names site-data/agencies.yaml does not list, as printed
     notes: int  # provisions with a responsibility note
 
 
@@ -615,6 +625,17 @@ def _others(documents: list[DocumentPage]) -> list[Target]:
     return [t for d in documents for e in d.provisions for t in e.targets if t.canonical is None]
 
 
+NAME_USES = 10  # provisions linked for each unlisted or damaged name; the export lists every one
+
+
+def _uses(tasks: list[Task]) -> list[NameUses]:
+    """Group tasks by the name as printed, in order of first use: a name a thousand documents print is one row."""
+    by_name: dict[str, list[Task]] = defaultdict(list)
+    for t in tasks:
+        by_name[t.name].append(t)
+    return [NameUses(name, uses[:NAME_USES], len(uses), len({t.entry.page for t in uses})) for name, uses in by_name.items()]
+
+
 def _agencies(site: Site) -> AgenciesContext:
     listed = [a for a in site.agencies if a.tasks]
     rows = [(a, sum(1 for t in a.tasks if t.role == "lead"), len({t.entry.page for t in a.tasks})) for a in listed]
@@ -626,8 +647,8 @@ def _agencies(site: Site) -> AgenciesContext:
     themes = [th for th in site.themes if any(counts[a][th] for a in listed)]
     matrix = [(a, [(th, counts[a][th], _shade(counts[a][th])) for th in themes]) for a in listed]
     entries = [e for d in site.documents for e in d.provisions]
-    damaged = [t for e in entries for t in e.tasks if t.agency is None and t.listed]
-    unresolved = [t for e in entries for t in e.tasks if not t.listed]
+    damaged = _uses([t for e in entries for t in e.tasks if t.agency is None and t.listed])
+    unresolved = _uses([t for e in entries for t in e.tasks if not t.listed])
     return AgenciesContext(rows=rows, themes=themes, matrix=matrix, damaged=damaged, unresolved=unresolved,
                            notes=sum(1 for e in entries if e.notes))
 

@@ -112,3 +112,19 @@ def test_indicator_and_policy_pages_cited_by_many_documents_are_cut_by_place(atl
             assert [link for link in _links(files, rel) if link not in files] == [], rel
         checked += 1
     assert checked >= 2
+
+
+def test_the_agencies_index_lists_each_unlisted_name_once_however_many_documents_print_it(atlas):
+    """Names no agency matches are one row each, with their first NAME_USES provisions: the page does not grow."""
+    from generator.render import NAME_USES
+
+    page = dict(render(atlas, ROOT / "templates", (0, len(atlas.documents) + len(atlas.agencies))))["agencies/index.md"]
+    tasks = [t for d in atlas.documents for e in d.provisions for t in e.tasks if t.agency is None]
+    names = {t.name for t in tasks}
+    assert names and len(tasks) > len(names) * NAME_USES  # the synthetic atlas prints each name many times
+    rows = [line for line in page.splitlines() if line.startswith("- 「")]
+    assert sorted(re.match(r"- 「(.+?)」", row).group(1) for row in rows) == sorted(names)
+    for row in rows:
+        assert 1 <= row.count("](../documents/") <= NAME_USES
+        uses = sum(1 for t in tasks if f"「{t.name}」" in row)
+        assert (f"{uses} uses in" in row) == (uses > 1) and (row.endswith("every one in the data downloads)") == (uses > NAME_USES))
