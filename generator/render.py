@@ -196,6 +196,7 @@ class IndicatorContext:
     by_province: bool  # whether the chart has a bar per province (min to max) rather than per target
     targets: list[Target]  # every target, in site order; none when its targets are on its places' pages
     parts: list[PlaceLink]  # when its targets come from more than regions.INDICATOR documents: each province's page
+    documents: int  # documents its targets come from
 
 
 @dataclass
@@ -599,11 +600,11 @@ def _indicator(ind: IndicatorEntry, parts: list[PartContext]) -> IndicatorContex
             low, high = _range(ts)
             bars.append(Bar(province.name, low, high if high != low else None, _span(low, high, f"({len(ts)})")))
         return IndicatorContext(ind, bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars), True,
-                                targets, links)
+                                targets, links, len({t.entry.page for t in ind.targets}))
     bars = [Bar(f"{t.entry.page.jurisdiction} {t.year or '—'}", t.value, t.value_max, target_value(t)) for t in ind.targets]
     distinct = {(t.entry.page, t.year) for t in ind.targets}
     chart = bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars) if len(distinct) >= 2 else None
-    return IndicatorContext(ind, chart, False, targets, links)
+    return IndicatorContext(ind, chart, False, targets, links, len({t.entry.page for t in ind.targets}))
 
 
 def _province_targets(site: Site, province: ProvincePage) -> ProvinceTargetsContext:
