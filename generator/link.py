@@ -92,9 +92,8 @@ class DocumentPage:
 
     doc: Document  # the curated data
     place: Division | None  # its most specific jurisdiction; none for national documents
-    province: Division  # the province it lies in (gazetteer.NATIONAL for national documents): pages split by it
+    chain: list[Division] = field(repr=False)  # its place and those enclosing it, province first ([NATIONAL]: national)
     provisions: list[ProvisionEntry] = field(repr=False)  # every unit in reading order
-    chain: list[Division] = field(default_factory=list, repr=False)  # its place and those enclosing it, province first
     # Collation notes numbered from 1 in reading order, each with its provision (none for metadata notes).
     collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list, repr=False)
 
@@ -110,6 +109,11 @@ class DocumentPage:
     @property
     def url(self) -> str:
         return f"documents/{self.doc.id}.html"
+
+    @property
+    def province(self) -> Division:
+        """The province it lies in (gazetteer.NATIONAL for national documents): pages split by it."""
+        return self.chain[0]
 
     @property
     def level_label(self) -> str:
@@ -506,8 +510,7 @@ class Entities:
 def link_document(doc: Document, places: Gazetteer) -> DocumentPage:
     """Place one document: its jurisdiction, its provisions' ids and urls, its collation notes numbered."""
     place = places.lookup(doc.province, doc.prefecture, doc.county)
-    page = DocumentPage(doc=doc, place=place, province=places.province(place), provisions=[],
-                        chain=places.chain(place) if place else [NATIONAL])
+    page = DocumentPage(doc=doc, place=place, chain=places.chain(place) if place else [NATIONAL], provisions=[])
     page.provisions = list(_entries(page, doc.outline, None, 1))
     _number_collation(page)
     return page

@@ -694,8 +694,8 @@ def _timeline(province: ProvincePage) -> TimelineContext:
     grid = [(y, [len(by_year[y][d]) if y in by_year else 0 for d in documents]) for y in range(first, last + 1)]
 
     def link(p: ProvincePage) -> PlaceLink:
-        due, out = _due(p.documents)
-        return PlaceLink(p.division, p.timeline_src, len(p.documents), sum(len(x) for y in due.values() for x in y.values()) + len(out))
+        return PlaceLink(p.division, p.timeline_src, len(p.documents),
+                         sum(len(e.deadlines) for d in p.documents for e in d.provisions))
 
     return TimelineContext(province=province, src_path=province.timeline_src, first=first, last=last, years=years,
                            documents=documents, grid=grid, plans=[d for d in documents if d.plan_year], outside=outside,
