@@ -85,9 +85,10 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
     rows.append((label, "export (written row by row)", s2, m))
     _, s3, m = measure(lambda: sync_tree(project / "docs", scratch))
     rows.append((label, "write search/, assets; sync docs/", s + s3, m))
-    _, s, m = measure(lambda: mkdocs_build(project, project / "site", jobs=jobs))
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    rows.append((label, f"mkdocs build, {jobs} process(es) (largest worker {workers:.0f} MiB)", s, m))
+    forked = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the map's and render's workers
+    peak, s, m = measure(lambda: mkdocs_build(project, project / "site", jobs=jobs))
+    rows.append((label, f"mkdocs build, {jobs} process(es) (largest MkDocs process {peak / 1024:.0f} MiB; largest "
+                        f"forked worker before it {forked:.0f} MiB)", s, m))
     _, s, m = measure(lambda: pack_archive(project / "site", project / ARCHIVE, leave_out=OFFLINE_UNUSED))
     rows.append((label, f"zip ({(project / ARCHIVE).stat().st_size / 2**20:.1f} MiB)", s, m))
     size = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())

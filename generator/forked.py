@@ -1,12 +1,15 @@
 """Run the shares of one job at once: share 0 in this process, the others in forked processes.
 
-Forked, not spawned: a share reads the linked atlas (or MkDocs, already loaded) from the memory it was
-forked with, and nothing is copied or pickled. A share reports by writing files; a failing one prints
-its traceback and exits non-zero, and the caller decides what a failure means.
+Forked, not spawned: a share reads the linked atlas from the memory it was forked with, and nothing is
+copied or pickled. The atlas is frozen out of the cycle collector meanwhile: a collection in a share would
+write to every object it inherited, and the kernel would copy the whole atlas into each share. A share
+reports by writing files; a failing one prints its traceback and exits non-zero, and the caller decides
+what a failure means.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -21,13 +24,17 @@ def run_shares(work: Callable[[int], None], n: int) -> list[int]:
     """
     context = multiprocessing.get_context("fork")
     workers = [context.Process(target=_share, args=(work, k)) for k in range(1, n)]
-    for w in workers:
-        w.start()
+    gc.freeze()
     try:
-        work(0)
-    finally:
         for w in workers:
-            w.join()
+            w.start()
+        try:
+            work(0)
+        finally:
+            for w in workers:
+                w.join()
+    finally:
+        gc.unfreeze()
     return [k for k, w in enumerate(workers, start=1) if w.exitcode != 0]
 
 

@@ -11,16 +11,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
+import resource
 import shutil
 import sys
 import time
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .forked import run_shares
 from .link import Site
 
 if TYPE_CHECKING:
@@ -132,19 +135,31 @@ class _NotDirty(logging.Filter):
         return "'dirty' build" not in record.getMessage()
 
 
-def mkdocs_build(project: Path, site_dir: Path, dirty: bool = False, jobs: int = 1) -> None:
+def mkdocs_build(project: Path, site_dir: Path, dirty: bool = False, jobs: int = 1) -> int:
     """Build docs/ strictly into `site_dir`; `dirty`: only pages whose source is newer than their output there.
 
     With `jobs` above 1 a full build runs as that many MkDocs processes, each converting and writing its share
-    of the pages into a folder of its own, then merged (see sharded_build).
+    of the pages into a folder of its own, then merged (see sharded_build). Every MkDocs run is a process of
+    its own (see _fresh), so it never holds this process's atlas. Return the largest one's peak RSS (KiB).
     """
     if jobs > 1 and not dirty:
-        sharded_build(project, site_dir, jobs)
-        return
-    _mkdocs(project, site_dir, dirty)
+        return sharded_build(project, site_dir, jobs)
+    with ProcessPoolExecutor(1, mp_context=_fresh()) as pool:
+        return pool.submit(_mkdocs, project.resolve(), site_dir.resolve(), dirty, built_date().isoformat()).result()
 
 
-def sharded_build(project: Path, site_dir: Path, jobs: int) -> None:
+def _fresh() -> BaseContext:
+    """The processes MkDocs runs in: forked from a small server that has MkDocs loaded, not from this process.
+
+    A process forked from the build would start with the whole linked atlas in its memory (gigabytes at
+    national scale), and touching it would copy it; MkDocs needs none of it.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["generator.publish", "mkdocs.commands.build", "material"])
+    return context
+
+
+def sharded_build(project: Path, site_dir: Path, jobs: int) -> int:
     """Build the site as `jobs` MkDocs processes at once, each on a share of the pages, and merge their pages.
 
     Each process builds the whole site dirty into its own folder, where every output it must not make stands
@@ -152,7 +167,7 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> None:
     edit. So every process sees every page (links, anchors and the navigation are checked and drawn as in one
     build), converts only its share, and the first also copies the static files and writes the 404 page and
     sitemap. Shares are balanced by the size of the pages' sources. The merged site is the one a single
-    process builds (tested).
+    process builds (tested). Return the largest process's peak RSS (KiB).
     """
     docs = project / "docs"
     sources = _sources(docs)
@@ -175,10 +190,10 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.touch()
                 os.utime(path, (later, later))
-    failed = run_shares(lambda k: _mkdocs(project, folders[k], dirty=True), jobs)  # forked: MkDocs is loaded once
-    if failed:
-        raise BuildError(f"mkdocs build of site/ failed in process(es) {failed} (see above); site/ and {ARCHIVE} "
-                         "left as they were")
+    built = built_date().isoformat()
+    with ProcessPoolExecutor(jobs, mp_context=_fresh()) as pool:
+        runs = [pool.submit(_mkdocs, project.resolve(), folder.resolve(), True, built) for folder in folders]
+        peak = max(run.result() for run in runs)  # the first failure is raised here, with MkDocs' own message
     for k, folder in enumerate(folders[1:], start=1):
         for rel in shares[k]:
             os.replace(folder / rel, site_dir / rel)
@@ -186,10 +201,11 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> None:
     empty = [rel for rel in outputs if rel.endswith(".html") and (site_dir / rel).stat().st_size == 0]
     if empty:
         raise BuildError(f"mkdocs build of site/ left {len(empty)} page(s) unwritten, e.g. {empty[0]}")
+    return peak
 
 
-def _mkdocs(project: Path, site_dir: Path, dirty: bool) -> None:
-    """One MkDocs build of docs/ into `site_dir`, strict."""
+def _mkdocs(project: Path, site_dir: Path, dirty: bool, built: str) -> int:
+    """One MkDocs build of docs/ into `site_dir`, strict, every footer dated `built`; return the peak RSS (KiB)."""
     from mkdocs.commands.build import build as mk_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -202,7 +218,7 @@ def _mkdocs(project: Path, site_dir: Path, dirty: bool) -> None:
         log.addHandler(handler)
     try:
         config = load_config(str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
-        config.extra["built"] = built_date().isoformat()  # every page's footer: data as of
+        config.extra["built"] = built  # every page's footer: data as of
         build_log = logging.getLogger("mkdocs.commands.build")
         quiet = _NotDirty()
         build_log.addFilter(quiet)
@@ -211,7 +227,8 @@ def _mkdocs(project: Path, site_dir: Path, dirty: bool) -> None:
         finally:
             build_log.removeFilter(quiet)
     except (MkDocsException, SystemExit) as exc:
-        raise BuildError(f"mkdocs build of site/ failed; site/ and {ARCHIVE} left as they were: {exc}") from exc
+        raise BuildError(f"mkdocs build of site/ failed; site/ and {ARCHIVE} left as they were: {exc}") from None
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def archive_readme(project: Path, site: Site, summary: Summary) -> str:
