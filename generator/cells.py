@@ -185,10 +185,11 @@ HTML_START, HTML_END = "<!-- atlas:html -->", "<!-- /atlas:html -->"
 def html_environment(templates: Path) -> Environment:
     """Return the Jinja environment of the `*.html.j2` templates: HTML autoescape, never Markdown.
 
-    A line break in data prints as a space (the same to a browser), None as nothing.
+    A line break in data prints as a space (the same to a browser), None as nothing. Templates are read once
+    (auto_reload off): checking their times at each of a large atlas's million includes cost seconds.
     """
     env = Environment(loader=FileSystemLoader(str(templates)), undefined=StrictUndefined, autoescape=True,
-                      trim_blocks=True, lstrip_blocks=True,
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False,
                       finalize=lambda v: "" if v is None else v.replace("\n", " ") if type(v) is str else v)
     env.filters["date"] = iso_date
     env.filters["link_from"] = relative_url

@@ -158,22 +158,14 @@ def _grams(text: str, size: int) -> set[str]:
 
 
 def _spans(text: str, grams: set[str], size: int) -> list[tuple[int, int]]:
-    """Return the maximal runs of `text` covered by pieces found in `grams`."""
-    marks = [False] * len(text)
+    """Return the maximal runs of `text` covered by pieces found in `grams` (a piece touching the run extends it)."""
+    out: list[tuple[int, int]] = []
     for i in range(len(text) - size + 1):
         if text[i:i + size] in grams:
-            marks[i:i + size] = [True] * size
-    return _runs(marks)
-
-
-def _runs(marks: list[bool]) -> list[tuple[int, int]]:
-    out, start = [], None
-    for i, on in enumerate(marks + [False]):
-        if on and start is None:
-            start = i
-        elif not on and start is not None:
-            out.append((start, i))
-            start = None
+            if out and i <= out[-1][1]:
+                out[-1] = (out[-1][0], i + size)
+            else:
+                out.append((i, i + size))
     return out
 
 
@@ -201,15 +193,19 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
         near[h].append((score, g))
     doc_of = [e.page for e in entries]
     grams: dict[int, set[str]] = {}
+    wording: dict[tuple[int, int], tuple[list[str], list[tuple[int, int]]]] = {}  # (group, j): the same for every copy
     for i, e in enumerate(entries):
         found = []  # within a group every score is equal, so its TOP smallest ids in other documents suffice
         for score, h in near[group_of[i]]:
             others = (j for j in members[h] if doc_of[j] is not doc_of[i])
             found.extend((-round(score, 6), ids[j], j, score) for j in islice(others, TOP))
         for _, _, j, score in sorted(found)[:TOP]:
-            if group_of[i] not in grams:
-                grams[group_of[i]] = _grams(folded[i], SHARED_MIN)
-            theirs = _spans(folded[j], grams[group_of[i]], SHARED_MIN)
-            text = entries[j].provision.text or ""
-            shared = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x))
+            pair = (group_of[i], j)
+            if pair not in wording:
+                if pair[0] not in grams:
+                    grams[pair[0]] = _grams(folded[i], SHARED_MIN)
+                theirs = _spans(folded[j], grams[pair[0]], SHARED_MIN)
+                text = entries[j].provision.text or ""
+                wording[pair] = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs
+            shared, theirs = wording[pair]
             e.related.append(Related(entries[j], round(float(score), 3), shared, theirs))

@@ -335,9 +335,10 @@ class StaticContext:
 
 
 def environment(templates: Path) -> Environment:
-    """Return the Jinja2 environment: strict, Markdown-escaping, with the atlas's filters."""
+    """Return the Jinja2 environment: strict, Markdown-escaping, with the atlas's filters; templates read once."""
     env = Environment(
         loader=FileSystemLoader(str(templates)),
+        auto_reload=False,
         undefined=StrictUndefined,
         finalize=md_escape,
         autoescape=False,
