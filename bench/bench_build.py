@@ -25,6 +25,7 @@ import tempfile
 import time
 import resource
 import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
@@ -114,17 +115,21 @@ def render_shared(site, templates: Path, scratch: Path, jobs: int) -> None:
     assert run_shares(lambda k: write_tree(scratch, render(site, templates, (k, jobs))), jobs) == []
 
 
-def edit_one(project: Path) -> float:
-    """Build as `make site` does, change one sentence of one document, rebuild; return the rebuild's seconds."""
-    from generator.build import build
-
-    build(project)  # the site a reader last built (the stages above wrote no build stamp)
+def edit_one(project: Path) -> tuple[float, float]:
+    """Build as `make site` does, change one sentence of one document, rebuild; return the rebuild's seconds and
+    peak RSS (MiB). Each build is `policy-atlas build` in a fresh process, as a reader runs it."""
+    build = [str(Path(sys.executable).with_name("policy-atlas")), "build"]
+    subprocess.run(build, check=True, stdout=subprocess.DEVNULL, cwd=project)  # the site a reader last built
     path = sorted((project / "site-data" / "documents").glob("*.yaml"))[0]
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("。", "。 ", 1), encoding="utf-8")
     start = time.perf_counter()
-    build(project)
-    return time.perf_counter() - start
+    with subprocess.Popen(build, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as rebuild:
+        _, status, usage = os.wait4(rebuild.pid, 0)  # the rebuild's own peak (its workers included), not the bench's
+        rebuild.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - start
+    assert rebuild.returncode == 0, f"the rebuild failed ({rebuild.returncode}): run `policy-atlas build` in {project}"
+    return seconds, usage.ru_maxrss / 1024
 
 
 def synthesize(proj: Path, n: int, seed: int = 7) -> None:
@@ -175,7 +180,7 @@ def main() -> None:
             label = f"synthetic {args.docs}"
             rows += run(proj, label, with_import=False, jobs=args.jobs)
             if args.edit:
-                rows.append((label, "edit one document, rebuild (make site)", edit_one(proj), None))
+                rows.append((label, "edit one document, rebuild (policy-atlas build, a fresh process)", *edit_one(proj)))
     print(f"{'corpus':<14} {'stage':<58} {'seconds':>8} {'peak RSS MiB':>12}")
     for label, stage, seconds, mib in rows:
         print(f"{label:<14} {stage:<58} {seconds:>8.2f} {'' if mib is None else f'{mib:>12.0f}'}")

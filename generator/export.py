@@ -8,7 +8,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator
+from json.encoder import encode_basestring  # type: ignore[attr-defined]  # json's own C function
 
 from .link import Site
 
@@ -105,10 +107,37 @@ def atlas_json(site: Site) -> Iterator[str]:
         yield f',\n "{name}": ['
         sep = "\n"
         for row in rows():
-            yield sep + "\n".join("  " + line for line in json.dumps(row, ensure_ascii=False, indent=1).split("\n"))
+            yield sep + "  " + indented(row, "  ")
             sep = ",\n"
         yield "\n ]" if sep != "\n" else "]"
     yield "\n}\n"
+
+
+def indented(value: object, pad: str = "") -> str:
+    """Return what json.dumps(value, ensure_ascii=False, indent=1) writes, each line after the first led by `pad`.
+
+    json's indenting encoder is pure Python; this one writes strings with json's C function and numbers by their
+    repr, and is about twice as fast on the export's rows (dicts, lists and scalars; tested against json.dumps).
+    """
+    scalar = _SCALARS.get(type(value))
+    if scalar is not None:
+        return scalar(value)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = pad + " "
+        return "{\n" + ",\n".join(f"{inner}{encode_basestring(str(k))}: {indented(v, inner)}"
+                                   for k, v in value.items()) + "\n" + pad + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        inner = pad + " "
+        return "[\n" + ",\n".join(inner + indented(v, inner) for v in value) + "\n" + pad + "]"
+    return json.dumps(value)
+
+
+_SCALARS = {str: encode_basestring, int: int.__repr__, bool: lambda b: "true" if b else "false",
+            type(None): lambda _: "null", float: lambda f: float.__repr__(f) if math.isfinite(f) else json.dumps(f)}
 
 
 def export_files(site: Site) -> Iterator[tuple[str, Content]]:

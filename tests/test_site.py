@@ -20,7 +20,7 @@ import yaml
 from generator.build import build, generate, schema_text
 from generator.cells import relative_url
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
-                              PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS)
+                              PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS, indented)
 from generator.model import Agencies, Document, Indicators, Places, Taxonomy
 from generator.publish import ARCHIVE, STAMP
 from generator.render import md_escape
@@ -116,6 +116,27 @@ def test_assets_are_copied_verbatim(fixture_files):
                 for p in assets.rglob("*") if p.is_file()}
     assert {k: v for k, v in files.items() if k.startswith("assets/")} == expected
     assert "assets/search.js" in expected
+
+
+def test_atlas_json_is_what_json_dumps_writes(fixture_files):
+    """atlas.json, written row by row with the fast indenter, is the text json.dumps(indent=1) writes of its data;
+    and the indenter equals json.dumps on random nests of every kind of value."""
+    _, files = fixture_files
+    text = files["data/atlas.json"]
+    assert text == json.dumps(json.loads(text), ensure_ascii=False, indent=1) + "\n"
+    rng = random.Random(5)
+
+    def value(depth: int = 0):
+        r = rng.random()
+        if depth < 3 and r < .2:
+            return {rng.choice(["a", "键", 'q"']) + str(i): value(depth + 1) for i in range(rng.randint(0, 3))}
+        if depth < 3 and r < .4:
+            return [value(depth + 1) for _ in range(rng.randint(0, 3))]
+        return rng.choice([None, True, False, 0, -3, 1.5, 1e20, 0.1 + 0.2, "", '中文\n"引号"\\ \u2028 \x01', "a/b"])
+
+    for _ in range(3000):
+        v = value()
+        assert indented(v) == json.dumps(v, ensure_ascii=False, indent=1), v
 
 
 def test_export_follows_the_contract(fixture_files):
