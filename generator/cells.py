@@ -30,7 +30,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .link import Assignment, DocumentPage, ProvisionEntry, Site, Task, ThemePage
+from .link import Assignment, DocumentPage, ProvisionEntry, Site, Target, Task, ThemePage
 from .model import LEVELS
 
 SHOWN = 3  # provisions shown in a cell before "show N more"
@@ -152,6 +152,32 @@ def task_excerpt(t: Task, size: int = 120) -> Markup:
     return Markup(("…" if start else "") + mark(part, [(note[0] - start, note[1] - start)]))
 
 
+def target_value(t: Target) -> str:
+    """Say a target's value: ≥ 30 %, 1.1–1.5 倍, 24,000 人次."""
+    value = f"{t.value:,.10g}" + (f"–{t.value_max:,.10g}" if t.value_max is not None else "")
+    sign = "" if t.comparator == "=" else t.comparator + " "
+    return f"{sign}{value} {t.unit}"
+
+
+def target_note(t: Target) -> str:
+    """Say how a target stands to the others of its measure in its document: a restatement, or one of a series."""
+    if t.restates:
+        return f"重申 restates {t.restates.id.split(':', 1)[1]}"
+    if t.series:
+        return "系列 series: " + " → ".join(f"{target_value(s)} ({s.year or '—'})" for s in t.series)
+    return ""
+
+
+def target_year(t: Target) -> str:
+    """Say the year a target is due, * when it is the annual plan's (the sentence states none), — when none."""
+    return "—" if t.year is None else f"{t.year}" + ("*" if t.year_from_plan else "")
+
+
+def target_clause(t: Target) -> Markup:
+    """Escape the clause that states a target for HTML, its number, unit and comparator marked."""
+    return mark((t.entry.provision.text or "")[t.clause[0]:t.clause[1]], [(t.span[0] - t.clause[0], t.span[1] - t.clause[0])])
+
+
 def relative_url(url: str, here: str) -> str:
     """Return the site-relative `url` (or Markdown path) as a link from the page at `here`, as posixpath.relpath would.
 
@@ -197,6 +223,10 @@ def html_environment(templates: Path) -> Environment:
     env.filters["chips"] = chips
     env.filters["task_excerpt"] = task_excerpt
     env.filters["level"] = level_name
+    env.filters["target_value"] = target_value
+    env.filters["target_note"] = target_note
+    env.filters["target_year"] = target_year
+    env.filters["clause"] = target_clause
     env.globals["how_title"] = how_title
     return env
 

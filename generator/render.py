@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from .cells import FOLDER as CELLS
 from .cells import (PICKED, Cells, Column, how_title, html_block, html_environment, index_script, iso_date, level_name,
-                    mark, picked, relative_url)
+                    mark, picked, relative_url, target_note, target_value, target_year)
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
 from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
@@ -334,8 +334,11 @@ class StaticContext:
     site: Site
 
 
-def environment(templates: Path) -> Environment:
-    """Return the Jinja2 environment: strict, Markdown-escaping, with the atlas's filters; templates read once."""
+def environment(templates: Path, html_env: Environment) -> Environment:
+    """Return the Jinja2 environment: strict, Markdown-escaping, with the atlas's filters; templates read once.
+
+    `html_env` (cells.html_environment) renders the stretches a Markdown page holds as HTML.
+    """
     env = Environment(
         loader=FileSystemLoader(str(templates)),
         auto_reload=False,
@@ -360,7 +363,9 @@ def environment(templates: Path) -> Environment:
     env.filters["target_value"] = target_value
     env.filters["target_note"] = target_note
     env.filters["count"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"  # 1 document, 2 documents
-    env.filters["target_year"] = lambda t: "—" if t.year is None else f"{t.year}" + ("*" if t.year_from_plan else "")
+    env.filters["target_year"] = target_year
+    env.filters["targets_table"] = lambda targets, here, show_place: html_block(
+        html_env, "_targets_table.html.j2", targets=targets, here=here, show_place=show_place)
     env.filters["clause"] = lambda t: excerpt(t.entry, t.clause, t.span)
     env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span)
     env.filters["cited"] = lambda c: excerpt(c.entry, c.sentence, c.span)
@@ -384,22 +389,6 @@ def excerpt(e: ProvisionEntry, part: tuple[int, int], mark: tuple[int, int]) -> 
     return highlight((e.provision.text or "")[part[0]:part[1]], [(mark[0] - part[0], mark[1] - part[0])])
 
 
-def target_value(t: Target) -> str:
-    """Say a target's value: ≥ 30 %, 1.1–1.5 倍, 24,000 人次."""
-    value = f"{t.value:,.10g}" + (f"–{t.value_max:,.10g}" if t.value_max is not None else "")
-    sign = "" if t.comparator == "=" else t.comparator + " "
-    return f"{sign}{value} {t.unit}"
-
-
-def target_note(t: Target) -> str:
-    """Say how a target stands to the others of its measure in its document: a restatement, or one of a series."""
-    if t.restates:
-        return f"重申 restates {t.restates.id.split(':', 1)[1]}"
-    if t.series:
-        return "系列 series: " + " → ".join(f"{target_value(s)} ({s.year or '—'})" for s in t.series)
-    return ""
-
-
 def policy_level(level: str) -> str:
     """Label a policy's level, e.g. 国家 national; unknown is 其他 other."""
     zh, en = LEVELS.get(level, ("其他", "other"))
@@ -414,8 +403,8 @@ def render(site: Site, templates: Path, share: tuple[int, int] = (0, 1)) -> Iter
     whole atlas are all in share 0.
     """
     k, n = share
-    env = environment(templates)
     html_env = html_environment(templates)
+    env = environment(templates, html_env)
     cells = Cells(html_env)
     for i, page in enumerate(site.documents):
         if i % n == k:
