@@ -173,9 +173,9 @@ def target_year(t: Target) -> str:
     return "—" if t.year is None else f"{t.year}" + ("*" if t.year_from_plan else "")
 
 
-def target_clause(t: Target) -> Markup:
-    """Escape the clause that states a target for HTML, its number, unit and comparator marked."""
-    return mark((t.entry.provision.text or "")[t.clause[0]:t.clause[1]], [(t.span[0] - t.clause[0], t.span[1] - t.clause[0])])
+def excerpt(e: ProvisionEntry, part: tuple[int, int], span: tuple[int, int], esc: Callable[[str], object] = escape) -> Markup:
+    """Escape with `esc` (HTML by default) the `part` of a provision's text that states a fact, the fact (`span`) marked."""
+    return mark((e.provision.text or "")[part[0]:part[1]], [(span[0] - part[0], span[1] - part[0])], esc)
 
 
 def relative_url(url: str, here: str) -> str:
@@ -226,7 +226,8 @@ def html_environment(templates: Path) -> Environment:
     env.filters["target_value"] = target_value
     env.filters["target_note"] = target_note
     env.filters["target_year"] = target_year
-    env.filters["clause"] = target_clause
+    env.filters["clause"] = lambda t: excerpt(t.entry, t.clause, t.span)
+    env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span)
     env.globals["how_title"] = how_title
     return env
 

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from .cells import FOLDER as CELLS
 from .cells import (PICKED, Cells, Column, how_title, html_block, html_environment, index_script, iso_date, level_name,
-                    mark, picked, relative_url, target_note, target_value, target_year)
+                    excerpt, mark, picked, relative_url, target_note, target_value, target_year)
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
 from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
@@ -364,13 +364,13 @@ def environment(templates: Path, html_env: Environment) -> Environment:
     env.filters["target_note"] = target_note
     env.filters["count"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"  # 1 document, 2 documents
     env.filters["target_year"] = target_year
-    env.filters["targets_table"] = lambda targets, here, show_place: html_block(
-        html_env, "_targets_table.html.j2", targets=targets, here=here, show_place=show_place)
-    env.filters["clause"] = lambda t: excerpt(t.entry, t.clause, t.span)
-    env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span)
-    env.filters["cited"] = lambda c: excerpt(c.entry, c.sentence, c.span)
+    env.filters["clause"] = lambda t: excerpt(t.entry, t.clause, t.span, md_escape)
+    env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span, md_escape)
+    env.filters["cited"] = lambda c: excerpt(c.entry, c.sentence, c.span, md_escape)
     env.filters["note_marked"] = lambda e: highlight(e.provision.text, e.notes)
     env.globals["policy_level"] = policy_level
+    # A large table or list written as HTML (an *.html.j2 template) that MkDocs splices in unparsed (cells.html_block).
+    env.globals["stretch"] = lambda template, **context: html_block(html_env, template, **context)
     return env
 
 
@@ -382,11 +382,6 @@ def cite_data(page: DocumentPage) -> str:
         "date": page.date.isoformat() if page.date else "", "url": page.url,
         "provisions": {e.anchor: [e.id, (e.provision.label or "") + (e.provision.heading or "")] for e in page.provisions},
     }, ensure_ascii=False)
-
-
-def excerpt(e: ProvisionEntry, part: tuple[int, int], mark: tuple[int, int]) -> Markup:
-    """Escape the `part` of a provision's text that states a fact, the fact itself (`mark`) marked."""
-    return highlight((e.provision.text or "")[part[0]:part[1]], [(mark[0] - part[0], mark[1] - part[0])])
 
 
 def policy_level(level: str) -> str:
