@@ -8,6 +8,7 @@ changed (reuse_site); the result is the site a full build makes.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
@@ -18,6 +19,7 @@ import shutil
 import sys
 import time
 import zipfile
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime, timezone
 from multiprocessing.context import BaseContext
@@ -53,7 +55,7 @@ def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None, j
         say(f"packing the offline archive {ARCHIVE}")
         readme = archive_readme(project, site, summary)
         pack_archive(scratch / "site", scratch / "archive.zip", leave_out=OFFLINE_UNUSED + (STAMP,),
-                     extra={"README.txt": readme})
+                     extra={"README.txt": readme}, previous=project / ARCHIVE)
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -246,15 +248,71 @@ def built_date():
     return datetime.fromtimestamp(int(os.environ.get("SOURCE_DATE_EPOCH", time.time())), timezone.utc).date()
 
 
-def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), extra: dict[str, str] | None = None) -> None:
-    """Zip `site_dir` as one folder, policy-atlas/, to be opened as policy-atlas/index.html from file://."""
+def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), extra: dict[str, str] | None = None,
+                 previous: Path | None = None) -> None:
+    """Zip `site_dir` as one folder, policy-atlas/, to be opened as policy-atlas/index.html from file://.
+
+    A file whose bytes are those of a member of the `previous` archive (same name, size and CRC-32) has that
+    member's compressed data copied, not compressed again: after an edit only changed pages are deflated.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf, _Members(previous) as old:
         for path in sorted(site_dir.rglob("*")):
             rel = path.relative_to(site_dir).as_posix()
             if path.is_file() and rel not in leave_out:
-                zf.write(path, ARCHIVE_FOLDER + "/" + rel)
+                name = ARCHIVE_FOLDER + "/" + rel
+                data = path.read_bytes()
+                if not old.copy(name, data, zf):
+                    info = zipfile.ZipInfo.from_file(path, name)
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    zf.writestr(info, data)
         for name, text in sorted((extra or {}).items()):
             zf.writestr(ARCHIVE_FOLDER + "/" + name, text)
     tmp.replace(target)
+
+
+class _Members:
+    """The members of a previous archive, whose compressed data a new archive can take over unchanged."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.zip: zipfile.ZipFile | None = None
+        self.infos: dict[str, zipfile.ZipInfo] = {}
+
+    def __enter__(self) -> _Members:
+        if self.path is not None:
+            try:
+                self.zip = zipfile.ZipFile(self.path)
+                self.infos = {i.filename: i for i in self.zip.infolist()}
+            except (OSError, zipfile.BadZipFile):  # no archive yet, or a damaged one: everything is compressed
+                self.zip, self.infos = None, {}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.zip is not None:
+            self.zip.close()
+
+    def copy(self, name: str, data: bytes, into: zipfile.ZipFile) -> bool:
+        """Write the previous member `name` into `into` if it holds exactly `data`; say whether it did."""
+        info = self.infos.get(name)
+        if (info is None or info.file_size != len(data) or info.flag_bits & 0x08  # a data descriptor: not ours
+                or info.compress_type != zipfile.ZIP_DEFLATED or info.CRC != zlib.crc32(data)):
+            return False
+        fp = self.zip.fp
+        fp.seek(info.header_offset)
+        header = fp.read(zipfile.sizeFileHeader)
+        skip = int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")  # name, extra
+        fp.seek(info.header_offset + zipfile.sizeFileHeader + skip)
+        raw = fp.read(info.compress_size)
+        # zipfile has no public call for data already compressed: write the member as its writestr() would.
+        new = copy.copy(info)
+        new.header_offset = into.fp.tell()
+        new.extra = b""
+        into.fp.write(new.FileHeader())
+        into.fp.write(raw)
+        into.filelist.append(new)
+        into.NameToInfo[new.filename] = new
+        into.start_dir = into.fp.tell()
+        into._didModify = True
+        return True

@@ -17,6 +17,7 @@ import markdown
 import pytest
 import yaml
 
+from generator import publish as publish_mod
 from generator.build import build, generate, schema_text
 from generator.cells import relative_url
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
@@ -327,6 +328,34 @@ def test_an_edit_rebuilds_only_changed_pages_and_yields_the_full_build(tmp_path)
     assert edited.pop(STAMP) and fresh.pop(STAMP)
     assert edited.keys() == fresh.keys() and [p for p in edited if edited[p] != fresh[p]] == []
     assert not [n for n in zipfile.ZipFile(proj / ARCHIVE).namelist() if n.endswith(STAMP)]
+
+
+def test_an_archive_packed_over_the_last_one_copies_unchanged_members_and_equals_a_fresh_one(tmp_path, monkeypatch):
+    """pack_archive takes over the compressed data of members whose bytes are unchanged; the archive reads the same
+    as one packed from nothing (names, order, every member's bytes, each CRC checked by testzip)."""
+    site = tmp_path / "site"
+    for rel, text in {"index.html": "首页" * 500, "a/b.html": "乙" * 300, "a/c.js": "var c = 1;\n" * 50}.items():
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_text(text, encoding="utf-8")
+    publish_mod.pack_archive(site, tmp_path / "old.zip")
+    (site / "a" / "b.html").write_text("乙" * 299 + "丙", encoding="utf-8")  # same size, other bytes
+    (site / "new.html").write_text("新", encoding="utf-8")
+    copied = []
+    real = publish_mod._Members.copy
+
+    def counted(self, name: str, data: bytes, into: zipfile.ZipFile) -> bool:
+        took = real(self, name, data, into)
+        if took:
+            copied.append(name)
+        return took
+
+    monkeypatch.setattr(publish_mod._Members, "copy", counted)
+    publish_mod.pack_archive(site, tmp_path / "new.zip", extra={"README.txt": "读我"}, previous=tmp_path / "old.zip")
+    publish_mod.pack_archive(site, tmp_path / "fresh.zip", extra={"README.txt": "读我"})
+    assert copied == ["policy-atlas/a/c.js", "policy-atlas/index.html"]
+    with zipfile.ZipFile(tmp_path / "new.zip") as new, zipfile.ZipFile(tmp_path / "fresh.zip") as fresh:
+        assert new.testzip() is None and new.namelist() == fresh.namelist()
+        assert all(new.read(n) == fresh.read(n) for n in fresh.namelist())
 
 
 def test_a_change_to_the_theme_rebuilds_every_page(tmp_path):
