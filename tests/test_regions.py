@@ -12,6 +12,7 @@ from generator.build import analyse, build, generate
 from generator.regions import cut
 from generator.render import render
 from tests.conftest import FIXTURES, ROOT, copy_project
+from tests.test_judges import broken_links
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +70,8 @@ def test_a_cut_agency_part_links_its_places_and_each_task_is_on_one_page(tmp_pat
 
 def test_cut_place_pages_list_their_own_documents_link_the_places_below_and_build_strictly(tmp_path, monkeypatch):
     """With a budget of one document, the fixture's province pages (documents, timeline, other targets) are cut
-    down to the county: each document on its own place's pages, every link resolving in a strict MkDocs build."""
+    down to the county: each document on its own place's pages, every link resolving in a strict MkDocs build and
+    in the built HTML."""
     monkeypatch.setattr(regions, "PLACE", 1)
     proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
     _, files = generate(proj)
@@ -83,6 +85,8 @@ def test_cut_place_pages_list_their_own_documents_link_the_places_below_and_buil
     assert "(timeline/shili.md" in timeline and "shilishi.md" not in timeline
     summary = build(proj, jobs=1)  # strict: a link to a page that is not there fails the build
     assert summary.pages == sum(1 for rel in files if rel.endswith(".md"))
+    checked, problems = broken_links(proj / "site")  # and the links of HTML stretches, which MkDocs does not read
+    assert checked and problems == []
 
 
 def _links(files: dict[str, str], rel: str) -> list[str]:
