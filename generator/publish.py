@@ -154,7 +154,8 @@ def _fresh() -> BaseContext:
     """The processes MkDocs runs in: forked from a small server that has MkDocs loaded, not from this process.
 
     A process forked from the build would start with the whole linked atlas in its memory (gigabytes at
-    national scale), and touching it would copy it; MkDocs needs none of it.
+    national scale), and touching it would copy it; MkDocs needs none of it. A child keeps the server's
+    environment and working directory, so what those would give (the build date, paths) is passed in.
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["generator.publish", "mkdocs.commands.build", "material"])
