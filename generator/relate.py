@@ -192,20 +192,25 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
         near[g].append((score, h))
         near[h].append((score, g))
     doc_of = [e.page for e in entries]
+    # A copied text's pieces, and its shared wording with each other provision, are the same for every copy: kept
+    # for texts with copies only (a corpus of distinct texts would otherwise hold every text's pieces at once).
     grams: dict[int, set[str]] = {}
-    wording: dict[tuple[int, int], tuple[list[str], list[tuple[int, int]]]] = {}  # (group, j): the same for every copy
+    wording: dict[tuple[int, int], tuple[list[str], list[tuple[int, int]]]] = {}  # (group, j) -> (shared, spans)
     for i, e in enumerate(entries):
+        g = group_of[i]
+        copied = len(members[g]) > 1
         found = []  # within a group every score is equal, so its TOP smallest ids in other documents suffice
-        for score, h in near[group_of[i]]:
+        for score, h in near[g]:
             others = (j for j in members[h] if doc_of[j] is not doc_of[i])
             found.extend((-round(score, 6), ids[j], j, score) for j in islice(others, TOP))
+        mine = None
         for _, _, j, score in sorted(found)[:TOP]:
-            pair = (group_of[i], j)
-            if pair not in wording:
-                if pair[0] not in grams:
-                    grams[pair[0]] = _grams(folded[i], SHARED_MIN)
-                theirs = _spans(folded[j], grams[pair[0]], SHARED_MIN)
+            said = wording.get((g, j))
+            if said is None:
+                mine = mine or grams.get(g) or _grams(folded[i], SHARED_MIN)
+                theirs = _spans(folded[j], mine, SHARED_MIN)
                 text = entries[j].provision.text or ""
-                wording[pair] = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs
-            shared, theirs = wording[pair]
-            e.related.append(Related(entries[j], round(float(score), 3), shared, theirs))
+                said = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs
+                if copied:
+                    grams[g], wording[(g, j)] = mine, said
+            e.related.append(Related(entries[j], round(float(score), 3), *said))
