@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from .cells import FOLDER as CELLS
 from .cells import (PICKED, Cells, Column, how_title, html_block, html_environment, index_script, iso_date, level_name,
-                    excerpt, mark, picked, relative_url, target_note, target_value, target_year)
+                    excerpt, picked, relative_url, target_value)
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
 from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
@@ -45,11 +45,6 @@ def md_escape(value: object) -> str:
     text = html.escape(text, quote=True)
     # html.escape produced &lt; etc.; escape the remaining Markdown specials, not the entities' own chars.
     return re.sub(r"&(lt|gt|amp|quot|#x27);|" + _MD_SPECIAL.pattern, lambda m: m.group(0) if m.group(1) else "\\" + m.group(2), text)
-
-
-def highlight(text: str | None, spans: list[tuple[int, int]]) -> Markup:
-    """Escape `text` for Markdown and HTML, wrapping each span in <mark>."""
-    return mark(text, spans, md_escape)
 
 
 def link_title(value: object) -> Markup:
@@ -351,7 +346,6 @@ def environment(templates: Path, html_env: Environment) -> Environment:
     )
     env.filters["html"] = html_text
     env.filters["title"] = link_title
-    env.filters["highlight"] = highlight
     env.filters["raw"] = lambda v: Markup(v)  # for values built by code (urls, anchors), never data
     # front matter: a JSON string is a YAML scalar that no quote, colon or newline in the data can end
     env.filters["yaml_str"] = lambda v: Markup(json.dumps(str(v), ensure_ascii=False))
@@ -360,14 +354,9 @@ def environment(templates: Path, html_env: Environment) -> Environment:
     env.filters["date"] = iso_date
     env.globals["how_title"] = how_title
     env.globals["related_threshold"] = RELATED_THRESHOLD
-    env.filters["target_value"] = target_value
-    env.filters["target_note"] = target_note
     env.filters["count"] = lambda n, noun: f"{n} {noun}{'' if n == 1 else 's'}"  # 1 document, 2 documents
-    env.filters["target_year"] = target_year
-    env.filters["clause"] = lambda t: excerpt(t.entry, t.clause, t.span, md_escape)
     env.filters["statement"] = lambda d: excerpt(d.entry, d.sentence, d.span, md_escape)
     env.filters["cited"] = lambda c: excerpt(c.entry, c.sentence, c.span, md_escape)
-    env.filters["note_marked"] = lambda e: highlight(e.provision.text, e.notes)
     env.globals["policy_level"] = policy_level
     # A large table or list written as HTML (an *.html.j2 template) that MkDocs splices in unparsed (cells.html_block).
     env.globals["stretch"] = lambda template, **context: html_block(html_env, template, **context)
@@ -578,6 +567,7 @@ def _part_link(part: PartContext) -> PlaceLink:
 
 def _indicator(ind: IndicatorEntry, parts: list[PartContext]) -> IndicatorContext:
     title = f"{ind.indicator.name_zh} {ind.indicator.name_en}"
+    documents = len({t.entry.page for t in ind.targets})
     targets, links = ([], [_part_link(p) for p in parts if not p.up]) if parts else (ind.targets, [])
     if len(ind.targets) > CHART_BARS:
         bars = []
@@ -585,11 +575,11 @@ def _indicator(ind: IndicatorEntry, parts: list[PartContext]) -> IndicatorContex
             low, high = _range(ts)
             bars.append(Bar(province.name, low, high if high != low else None, _span(low, high, f"({len(ts)})")))
         return IndicatorContext(ind, bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars), True,
-                                targets, links, len({t.entry.page for t in ind.targets}))
+                                targets, links, documents)
     bars = [Bar(f"{t.entry.page.jurisdiction} {t.year or '—'}", t.value, t.value_max, target_value(t)) for t in ind.targets]
     distinct = {(t.entry.page, t.year) for t in ind.targets}
     chart = bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars) if len(distinct) >= 2 else None
-    return IndicatorContext(ind, chart, False, targets, links, len({t.entry.page for t in ind.targets}))
+    return IndicatorContext(ind, chart, False, targets, links, documents)
 
 
 def _province_targets(site: Site, province: ProvincePage) -> ProvinceTargetsContext:
