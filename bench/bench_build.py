@@ -20,6 +20,7 @@ import gc
 import json
 import os
 import random
+import re
 import sys
 import tempfile
 import time
@@ -33,15 +34,11 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import analyse, static_files, sync_tree, write_tree  # noqa: E402
+from generator.build import analyse, sync_tree, write_site  # noqa: E402
 from generator.per_document import CACHE  # noqa: E402
 from generator.publish import ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archive  # noqa: E402
-from generator.export import export_files  # noqa: E402
-from generator.forked import run_shares  # noqa: E402
 from generator.ingest import import_raw  # noqa: E402
 from generator.relate import read_vocabulary, relate  # noqa: E402
-from generator.search import build_index  # noqa: E402
-from generator.render import render  # noqa: E402
 from generator.validate import load_places  # noqa: E402
 from tests.conftest import copy_project  # noqa: E402
 
@@ -75,17 +72,14 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
     _, s, m = measure(lambda: relate(site, read_vocabulary(project / "site-data")))
     rows.append((label, "relate", s, m))
     scratch = project / ".build-tmp" / "docs"  # as build() does: each file written as it is made, then docs/ synced
-    _, s, m = measure(lambda: render_shared(site, project / "templates", scratch, jobs))
-    rows.append((label, f"render (written page by page, {jobs} process(es))", s, m))
-    index, s, m = measure(lambda: build_index(site))
-    rows.append((label, f"search index ({index.entries} entries, {index.keys} keys, {index.shards} shards, "
-                        f"{sum(len(t.encode()) for t in index.files.values()) / 2**20:.1f} MiB)", s, m))
-    _, s, m = measure(lambda: write_tree(scratch, [*index.files.items(), *static_files(project).items()]))
-    del index
-    _, s2, m = measure(lambda: write_tree(scratch, export_files(site)))
-    rows.append((label, "export (written row by row)", s2, m))
-    _, s3, m = measure(lambda: sync_tree(project / "docs", scratch))
-    rows.append((label, "write search/, assets; sync docs/", s + s3, m))
+    _, s, m = measure(lambda: write_site(project, site, scratch, jobs))
+    search = [p for p in (scratch / "search").rglob("*") if p.is_file()]
+    data = sum(p.stat().st_size for p in (scratch / "data").iterdir())
+    rows.append((label, f"render, search index, export ({jobs} process(es) taking parts in turn; search "
+                        f"{len(search)} files {sum(p.stat().st_size for p in search) / 2**20:.0f} MiB, data "
+                        f"{data / 2**20:.0f} MiB)", s, m))
+    _, s, m = measure(lambda: sync_tree(project / "docs", scratch))
+    rows.append((label, "sync docs/", s, m))
     forked = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the map's and render's workers
     peak, s, m = measure(lambda: mkdocs_build(project, project / "site", jobs=jobs))
     rows.append((label, f"mkdocs build, {jobs} process(es) (largest MkDocs process {peak / 1024:.0f} MiB; largest "
@@ -110,19 +104,16 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
     return rows
 
 
-def render_shared(site, templates: Path, scratch: Path, jobs: int) -> None:
-    """Render every page as build() does: its shares in `jobs` processes."""
-    assert run_shares(lambda k: write_tree(scratch, render(site, templates, (k, jobs))), jobs) == []
-
-
 def edit_one(project: Path) -> tuple[float, float]:
-    """Build as `make site` does, change one sentence of one document, rebuild; return the rebuild's seconds and
+    """Build as `make site` does, change one word of one provision, rebuild; return the rebuild's seconds and
     peak RSS (MiB). Each build is `policy-atlas build` in a fresh process, as a reader runs it."""
     build = [str(Path(sys.executable).with_name("policy-atlas")), "build"]
     subprocess.run(build, check=True, stdout=subprocess.DEVNULL, cwd=project)  # the site a reader last built
     path = sorted((project / "site-data" / "documents").glob("*.yaml"))[0]
-    text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("。", "。 ", 1), encoding="utf-8")
+    head, outline = path.read_text(encoding="utf-8").split("\noutline:", 1)
+    edited = re.sub(r"(\n +text: [^\n]*?)县城", r"\1县域", outline, count=1)  # a curator rewords a provision
+    assert edited != outline, f"no provision of {path} says 县城"
+    path.write_text(head + "\noutline:" + edited, encoding="utf-8")
     start = time.perf_counter()
     with subprocess.Popen(build, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as rebuild:
         _, status, usage = os.wait4(rebuild.pid, 0)  # the rebuild's own peak (its workers included), not the bench's

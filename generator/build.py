@@ -3,8 +3,8 @@
 The map (per_document.py) checks, links, reads the facts of and classifies each document on its own, in
 several processes, and caches each result; the reduce gathers policies, agencies' tasks, indicators'
 targets and theme cells from all of them. Nothing is written until every document has been validated. Pages and data files are then
-made one at a time and written to a scratch folder as they come (a large atlas never holds them
-all); once every one is made, docs/ is synced from it (changed files moved in, stale ones
+made one at a time, in parts that several processes take in turn, and written to a scratch folder as
+they come (a large atlas never holds them all); once every one is made, docs/ is synced from it (changed files moved in, stale ones
 deleted, unchanged ones left with their old times); then publish.py: MkDocs builds the
 site once into a scratch directory, and the archive is that same site zipped (search is the
 atlas's own and runs from file://); site/ and dist/policy-atlas-offline.zip are replaced only
@@ -20,23 +20,27 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from .classify import fill_cells
 from .export import Content, export_files
 from .facts import gather
-from .forked import run_shares
+from .forked import run_parts
 from .link import Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
 from .publish import BuildError, publish
 from .search import build_index
-from .render import render
+from .render import render_parts
 from .per_document import CACHE, map_documents
 from .validate import InvalidData, load_data, load_shared
+
+FilePart = Callable[[], Iterable[tuple[str, Content]]]  # a unit of work: yields files of docs/ as it makes them
+
 
 @dataclass
 class Summary:
@@ -103,22 +107,27 @@ def analyse(project: Path, strict: bool = False, jobs: int | None = None, cache:
     return result
 
 
-def site_files(project: Path, site: Site, share: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, Content]]:
-    """Yield every file of docs/ as it is made (path, text whole or in chunks): a large atlas never holds them all.
+def site_parts(project: Path, site: Site) -> list[FilePart]:
+    """Return every file of docs/ as parts of work, the largest first: the search index, the data export, the pages
+    (render_parts), the assets. Each part yields (path, text whole or in chunks) as it makes them."""
+    return [lambda: build_index(site).files.items(), partial(export_files, site),
+            *render_parts(site, project / "templates"), lambda: static_files(project).items()]
 
-    `share` (k, n): the k-th of n processes' part (render's shares; the index, export and assets in share 0).
-    """
-    yield from render(site, project / "templates", share)
-    if share[0] == 0:
-        yield from build_index(site).files.items()
-        yield from export_files(site)
-        yield from static_files(project).items()
+
+def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
+    """Yield every file of docs/ as it is made: a large atlas never holds them all."""
+    for part in site_parts(project, site):
+        yield from part()
 
 
 def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> None:
-    """Write every file of docs/ into `scratch`, the pages dealt round `jobs` processes (forked: they share the atlas)."""
-    if run_shares(lambda k: write_tree(scratch, site_files(project, site, (k, jobs))), jobs):
+    """Write every file of docs/ into `scratch`, its parts taken in turn by `jobs` processes (forked: they share the atlas)."""
+    if run_parts([partial(_write_part, scratch, part) for part in site_parts(project, site)], jobs):
         raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
+
+
+def _write_part(scratch: Path, part: FilePart) -> None:
+    write_tree(scratch, part())
 
 
 def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, str]]:

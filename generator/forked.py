@@ -1,5 +1,8 @@
 """Run the shares of one job at once: share 0 in this process, the others in forked processes.
 
+run_parts deals a job's parts round the shares as they come free, so one large part does not leave
+the other processes idle.
+
 Forked, not spawned: a share reads the linked atlas from the memory it was forked with, and nothing is
 copied or pickled. The atlas is frozen out of the cycle collector meanwhile: a collection in a share would
 write to every object it inherited, and the kernel would copy the whole atlas into each share. A share
@@ -46,3 +49,20 @@ def _share(work: Callable[[int], None], k: int) -> None:
         sys.stderr.flush()
         os._exit(1)
     os._exit(0)
+
+
+def run_parts(parts: list[Callable[[], None]], n: int) -> list[int]:
+    """Run every part in `n` processes (see run_shares): share k takes part k, then the next part no share has taken.
+
+    Parts are best given largest first. Return the shares that failed.
+    """
+    taken = multiprocessing.get_context("fork").Value("l", min(n, len(parts)))  # in shared memory: forks see one counter
+
+    def work(k: int) -> None:
+        i = k
+        while i < len(parts):
+            parts[i]()
+            with taken.get_lock():
+                i, taken.value = taken.value, taken.value + 1
+
+    return run_shares(work, n)

@@ -12,8 +12,9 @@ import html
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -379,29 +380,43 @@ def policy_level(level: str) -> str:
     return f"{zh} {en}"
 
 
-def render(site: Site, templates: Path, share: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, str]]:
-    """Render every page, one at a time: yield (path under docs/, Markdown or script).
+Part = Callable[[], Iterable[tuple[str, str]]]  # a unit of work: yields (path under docs/, text) for its pages
+DOCUMENTS_PER_PART = 20  # documents rendered by one part: enough to make a part's overhead nothing, few enough to balance
 
-    `share` (k, n): only the k-th of n shares, for n processes rendering at once. The pages of one document
-    (its page, its cells script) and of one agency are dealt round the shares; the pages that gather the
-    whole atlas are all in share 0.
+
+def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
+    """Render every page, one at a time: yield (path under docs/, Markdown or script)."""
+    for part in render_parts(site, templates):
+        yield from part()
+
+
+def render_parts(site: Site, templates: Path) -> list[Part]:
+    """Return every page as parts of work, the largest first, for processes to take in turn (see forked.run_parts).
+
+    A part is the pages that gather the whole atlas, one agency's pages, or a run of documents' pages
+    and cells scripts.
     """
-    k, n = share
     html_env = html_environment(templates)
     env = environment(templates, html_env)
     cells = Cells(html_env)
-    for i, page in enumerate(site.documents):
-        if i % n == k:
-            yield f"{CELLS}/{page.slug}.js", cells.script(site, page)
-            yield page.src_path, _document(page, env, html_env)
-    for i, agency in enumerate(a for a in site.agencies if a.tasks):
-        if i % n == k:
-            ctx = _agency(site, agency, html_env)
-            yield agency.src_path, _render(env, "agency.md.j2", ctx)
-            for part in ctx.parts:
-                yield part.src_path, _render(env, "agency_part.md.j2", part)
-    if k == 0:
-        yield from _gathered(site, env, cells)
+    agencies = sorted((a for a in site.agencies if a.tasks), key=lambda a: -len(a.tasks))
+    runs = [site.documents[i:i + DOCUMENTS_PER_PART] for i in range(0, len(site.documents), DOCUMENTS_PER_PART)]
+    return [partial(_gathered, site, env, cells), *(partial(_agency_pages, site, a, env, html_env) for a in agencies),
+            *(partial(_document_pages, site, run, env, html_env, cells) for run in runs)]
+
+
+def _document_pages(site: Site, pages: list[DocumentPage], env: Environment, html_env: Environment,
+                    cells: Cells) -> Iterator[tuple[str, str]]:
+    for page in pages:
+        yield f"{CELLS}/{page.slug}.js", cells.script(site, page)
+        yield page.src_path, _document(page, env, html_env)
+
+
+def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: Environment) -> Iterator[tuple[str, str]]:
+    ctx = _agency(site, agency, html_env)
+    yield agency.src_path, _render(env, "agency.md.j2", ctx)
+    for part in ctx.parts:
+        yield part.src_path, _render(env, "agency_part.md.j2", part)
 
 
 def _document(page: DocumentPage, env: Environment, html_env: Environment) -> str:

@@ -165,14 +165,18 @@ def test_a_failing_render_process_stops_the_build_and_keeps_everything(published
     from generator import build as build_mod
 
     before = _state(published)
-    real = build_mod.render
+    real = build_mod.site_parts
 
-    def second_share_fails(site, templates, share=(0, 1)):
-        if share[0] == 1:
+    def second_part_fails(project, site):  # the second process takes the second part first
+        parts = real(project, site)
+
+        def fails():
             raise RuntimeError("simulated")
-        return real(site, templates, share)
+            yield
 
-    monkeypatch.setattr(build_mod, "render", second_share_fails)
+        return [parts[0], fails, *parts[2:]]
+
+    monkeypatch.setattr(build_mod, "site_parts", second_part_fails)
     with pytest.raises(BuildError, match="rendering docs/ failed in a worker process"):
         build(published, jobs=2)
     assert _state(published) == before
