@@ -273,9 +273,9 @@ def _item(theme: ThemePage, e: ProvisionEntry) -> CellItem:
     prov = e.provision
     label = prov.label or ""
     # Heading spans are offsets into the heading; shift them past the label shown before it.
-    heading = mark(label + (prov.heading or ""), [(s + len(label), t + len(label)) for s, t in a.spans.get("heading", [])])
+    heading = mark(label + (prov.heading or ""), [(s + len(label), t + len(label)) for s, t in a.spans_in("heading")])
     return CellItem(entry=e, assignment=a, path=[u.caption for u in e.ancestors if u.caption],
-                    heading=heading, text=mark(prov.text, a.spans.get("text", [])), primary=e.themes[0] is a)
+                    heading=heading, text=mark(prov.text, a.spans_in("text")), primary=e.themes[0] is a)
 
 
 def picked(theme: ThemePage, documents: list[DocumentPage]) -> list[DocumentPage]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from .chinese import fold, squeeze
-from .link import Assignment, DocumentPage, ProvisionEntry, Site, ThemePage
+from .link import Assignment, DocumentPage, ProvisionEntry, Site, ThemePage, flat_spans
 from .load import Problem
 
 STRONG, WEAK = 2, 1
@@ -118,7 +118,7 @@ def _matches(matchers: list[_Matcher], ignore: re.Pattern | None, text: str) -> 
 
 def _score(m: _Matcher, heading: list[_Hit], body: list[_Hit]):
     """Return (score, heading score, terms strongest first, spans per field) of one theme."""
-    spans = {f: [x.span() for x in ms] for f, ms in (("heading", heading), ("text", body)) if ms}
+    spans = {f: flat_spans([x.span() for x in ms]) for f, ms in (("heading", heading), ("text", body)) if ms}
     head_score = sum(2 * m.weight[x.group()] for x in heading)
     counts: dict[str, int] = {x.group(): 0 for x in heading}
     for x in body:

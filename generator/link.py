@@ -8,6 +8,8 @@ same site works on a static host and from file://.
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
@@ -26,7 +28,7 @@ SOURCE_KINDS_LABEL = {  # source_kind: (Chinese, English)
 }  # document types that cover one year: targets without a year take the plan's
 
 
-@dataclass(eq=False)  # an entity: equal only to itself, hashable
+@dataclass(eq=False, slots=True)  # an entity: equal only to itself, hashable
 class ProvisionEntry:
     """A provision placed in the atlas."""
 
@@ -35,8 +37,6 @@ class ProvisionEntry:
     page: DocumentPage = field(repr=False)  # the document it belongs to
     parent: ProvisionEntry | None = field(repr=False)  # the enclosing unit, none at the top
     depth: int  # 1 for top-level units
-    url: str  # site-relative url with #anchor
-    src: str  # Markdown source path with #anchor, for links between generated pages
     corrections: list[int] = field(default_factory=list)  # 1-based numbers of its collation notes
     themes: list[Assignment] = field(default_factory=list, repr=False)  # filled by classify: primary first
     related: list[Related] = field(default_factory=list, repr=False)  # filled by relate: most similar first
@@ -80,6 +80,17 @@ class ProvisionEntry:
     @property
     def id(self) -> str:
         return str(self.pid)
+
+    @property
+    def url(self) -> str:
+        """Site-relative url with #anchor (made when asked: kept, the two paths of every provision were 0.1 GiB
+        at 10,000 documents)."""
+        return f"{self.page.url}#{self.pid.anchor}"
+
+    @property
+    def src(self) -> str:
+        """Markdown source path with #anchor, for links between generated pages."""
+        return f"{self.page.src_path}#{self.pid.anchor}"
 
     @property
     def anchor(self) -> str:
@@ -220,7 +231,7 @@ class ThemePage:
         return f"{self.url}#{self.column_anchor(page)}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Assignment:
     """A theme given to a provision, and why."""
 
@@ -228,10 +239,30 @@ class Assignment:
     score: int  # classification score; 0 when curated or structural
     terms: list[str]  # the taxonomy terms found, strongest first (shown on hover)
     how: str  # terms | heading (above) | inherited | notice | furniture | preamble | purpose | curated
-    spans: dict[str, list[tuple[int, int]]]  # field (heading, text) -> matched character spans
+    # field (heading, text) -> matched character spans, flat (start, end, start, end…): a list of pairs was a
+    # fifth of a national atlas's memory
+    spans: dict[str, array]
+
+    def spans_in(self, field: str) -> list[tuple[int, int]]:
+        """Return the matched spans in `field` (heading, text) as (start, end) pairs."""
+        flat = self.spans.get(field, ())
+        return list(zip(flat[::2], flat[1::2]))
+
+    def __reduce__(self):
+        return _assignment, (self.theme, self.score, self.terms, self.how, self.spans)
 
 
-@dataclass
+def flat_spans(pairs: list[tuple[int, int]]) -> array:
+    """Return (start, end) pairs as Assignment keeps them."""
+    return array("I", [n for pair in pairs for n in pair])
+
+
+def _assignment(theme: ThemePage, score: int, terms: list[str], how: str, spans: dict[str, array]) -> Assignment:
+    """Read an Assignment back from a cached result, its terms one string each however many documents use them."""
+    return Assignment(theme, score, [sys.intern(t) for t in terms], how, spans)
+
+
+@dataclass(slots=True)
 class Related:
     """A similar provision in another document."""
 
@@ -268,7 +299,7 @@ class AgencyPage:
         return f"agencies/{self.agency.id}/{province.slug}.html"
 
 
-@dataclass
+@dataclass(slots=True)
 class Task:
     """A body named in a provision's responsibility note."""
 
@@ -312,7 +343,7 @@ class IndicatorEntry:
         return f"indicators/{self.indicator.id}/{place.slug}.md"
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
     """A quantitative target stated in a provision."""
 
@@ -351,7 +382,7 @@ class Target:
         return self.entry.themes[0].theme if self.entry.themes else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Deadline:
     """A time commitment stated in a provision: 到2025年, 6月底前, 十四五期间."""
 
@@ -402,7 +433,7 @@ class PolicyPage:
         return list(dict.fromkeys(c.entry.page for c in self.citations))
 
 
-@dataclass
+@dataclass(slots=True)
 class Citation:
     """A place where a provision cites a policy."""
 
@@ -548,6 +579,6 @@ def _entries(page: DocumentPage, provisions: list[Provision], parent: ProvisionE
              depth: int) -> Iterator[ProvisionEntry]:
     for prov in provisions:
         pid = ProvisionId(page.doc.id, tuple(prov.id.split(".")))
-        entry = ProvisionEntry(pid, prov, page, parent, depth, f"{page.url}#{pid.anchor}", f"{page.src_path}#{pid.anchor}")
+        entry = ProvisionEntry(pid, prov, page, parent, depth)
         yield entry
         yield from _entries(page, prov.children, entry, depth + 1)

@@ -133,6 +133,7 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     result.unlisted, result.found = extract_document(site, page, ctx.lexicon)
     result.unthemed = classify_document(site, page, ctx.rules)
     result.page = page
+    result.checked = replace(checked, lines={})  # where each provision stands served the warnings above, and no stage after
     return result
 
 

@@ -99,12 +99,28 @@ def check_document(path: Path, root: Path, shared: Shared) -> Checked:
     doc, loaded = _parse(path, root.parent, Document, problems)
     if doc is None:
         return Checked(None, problems, {})
+    _share_field_sets(doc, {})
     found = _check_document(doc, loaded, shared.places, shared.theme_ids, root)
     if doc.review:  # a draft never blocks the site: what it lacks is reported with its open items
         return Checked(doc, found, {}, review=_review_items(doc, loaded))
     lines = {(doc.id, prov.id): (loaded.label, loaded.line_of(loc + ("id",)), _field(loc))
              for loc, prov, _ in _walk(doc.outline, ("outline",), None)}
     return Checked(doc, found + _complete(doc, loaded), lines)
+
+
+def _share_field_sets(model: BaseModel, sets: dict[frozenset, set]) -> None:
+    """Give every model in `model` with the same fields set one set of their names, not a set each.
+
+    Pydantic keeps a set per model (which fields were given), which nothing here reads; a set each was a
+    tenth of a national atlas's memory. Pickled once per document, they stay shared when read back.
+    """
+    own = model.__pydantic_fields_set__
+    model.__pydantic_fields_set__ = sets.setdefault(frozenset(own), own)
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        for item in value if isinstance(value, list) else (value,):
+            if isinstance(item, BaseModel):
+                _share_field_sets(item, sets)
 
 
 def load_data(root: Path, checked: list[Checked] | None = None, shared: Shared | None = None) -> Data:

@@ -178,7 +178,7 @@ def test_traditional_text_matches_simplified_terms_at_the_original_offsets():
     site, _ = _site(_doc("shilixian-2024-work-points", [_p("1", text=text)], script="zh-Hant"))
     a = site.documents[0].provisions[0].themes[0]
     assert a.theme.slug == "hukou-reform"
-    assert [text[s:e] for s, e in a.spans["text"]] == ["落戶", "戶籍"]
+    assert [text[s:e] for s, e in a.spans_in("text")] == ["落戶", "戶籍"]
 
 
 def test_a_unit_with_text_and_no_theme_is_a_problem():

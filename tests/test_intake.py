@@ -628,5 +628,5 @@ def test_a_theme_term_split_by_a_wrap_is_found_and_marked_in_place(tmp_path):
                                 "    heading: 完善服务\n    heading_end: 。\n    text: 完善基本公 共服务。"), encoding="utf-8")
     site = analyse(proj).site
     e = next(e for d in site.documents for e in d.provisions if "基本公 共服务" in (e.provision.text or ""))
-    spans = {s for a in e.themes for s in a.spans.get("text", [])}
+    spans = {s for a in e.themes for s in a.spans_in("text")}
     assert any(e.provision.text[s:t] == "基本公 共服务" for s, t in spans)
