@@ -20,23 +20,24 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from .classify import fill_cells
-from .export import Content, export_files
+from .export import Content, document_rows, export_files, join_rows
 from .facts import gather
 from .forked import run_parts
-from .link import Entities, Site, link
+from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
 from .publish import BuildError, publish
 from .search import build_index
-from .render import render_parts
-from .per_document import CACHE, map_documents
+from .render import document_files, render_parts, shown_from_others
+from .per_document import CACHE, PAGES, PageStore, map_documents
 from .validate import InvalidData, load_data, load_shared
 
 FilePart = Callable[[], Iterable[tuple[str, Content]]]  # a unit of work: yields files of docs/ as it makes them
@@ -107,23 +108,65 @@ def analyse(project: Path, strict: bool = False, jobs: int | None = None, cache:
     return result
 
 
-def site_parts(project: Path, site: Site) -> list[FilePart]:
-    """Return every file of docs/ as parts of work, the largest first: the search index, the data export, the pages
-    (render_parts), the assets. Each part yields (path, text whole or in chunks) as it makes them."""
-    return [lambda: build_index(site).files.items(), partial(export_files, site),
-            *render_parts(site, project / "templates"), lambda: static_files(project).items()]
+ROWS = ".rows"  # in the scratch folder: each run of documents' export rows (ROWS/NAME/FIRST), joined into data/ last
+DOCUMENTS_PER_PART = 20  # documents one part makes: enough that a part's overhead is nothing, few enough to balance
+
+
+def site_parts(project: Path, site: Site, store: PageStore | None = None) -> list[FilePart]:
+    """Return every file of docs/ as parts of work, the largest first: the search index, the pages that gather
+    documents (render_parts), runs of documents (each one's page, cells script and export rows, from `store` where
+    unchanged), the assets. Each part yields (path, text whole or in chunks) as it makes them; a run's export rows
+    come as files under ROWS, for export_files to join (site_files, write_site)."""
+    files_of = document_files(site, project / "templates")
+    runs = range(0, len(site.documents), DOCUMENTS_PER_PART)
+    return [lambda: build_index(site).files.items(), *render_parts(site, project / "templates"),
+            *(partial(_documents, site, i, files_of, store) for i in runs), lambda: static_files(project).items()]
+
+
+def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[tuple[str, str]]],
+               store: PageStore | None) -> Iterator[tuple[str, str]]:
+    """Make the files of a run of documents: each one's page and cells script, then the run's rows of each export table."""
+    rows: dict[str, list[str]] = defaultdict(list)
+    for page in site.documents[first:first + DOCUMENTS_PER_PART]:
+        key = store.key(page, shown_from_others(page)) if store else ""
+        made = store.get(key) if store else None
+        if made is None:
+            made = files_of(page), document_rows(site, [page])
+            if store:
+                store.put(key, made)
+        files, own = made
+        yield from files
+        for name, text in own.items():
+            rows[name].append(text)
+    for name, texts in rows.items():
+        yield f"{ROWS}/{name}/{first:06d}", join_rows(name, texts)
 
 
 def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
-    """Yield every file of docs/ as it is made: a large atlas never holds them all."""
+    """Yield every file of docs/ as it is made (the data export last): for a small atlas, held in memory."""
+    rows: dict[str, list[str]] = defaultdict(list)
     for part in site_parts(project, site):
-        yield from part()
+        for rel, content in part():
+            if rel.startswith(ROWS + "/"):
+                rows[rel.split("/")[1]].append(content)
+            else:
+                yield rel, content
+    yield from export_files(site, rows.__getitem__)
 
 
 def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> None:
-    """Write every file of docs/ into `scratch`, its parts taken in turn by `jobs` processes (forked: they share the atlas)."""
-    if run_parts([partial(_write_part, scratch, part) for part in site_parts(project, site)], jobs):
+    """Write every file of docs/ into `scratch`, its parts taken in turn by `jobs` processes (forked: they share the
+    atlas), then the data export from the runs' rows; documents' files that show nothing new are taken from the
+    last build's (PageStore)."""
+    start = time.time()
+    store = PageStore(project / PAGES, project / "site-data", project / "templates")
+    if run_parts([partial(_write_part, scratch, part) for part in site_parts(project, site, store)], jobs):
         raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
+    store.prune(start)
+    rows = scratch / ROWS
+    write_tree(scratch, export_files(site, lambda name: (p.read_text(encoding="utf-8")
+                                                         for p in sorted((rows / name).glob("*")))))
+    shutil.rmtree(rows, ignore_errors=True)
 
 
 def _write_part(scratch: Path, part: FilePart) -> None:

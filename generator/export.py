@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # json's own C function
 
-from .link import Site
+from .link import DocumentPage, Site
 
 SCHEMA_VERSION = 2  # 2: an agency's role `lead` only where the source says so, else `listed`; `basis` added
 DOCUMENT_FIELDS = ["id", "title", "title_en", "issuer", "doc_number", "level", "province", "prefecture", "county",
@@ -34,13 +34,16 @@ POLICY_FIELDS = ["id", "title", "issuer", "issuer_inferred", "level", "doc_numbe
 Content = str | Iterator[str]  # a file's text whole, or in chunks a writer writes as they come
 
 
-def tables(site: Site) -> dict[str, Callable[[], Iterator[dict]]]:
+def tables(site: Site, pages: list[DocumentPage] | None = None) -> dict[str, Callable[[], Iterator[dict]]]:
     """Return each table of the export, in atlas.json's order, as a function yielding its rows in site order.
 
-    Rows are made as they are written: the export of a large atlas never holds a table whole.
+    Rows are made as they are written: the export of a large atlas never holds a table whole. `pages`: the
+    documents whose rows the per-document tables (PER_DOCUMENT) hold (default: all).
     """
+    pages = site.documents if pages is None else pages
+
     def documents() -> Iterator[dict]:
-        for page in site.documents:
+        for page in pages:
             d = page.doc
             row = {f: getattr(d, f, None) for f in DOCUMENT_FIELDS if f != "url"}
             for name in ("date_signed", "date_issued", "date_published", "retrieved"):
@@ -49,7 +52,7 @@ def tables(site: Site) -> dict[str, Callable[[], Iterator[dict]]]:
             yield {f: row[f] for f in DOCUMENT_FIELDS}
 
     def provisions() -> Iterator[dict]:
-        for page in site.documents:
+        for page in pages:
             for e in page.provisions:
                 p = e.provision
                 yield {"id": e.id, "document_id": page.doc.id, "parent_id": e.parent_id, "depth": e.depth,
@@ -61,7 +64,7 @@ def tables(site: Site) -> dict[str, Callable[[], Iterator[dict]]]:
                        "deadlines": [_deadline(dl) for dl in e.deadlines]}
 
     def entries() -> Iterator:
-        return (e for page in site.documents for e in page.provisions)
+        return (e for page in pages for e in page.provisions)
 
     def targets() -> Iterator[dict]:
         for e in entries():
@@ -100,16 +103,17 @@ def _deadline(dl) -> dict:
     return {"text": dl.text, "year": dl.year, "month": dl.month, "start_year": dl.start_year}
 
 
-def atlas_json(site: Site) -> Iterator[str]:
-    """Yield atlas.json in chunks, row by row: the text json.dumps(…, ensure_ascii=False, indent=1) writes."""
+def atlas_json(site: Site, rows: Callable[[str], Iterable[str]]) -> Iterator[str]:
+    """Yield atlas.json in chunks: the text json.dumps(…, ensure_ascii=False, indent=1) writes. `rows`: as export_files."""
     yield f'{{\n "schema_version": {SCHEMA_VERSION}'
-    for name, rows in tables(site).items():
+    for name, made in tables(site, []).items():
         yield f',\n "{name}": ['
-        sep = "\n"
-        for row in rows():
-            yield sep + "  " + indented(row, "  ")
-            sep = ",\n"
-        yield "\n ]" if sep != "\n" else "]"
+        empty = True
+        for chunk in (rows(name) if name in PER_DOCUMENT else (",".join("\n  " + indented(r, "  ") for r in made()),)):
+            if chunk:
+                yield chunk if empty else "," + chunk
+                empty = False
+        yield "]" if empty else "\n ]"
     yield "\n}\n"
 
 
@@ -140,26 +144,61 @@ _SCALARS = {str: encode_basestring, int: int.__repr__, bool: lambda b: "true" if
             type(None): lambda _: "null", float: lambda f: float.__repr__(f) if math.isfinite(f) else json.dumps(f)}
 
 
-def export_files(site: Site) -> Iterator[tuple[str, Content]]:
-    """Yield (path under docs/, content) for each data download, its rows made as they are written."""
-    t = tables(site)
-    yield "data/atlas.json", atlas_json(site)
-    yield "data/provisions.csv", _csv(PROVISION_FIELDS, (
-        {**p, "themes": ";".join(p["themes"]), "related": ";".join(f"{r['provision_id']}={r['score']}" for r in p["related"]),
-         "agencies": ";".join(f"{a['id'] or a['name']}={a['role']}" for a in p["agencies"]),
-         "deadlines": ";".join(_due(d) for d in p["deadlines"])} for p in t["provisions"]()))
+# The tables and CSV files each document adds rows to: the map part of the export (document_rows), made with the
+# document's page and kept with it; the reduce (export_files) joins them in site order.
+PER_DOCUMENT = ("documents", "provisions", "targets", "citations",
+                "provisions.csv", "targets.csv", "agency_tasks.csv", "citations.csv")
+
+
+def document_rows(site: Site, pages: list[DocumentPage]) -> dict[str, str]:
+    """Return the rows `pages` add to each table of PER_DOCUMENT, as written: atlas.json's rows each after a line
+    break, CSV lines with no header."""
+    t = tables(site, pages)
+    out = {name: ",".join("\n  " + indented(row, "  ") for row in t[name]()) for name in PER_DOCUMENT[:4]}
+    for name, (fields, rows) in _csv_tables(t).items():
+        out[name] = "".join(_csv(fields, rows, header=False))
+    return out
+
+
+def join_rows(name: str, chunks: Iterable[str]) -> str:
+    """Join documents' rows of the table or CSV file `name` (document_rows), as the export writes them."""
+    return "".join(chunks) if name.endswith(".csv") else ",".join(c for c in chunks if c)
+
+
+def export_files(site: Site, rows: Callable[[str], Iterable[str]]) -> Iterator[tuple[str, Content]]:
+    """Yield (path under docs/, content) for each data download, written as it goes (the reduce of the export).
+
+    `rows(name)`: for each table of PER_DOCUMENT, the documents' rows (document_rows) in site order, in chunks
+    join_rows makes.
+    """
+    yield "data/atlas.json", atlas_json(site, rows)
+    t = tables(site, [])
+    for name, (fields, _) in _csv_tables(t).items():
+        yield f"data/{name}", _header(fields, rows(name))
     yield "data/themes.csv", _csv(THEME_FIELDS, t["themes"]())
-    yield "data/targets.csv", _csv(TARGET_FIELDS, (
-        {**x, "agencies": ";".join(f"{a['name']}={a['role']}" for a in x["agencies"]),
-         "deadlines": ";".join(_due(d) for d in x["deadlines"]), "series": ";".join(x["series"])} for x in t["targets"]()))
     yield "data/indicators.csv", _csv(INDICATOR_FIELDS, t["indicators"]())
     yield "data/agencies.csv", _csv(AGENCY_FIELDS, ({**a, "aliases": ";".join(a["aliases"])} for a in t["agencies"]()))
-    yield "data/agency_tasks.csv", _csv(TASK_FIELDS, (
-        {"document_id": p["document_id"], "provision_id": p["id"], "agency_id": a["id"], "name": a["name"],
-         "role": a["role"], "basis": a["basis"], "level": a["level"], "parent": a["parent"], "url": p["url"]}
-        for p in t["provisions"]() for a in p["agencies"]))
-    yield "data/citations.csv", _csv(CITATION_FIELDS, t["citations"]())
     yield "data/cited_policies.csv", _csv(POLICY_FIELDS, t["cited_policies"]())
+
+
+def _csv_tables(t: dict[str, Callable[[], Iterator[dict]]]) -> dict[str, tuple[list[str], Iterator[dict]]]:
+    """The CSV files with a row per provision, target, task or citation: their fields and rows."""
+    return {
+        "provisions.csv": (PROVISION_FIELDS, (
+            {**p, "themes": ";".join(p["themes"]),
+             "related": ";".join(f"{r['provision_id']}={r['score']}" for r in p["related"]),
+             "agencies": ";".join(f"{a['id'] or a['name']}={a['role']}" for a in p["agencies"]),
+             "deadlines": ";".join(_due(d) for d in p["deadlines"])} for p in t["provisions"]())),
+        "targets.csv": (TARGET_FIELDS, (
+            {**x, "agencies": ";".join(f"{a['name']}={a['role']}" for a in x["agencies"]),
+             "deadlines": ";".join(_due(d) for d in x["deadlines"]), "series": ";".join(x["series"])}
+            for x in t["targets"]())),
+        "agency_tasks.csv": (TASK_FIELDS, (
+            {"document_id": p["document_id"], "provision_id": p["id"], "agency_id": a["id"], "name": a["name"],
+             "role": a["role"], "basis": a["basis"], "level": a["level"], "parent": a["parent"], "url": p["url"]}
+            for p in t["provisions"]() for a in p["agencies"])),
+        "citations.csv": (CITATION_FIELDS, t["citations"]()),
+    }
 
 
 def _due(d: dict) -> str:
@@ -172,11 +211,12 @@ def _due(d: dict) -> str:
 CSV_BATCH = 1000  # rows written to one chunk
 
 
-def _csv(fields: list[str], rows: Iterable[dict]) -> Iterator[str]:
-    """Yield the CSV text of `rows` in chunks of CSV_BATCH rows, header first."""
+def _csv(fields: list[str], rows: Iterable[dict], header: bool = True) -> Iterator[str]:
+    """Yield the CSV text of `rows` in chunks of CSV_BATCH rows, header first unless `header` is false."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
+    if header:
+        writer.writeheader()
     for n, row in enumerate(rows, start=1):
         writer.writerow(row)
         if n % CSV_BATCH == 0:
@@ -184,3 +224,9 @@ def _csv(fields: list[str], rows: Iterable[dict]) -> Iterator[str]:
             buf.seek(0)
             buf.truncate()
     yield buf.getvalue()
+
+
+def _header(fields: list[str], chunks: Iterable[str]) -> Iterator[str]:
+    """Yield a CSV file's header line, then its rows already written."""
+    yield from _csv(fields, ())
+    yield from chunks

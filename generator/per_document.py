@@ -42,6 +42,7 @@ from .publish import BuildError
 from .validate import Checked, Shared, check_document, document_paths
 
 CACHE = Path(".atlas-cache") / "map"  # under the project
+PAGES = Path(".atlas-cache") / "pages"  # under the project: each document's rendered files (PageStore)
 _SHARED_FILES = ("places.yaml", "themes.yaml", "agencies.yaml", "indicators.yaml")
 SCHEDULER_TIMEOUT = 30  # seconds to reach a Dask scheduler (it retries a refused connection until then)
 
@@ -118,6 +119,9 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
     if cache is not None:
         for stale in set(p.name for p in cache.glob("*")) - set(keys):
             (cache / stale).unlink(missing_ok=True)
+    for key, result in zip(keys, results):
+        if result.page is not None:
+            result.page.key = key
     _CONTEXT = None
     return Mapping(results, len(todo))
 
@@ -202,6 +206,45 @@ def _read(path: Path, root: Path) -> Mapped | None:
     except Exception:  # noqa: BLE001 - a missing, cut or foreign file is mapped again
         return None
     return result if isinstance(result, Mapped) and result.raw == _raw_stamp(root, result.checked) else None
+
+
+class PageStore:
+    """Each document's rendered files (its page, its cells script), kept under a hash of everything they show.
+
+    The hash covers the document's own result (its key), the curated files, code and packages, the
+    templates, and `shown`: what the reduce gave the document from others (render.py says what that is).
+    After an edit only the documents whose hash changed are rendered again. A build touches each file it
+    reads or writes; `prune` then deletes the others.
+    """
+
+    def __init__(self, folder: Path, root: Path, templates: Path) -> None:
+        h = hashlib.sha256(_digest(root).encode())
+        for path in sorted(templates.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                h.update(path.relative_to(templates).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        self.folder, self.salt = folder, h.digest()
+
+    def key(self, page: DocumentPage, shown: str) -> str:
+        return hashlib.sha256(self.salt + page.key.encode() + b"\0" + shown.encode()).hexdigest()
+
+    def get(self, key: str) -> list[tuple[str, str]] | None:
+        """Return the files kept under `key`, or None (not there, or cut short)."""
+        path = self.folder / key
+        try:
+            files = pickle.loads(path.read_bytes())
+            os.utime(path)
+        except Exception:  # noqa: BLE001 - a missing, cut or foreign file is rendered again
+            return None
+        return files
+
+    def put(self, key: str, files: list[tuple[str, str]]) -> None:
+        _write(self.folder / key, pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def prune(self, since: float) -> None:
+        """Delete what no build since `since` (a time.time()) read or wrote."""
+        for path in self.folder.glob("*"):
+            if path.stat().st_mtime < since:
+                path.unlink(missing_ok=True)
 
 
 @contextmanager

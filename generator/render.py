@@ -381,35 +381,49 @@ def policy_level(level: str) -> str:
 
 
 Part = Callable[[], Iterable[tuple[str, str]]]  # a unit of work: yields (path under docs/, text) for its pages
-DOCUMENTS_PER_PART = 20  # documents rendered by one part: enough to make a part's overhead nothing, few enough to balance
 
 
 def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
     """Render every page, one at a time: yield (path under docs/, Markdown or script)."""
     for part in render_parts(site, templates):
         yield from part()
+    files_of = document_files(site, templates)
+    for page in site.documents:
+        yield from files_of(page)
 
 
 def render_parts(site: Site, templates: Path) -> list[Part]:
-    """Return every page as parts of work, the largest first, for processes to take in turn (see forked.run_parts).
+    """Return the pages that gather documents as parts of work, the largest first, for processes to take in turn
+    (see forked.run_parts): those that gather the whole atlas, then each agency's pages."""
+    html_env = html_environment(templates)
+    env = environment(templates, html_env)
+    agencies = sorted((a for a in site.agencies if a.tasks), key=lambda a: -len(a.tasks))
+    return [partial(_gathered, site, env, Cells(html_env)),
+            *(partial(_agency_pages, site, a, env, html_env) for a in agencies)]
 
-    A part is the pages that gather the whole atlas, one agency's pages, or a run of documents' pages
-    and cells scripts.
-    """
+
+def document_files(site: Site, templates: Path) -> Callable[[DocumentPage], list[tuple[str, str]]]:
+    """Return what renders one document's files: its cells script and its page."""
     html_env = html_environment(templates)
     env = environment(templates, html_env)
     cells = Cells(html_env)
-    agencies = sorted((a for a in site.agencies if a.tasks), key=lambda a: -len(a.tasks))
-    runs = [site.documents[i:i + DOCUMENTS_PER_PART] for i in range(0, len(site.documents), DOCUMENTS_PER_PART)]
-    return [partial(_gathered, site, env, cells), *(partial(_agency_pages, site, a, env, html_env) for a in agencies),
-            *(partial(_document_pages, site, run, env, html_env, cells) for run in runs)]
+    return lambda page: [(f"{CELLS}/{page.slug}.js", cells.script(site, page)), (page.src_path, _document(page, env, html_env))]
 
 
-def _document_pages(site: Site, pages: list[DocumentPage], env: Environment, html_env: Environment,
-                    cells: Cells) -> Iterator[tuple[str, str]]:
-    for page in pages:
-        yield f"{CELLS}/{page.slug}.js", cells.script(site, page)
-        yield page.src_path, _document(page, env, html_env)
+def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: Environment) -> Iterator[tuple[str, str]]:
+    ctx = _agency(site, agency, html_env)
+    yield agency.src_path, _render(env, "agency.md.j2", ctx)
+    for part in ctx.parts:
+        yield part.src_path, _render(env, "agency_part.md.j2", part)
+
+
+def shown_from_others(page: DocumentPage) -> str:
+    """Say all that a document's page, cells script and export rows show of other documents: its similar provisions
+    (where they are, what they are called, their words, their scores) and the policies it cites. All else they
+    show is the document's own (its key covers it), so files whose say is unchanged are those made last time."""
+    return repr([([(r.entry.url, r.entry.page.doc.title, r.entry.page.jurisdiction, r.entry.name, r.score, r.shared,
+                    r.spans, r.entry.provision.text) for r in e.related],
+                  [(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations]) for e in page.provisions])
 
 
 def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: Environment) -> Iterator[tuple[str, str]]:

@@ -167,8 +167,8 @@ def test_a_failing_render_process_stops_the_build_and_keeps_everything(published
     before = _state(published)
     real = build_mod.site_parts
 
-    def second_part_fails(project, site):  # the second process takes the second part first
-        parts = real(project, site)
+    def second_part_fails(project, site, store=None):  # the second process takes the second part first
+        parts = real(project, site, store)
 
         def fails():
             raise RuntimeError("simulated")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
+import shutil
+
 import pytest
 
-from generator.build import analyse, site_files
+from generator.build import analyse, build, prepare, site_files
 from generator import per_document
-from generator.per_document import CACHE
+from generator.per_document import CACHE, PAGES
 from generator.publish import BuildError
 from generator.relate import read_vocabulary, relate
 from generator.validate import InvalidData
@@ -86,3 +89,44 @@ def test_a_scheduler_that_does_not_answer_is_a_clear_error(project, monkeypatch)
     monkeypatch.setattr(per_document, "SCHEDULER_TIMEOUT", 2)
     with pytest.raises(BuildError, match=r"--scheduler tcp://127\.0\.0\.1:9: no Dask scheduler answered .*dask scheduler"):
         analyse(project, scheduler="tcp://127.0.0.1:9")
+
+
+def _docs(project) -> dict[str, bytes]:
+    docs = project / "docs"
+    return {p.relative_to(docs).as_posix(): p.read_bytes() for p in docs.rglob("*") if p.is_file()}
+
+
+def _stored(project) -> dict[str, str]:
+    """Each file of the page store (its name), by the document page it holds."""
+    return {next(rel for rel, _ in pickle.loads(p.read_bytes())[0] if rel.startswith("documents/")): p.name
+            for p in (project / PAGES).iterdir()}
+
+
+def test_an_edit_renders_again_only_the_document_pages_that_show_it(tmp_path):
+    """A document's page and cells script are kept under a hash of all they show: after an edit, the edited
+    document and those listing the edited provision as similar are rendered again, the rest taken as they were,
+    and docs/ is what a build with no cache makes."""
+    project = copy_project(tmp_path / "proj")
+    edited = "zhejiang-2023-implementing-opinions"
+
+    def showing() -> set[str]:  # the pages listing the provision edited as similar
+        return {d.src_path for d in prepare(project).site.documents for e in d.provisions for r in e.related
+                if r.entry.page.doc.id == edited and r.entry.provision.id == "p1"}
+
+    build(project, run_mkdocs=False)
+    before, showed = _stored(project), showing()
+    assert len(before) == len(list((project / "site-data" / "documents").glob("*.yaml")))
+    path = project / "site-data" / "documents" / f"{edited}.yaml"
+    text = path.read_text(encoding="utf-8")
+    head, outline = text.split("\noutline:", 1)
+    path.write_text(head + "\noutline:" + outline.replace("为贯彻落实", "为全面贯彻落实", 1), encoding="utf-8")
+    build(project, run_mkdocs=False)
+    after = _stored(project)
+    assert len(list((project / PAGES).iterdir())) == len(after) == len(before)  # the files the edit made stale are gone
+    again = {rel for rel in after if after[rel] != before.get(rel)}
+    assert showed and again == showed | showing() | {f"documents/{edited}.md"} and len(again) < len(after)
+    assert "为全面贯彻落实" in _docs(project)[f"documents/{edited}.md"].decode()
+    incremental = _docs(project)
+    shutil.rmtree(project / ".atlas-cache")
+    build(project, run_mkdocs=False)
+    assert _docs(project) == incremental
