@@ -157,10 +157,11 @@ def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
 def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> None:
     """Write every file of docs/ into `scratch`, its parts taken in turn by `jobs` processes (forked: they share the
     atlas), then the data export from the runs' rows; documents' files that show nothing new are taken from the
-    last build's (PageStore)."""
+    last build's (PageStore), and files docs/ already holds are hard-linked from there (write_tree)."""
     start = time.time()
     store = PageStore(project / PAGES, project / "site-data", project / "templates")
-    if run_parts([partial(_write_part, scratch, part) for part in site_parts(project, site, store)], jobs):
+    parts = site_parts(project, site, store)
+    if run_parts([partial(_write_part, scratch, project / "docs", part) for part in parts], jobs):
         raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
     store.prune(start)
     rows = scratch / ROWS
@@ -169,8 +170,8 @@ def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> None:
     shutil.rmtree(rows, ignore_errors=True)
 
 
-def _write_part(scratch: Path, part: FilePart) -> None:
-    write_tree(scratch, part())
+def _write_part(scratch: Path, docs: Path, part: FilePart) -> None:
+    write_tree(scratch, part(), like=docs)
 
 
 def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, str]]:
@@ -200,13 +201,30 @@ def static_files(project: Path) -> dict[str, str]:
     return files
 
 
-def write_tree(root: Path, files: Iterable[tuple[str, Content]]) -> None:
-    """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk)."""
+def write_tree(root: Path, files: Iterable[tuple[str, Content]], like: Path | None = None) -> None:
+    """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk).
+
+    A file given whole that `like` already holds byte for byte is hard-linked from there instead of written:
+    after an edit most of docs/ is unchanged, and sync_tree then leaves it without comparing it again.
+    """
     for rel, content in files:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        if like is not None and isinstance(content, str) and _holds(like / rel, content.encode()):
+            try:
+                os.link(like / rel, path)
+                continue
+            except OSError:  # another file system: write it
+                pass
         with path.open("w", encoding="utf-8", newline="") as f:
             f.writelines([content] if isinstance(content, str) else content)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def sync_tree(target: Path, source: Path) -> None:
@@ -222,7 +240,7 @@ def sync_tree(target: Path, source: Path) -> None:
         rel = path.relative_to(source).as_posix()
         kept.add(rel)
         old = target / rel
-        if old.is_file() and old.stat().st_size == path.stat().st_size and old.read_bytes() == path.read_bytes():
+        if old.is_file() and (os.path.samefile(old, path) or same_bytes(old, path)):
             continue
         old.parent.mkdir(parents=True, exist_ok=True)
         path.replace(old)
@@ -232,6 +250,19 @@ def sync_tree(target: Path, source: Path) -> None:
             path.unlink()
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
+
+
+def same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
+    """Say whether two files hold the same bytes, reading a chunk at a time (a data file can be gigabytes)."""
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    with a.open("rb") as fa, b.open("rb") as fb:
+        while True:
+            x = fa.read(chunk)
+            if x != fb.read(chunk):
+                return False
+            if not x:
+                return True
 
 
 def sync_dir(target: Path, files: dict[str, str]) -> None:

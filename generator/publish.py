@@ -51,11 +51,12 @@ def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None, j
         reused = reuse_site(project / "site", scratch / "site", project / "docs", stamp)
         say(f"building site/ with mkdocs (strict{', changed pages only' if reused else f', {jobs} process(es)'})")
         mkdocs_build(project, scratch / "site", dirty=reused, jobs=jobs)
-        (scratch / "site" / STAMP).write_text(json.dumps(stamp, ensure_ascii=False), encoding="utf-8")
         say(f"packing the offline archive {ARCHIVE}")
         readme = archive_readme(project, site, summary)
-        pack_archive(scratch / "site", scratch / "archive.zip", leave_out=OFFLINE_UNUSED + (STAMP,),
-                     extra={"README.txt": readme}, previous=project / ARCHIVE)
+        stamp["archive"] = pack_archive(scratch / "site", scratch / "archive.zip", leave_out=OFFLINE_UNUSED + (STAMP,),
+                                        extra={"README.txt": readme}, previous=project / ARCHIVE,
+                                        previous_site=project / "site")
+        (scratch / "site" / STAMP).write_text(json.dumps(stamp, ensure_ascii=False), encoding="utf-8")
     except BaseException:
         shutil.rmtree(scratch, ignore_errors=True)
         raise
@@ -68,7 +69,7 @@ def publish(project: Path, site: Site, summary: Summary, say=lambda msg: None, j
     shutil.rmtree(scratch, ignore_errors=True)
 
 
-STAMP = ".atlas-build.json"  # in site/: what its pages were built from and with (never in the archive)
+STAMP = ".atlas-build.json"  # in site/: what its pages were built from and with, and its archive (never in it)
 # The packages whose output is in every page: a new version means every page is built again.
 PLATFORM = ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2")
 
@@ -250,34 +251,51 @@ def built_date():
 
 
 def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), extra: dict[str, str] | None = None,
-                 previous: Path | None = None) -> None:
+                 previous: Path | None = None, previous_site: Path | None = None) -> str:
     """Zip `site_dir` as one folder, policy-atlas/, to be opened as policy-atlas/index.html from file://.
 
     A file whose bytes are those of a member of the `previous` archive (same name, size and CRC-32) has that
-    member's compressed data copied, not compressed again: after an edit only changed pages are deflated.
+    member's compressed data copied, not compressed again: after an edit only changed pages are deflated. A file
+    that is the very file (a hard link, reuse_site) of `previous_site`, the site `previous` was packed from (its
+    stamp names the archive's label), is not even read. Files are streamed: a large data file is never held whole.
+    Return the archive's label (its zip comment), for the stamp of the site packed.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf, _Members(previous) as old:
+    label = os.urandom(8).hex()  # pairs this archive with the site stamped with it (publish)
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf, _Members(previous, previous_site) as old:
+        zf.comment = label.encode()
         for path in sorted(site_dir.rglob("*")):
             rel = path.relative_to(site_dir).as_posix()
             if path.is_file() and rel not in leave_out:
                 name = ARCHIVE_FOLDER + "/" + rel
-                data = path.read_bytes()
-                if not old.copy(name, data, zf):
+                if not old.copy(name, path, rel, zf):
                     info = zipfile.ZipInfo.from_file(path, name)
                     info.compress_type = zipfile.ZIP_DEFLATED
-                    zf.writestr(info, data)
+                    with path.open("rb") as src, zf.open(info, "w") as dest:
+                        shutil.copyfileobj(src, dest, CHUNK)
         for name, text in sorted((extra or {}).items()):
             zf.writestr(ARCHIVE_FOLDER + "/" + name, text)
     tmp.replace(target)
+    return label
+
+
+CHUNK = 1 << 20  # bytes read at a time from a file being packed or compared
+
+
+def _crc(path: Path) -> int:
+    crc = 0
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            crc = zlib.crc32(chunk, crc)
+    return crc
 
 
 class _Members:
     """The members of a previous archive, whose compressed data a new archive can take over unchanged."""
 
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
+    def __init__(self, path: Path | None, site: Path | None = None) -> None:
+        self.path, self.site = path, site
         self.zip: zipfile.ZipFile | None = None
         self.infos: dict[str, zipfile.ZipInfo] = {}
 
@@ -288,32 +306,50 @@ class _Members:
                 self.infos = {i.filename: i for i in self.zip.infolist()}
             except (OSError, zipfile.BadZipFile):  # no archive yet, or a damaged one: everything is compressed
                 self.zip, self.infos = None, {}
+        try:  # a site and archive not swapped in together (an interrupted publish) are not a pair
+            paired = self.zip is not None and self.site is not None and self.zip.comment and json.loads(
+                (self.site / STAMP).read_text(encoding="utf-8")).get("archive") == self.zip.comment.decode()
+        except (OSError, ValueError):
+            paired = False
+        self.site = self.site if paired else None
         return self
 
     def __exit__(self, *exc) -> None:
         if self.zip is not None:
             self.zip.close()
 
-    def copy(self, name: str, data: bytes, into: zipfile.ZipFile) -> bool:
-        """Write the previous member `name` into `into` if it holds exactly `data`; say whether it did."""
+    def copy(self, name: str, path: Path, rel: str, into: zipfile.ZipFile) -> bool:
+        """Write the previous member `name` into `into` if it holds exactly the bytes of `path`; say whether it did."""
         info = self.infos.get(name)
-        if (info is None or info.file_size != len(data) or info.flag_bits & 0x08  # a data descriptor: not ours
-                or info.compress_type != zipfile.ZIP_DEFLATED or info.CRC != zlib.crc32(data)):
+        if (info is None or info.file_size != path.stat().st_size or info.flag_bits & 0x08  # a data descriptor: not ours
+                or info.compress_type != zipfile.ZIP_DEFLATED):
+            return False
+        if not (self.site is not None and _same_file(path, self.site / rel)) and info.CRC != _crc(path):
             return False
         fp = self.zip.fp
         fp.seek(info.header_offset)
         header = fp.read(zipfile.sizeFileHeader)
         skip = int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")  # name, extra
         fp.seek(info.header_offset + zipfile.sizeFileHeader + skip)
-        raw = fp.read(info.compress_size)
         # zipfile has no public call for data already compressed: write the member as its writestr() would.
         new = copy.copy(info)
         new.header_offset = into.fp.tell()
         new.extra = b""
         into.fp.write(new.FileHeader())
-        into.fp.write(raw)
+        left = info.compress_size
+        while left:
+            chunk = fp.read(min(left, CHUNK))
+            into.fp.write(chunk)
+            left -= len(chunk)
         into.filelist.append(new)
         into.NameToInfo[new.filename] = new
         into.start_dir = into.fp.tell()
         into._didModify = True
         return True
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from generator import publish as publish_mod
-from generator.build import build, generate, schema_text
+from generator.build import build, generate, same_bytes, schema_text, sync_tree
 from generator.cells import relative_url
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
                               PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS, indented)
@@ -343,8 +343,8 @@ def test_an_archive_packed_over_the_last_one_copies_unchanged_members_and_equals
     copied = []
     real = publish_mod._Members.copy
 
-    def counted(self, name: str, data: bytes, into: zipfile.ZipFile) -> bool:
-        took = real(self, name, data, into)
+    def counted(self, name: str, path: Path, rel: str, into: zipfile.ZipFile) -> bool:
+        took = real(self, name, path, rel, into)
         if took:
             copied.append(name)
         return took
@@ -356,6 +356,53 @@ def test_an_archive_packed_over_the_last_one_copies_unchanged_members_and_equals
     with zipfile.ZipFile(tmp_path / "new.zip") as new, zipfile.ZipFile(tmp_path / "fresh.zip") as fresh:
         assert new.testzip() is None and new.namelist() == fresh.namelist()
         assert all(new.read(n) == fresh.read(n) for n in fresh.namelist())
+
+
+def test_a_file_linked_from_the_site_an_archive_was_packed_from_is_copied_unread(tmp_path, monkeypatch):
+    """A file of the new site that is the very file of the previous site (reuse_site's hard links) is taken from the
+    previous archive without being read, but only when that site's stamp names the archive: a site and an archive
+    not swapped in together are checked byte by byte."""
+    old_site, new_site = tmp_path / "old", tmp_path / "new"
+    for rel, text in {"index.html": "首页" * 500, "a/b.html": "乙" * 300}.items():
+        (old_site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (old_site / rel).write_text(text, encoding="utf-8")
+    label = publish_mod.pack_archive(old_site, tmp_path / "old.zip")
+    (new_site / "a").mkdir(parents=True)
+    os.link(old_site / "index.html", new_site / "index.html")
+    (new_site / "a" / "b.html").write_text("乙" * 299 + "丙", encoding="utf-8")  # same size, other bytes
+    read = []
+    real = publish_mod._crc
+    monkeypatch.setattr(publish_mod, "_crc", lambda path: read.append(path.name) or real(path))
+
+    def pack(stamp: dict) -> zipfile.ZipFile:
+        (old_site / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+        read.clear()
+        publish_mod.pack_archive(new_site, tmp_path / "new.zip", previous=tmp_path / "old.zip", previous_site=old_site)
+        return zipfile.ZipFile(tmp_path / "new.zip")
+
+    with pack({"archive": label}) as new:
+        assert read == ["b.html"] and new.testzip() is None
+        assert new.read("policy-atlas/a/b.html").decode() == "乙" * 299 + "丙"
+        assert new.read("policy-atlas/index.html").decode() == "首页" * 500
+    with pack({"archive": "another"}) as new:
+        assert read == ["b.html", "index.html"] and new.testzip() is None
+
+
+def test_sync_moves_over_only_changed_files_compared_a_chunk_at_a_time(tmp_path):
+    """docs/ keeps an unchanged file (its very inode, so its time), takes a file whose bytes differ only past the
+    first chunk, and loses a file the new tree lacks."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    for root, files in ((old, {"same.md": "甲乙丙丁", "late.md": "甲乙丙丁", "gone.md": "x"}),
+                        (new, {"same.md": "甲乙丙丁", "late.md": "甲乙丙戊"})):
+        root.mkdir()
+        for name, text in files.items():
+            (root / name).write_text(text, encoding="utf-8")
+    assert same_bytes(old / "same.md", new / "same.md", chunk=4)
+    assert not same_bytes(old / "late.md", new / "late.md", chunk=4)
+    kept = os.stat(old / "same.md").st_ino
+    sync_tree(old, new)
+    assert sorted(p.name for p in old.iterdir()) == ["late.md", "same.md"]
+    assert os.stat(old / "same.md").st_ino == kept and (old / "late.md").read_text(encoding="utf-8") == "甲乙丙戊"
 
 
 def test_a_change_to_the_theme_rebuilds_every_page(tmp_path):
