@@ -27,6 +27,7 @@ import time
 import resource
 import shutil
 import subprocess
+from contextlib import ExitStack
 from pathlib import Path
 
 import yaml
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.build import analyse, sync_tree, write_site  # noqa: E402
+from generator.forked import collector, frozen  # noqa: E402
 from generator.per_document import CACHE  # noqa: E402
 from generator.publish import ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archive  # noqa: E402
 from generator.ingest import import_raw  # noqa: E402
@@ -66,11 +68,14 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
                         f"{len(cold.warnings)} warnings)", s, m))
     del cold  # the pages are made from the second, as a rebuild does
     gc.collect()  # the first atlas is cyclic garbage: freed before the second is read, as in a fresh process
-    analysis, s, m = measure(lambda: analyse(project, jobs=jobs))
-    site = analysis.site
-    rows.append((label, f"the same, {len(site.documents) - analysis.mapped} documents read from the cache", s, m))
-    _, s, m = measure(lambda: relate(site, read_vocabulary(project / "site-data")))
-    rows.append((label, "relate", s, m))
+    atlas = ExitStack()  # as build() does: the atlas is read and related with the collector paused, then frozen
+    with collector(on=False):
+        analysis, s, m = measure(lambda: analyse(project, jobs=jobs))
+        site = analysis.site
+        rows.append((label, f"the same, {len(site.documents) - analysis.mapped} documents read from the cache", s, m))
+        _, s, m = measure(lambda: relate(site, read_vocabulary(project / "site-data")))
+        rows.append((label, "relate", s, m))
+        atlas.enter_context(frozen())
     scratch = project / ".build-tmp" / "docs"  # as build() does: each file written as it is made, then docs/ synced
     _, s, m = measure(lambda: write_site(project, site, scratch, jobs))
     search = [p for p in (scratch / "search").rglob("*") if p.is_file()]
@@ -98,6 +103,7 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
         kinds[kind] = max(kinds.get(kind, (0, "")), (n, rel))
     for kind, (n, rel) in sorted(kinds.items(), key=lambda kv: -kv[1][0]):
         rows.append((label, f"  largest {kind}: {rel} {n / 2**20:.2f} MiB", 0.0, None))
+    atlas.close()
     rows.append((label, f"= {len(site.documents)} docs, {site.provision_count} provisions, {len(pages)} pages, "
                         f"site {size / 2**20:.1f} MiB; largest page {largest[1]} {largest[0] / 2**20:.2f} MiB",
                  sum(r[2] for r in rows if r[0] == label), None))

@@ -22,14 +22,16 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
+from .chinese import load_jieba
 from .classify import fill_cells
 from .export import Content, document_rows, export_files, join_rows
 from .facts import gather
-from .forked import run_parts
+from .forked import collector, frozen, run_parts
 from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
@@ -90,6 +92,11 @@ def analyse(project: Path, strict: bool = False, jobs: int | None = None, cache:
     cached under .atlas-cache/ unless `cache` is false; on the Dask cluster at `scheduler` if given), then the
     reduce runs over all of them.
     """
+    with collector(on=False):  # the atlas is made of millions of long-lived objects and little garbage
+        return _analyse(project, strict, jobs, cache, scheduler)
+
+
+def _analyse(project: Path, strict: bool, jobs: int | None, cache: bool, scheduler: str | None) -> Analysis:
     root = project / "site-data"
     shared = load_shared(root)
     entities = None if shared.problems else Entities.of(shared.taxonomy, shared.agencies, shared.indicators)
@@ -183,8 +190,12 @@ def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, s
 
 def prepare(project: Path, strict: bool = False, jobs: int | None = None, scheduler: str | None = None) -> Analysis:
     """Validate, link, read facts, classify and relate: everything the pages are made from."""
-    analysis = analyse(project, strict, jobs, scheduler=scheduler)
-    relate(analysis.site, read_vocabulary(project / "site-data"))
+    # Imported before the atlas is made: the import leaves a cycle (a caught exception's traceback) that keeps the
+    # frames it ran under, and whatever they hold, until a collection; the paused collector makes none.
+    load_jieba()
+    with collector(on=False):
+        analysis = analyse(project, strict, jobs, scheduler=scheduler)
+        relate(analysis.site, read_vocabulary(project / "site-data"))
     return analysis
 
 
@@ -283,21 +294,24 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
     say = (lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     jobs = jobs or os.cpu_count() or 1
     say(f"validating site-data/, reading each document's facts and themes ({jobs} process(es))")
-    analysis = prepare(project, strict, jobs, scheduler)
-    site = analysis.site
-    say(f"rendering docs/ page by page ({jobs} process(es))")
-    scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
-    shutil.rmtree(scratch.parent, ignore_errors=True)
-    try:
-        write_site(project, site, scratch, jobs)
-        pages = sum(1 for _ in scratch.rglob("*.md"))
-        sync_tree(project / "docs", scratch)
-    finally:
+    with ExitStack() as atlas:
+        with collector(on=False):
+            analysis = prepare(project, strict, jobs, scheduler)
+            atlas.enter_context(frozen())  # before the collector runs again: no collection walks the atlas
+        site = analysis.site
+        say(f"rendering docs/ page by page ({jobs} process(es))")
+        scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
         shutil.rmtree(scratch.parent, ignore_errors=True)
-    summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
-                      len(analysis.warnings), len(site.documents) + len(site.drafts) - analysis.mapped)
-    if run_mkdocs:
-        publish(project, site, summary, say, jobs=jobs)
+        try:
+            write_site(project, site, scratch, jobs)
+            pages = sum(1 for _ in scratch.rglob("*.md"))
+            sync_tree(project / "docs", scratch)
+        finally:
+            shutil.rmtree(scratch.parent, ignore_errors=True)
+        summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
+                          len(analysis.warnings), len(site.documents) + len(site.drafts) - analysis.mapped)
+        if run_mkdocs:
+            publish(project, site, summary, say, jobs=jobs)
     summary.seconds = time.perf_counter() - start
     return summary
 

@@ -26,7 +26,6 @@ import pickle
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
@@ -35,6 +34,7 @@ from .classify import Rules, classify_document
 from .facts import extract_document
 from .facts.citations import FoundCitation
 from .facts.notes import Lexicon
+from .forked import collector
 from .gazetteer import NATIONAL, Division
 from .link import AgencyPage, DocumentPage, Entities, IndicatorEntry, ProvisionEntry, Site, ThemePage, link_document
 from .load import Problem
@@ -107,15 +107,14 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
     base = _digest(root) if cache is not None else ""
     keys = [hashlib.sha256(base.encode() + path.name.encode() + b"\0" + path.read_bytes()).hexdigest()
             for path in paths]
-    with _collector_paused():
+    with collector(on=False):  # results make no garbage, and each collection would walk the growing atlas again
         results: list[Mapped | None] = [_read(cache / key, root) if cache is not None else None for key in keys]
-    todo = [i for i, r in enumerate(results) if r is None]
-    mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
-    for i, blob in zip(todo, mapped):  # read each as it comes (workers are forked with the collector running)
-        with _collector_paused():
+        todo = [i for i, r in enumerate(results) if r is None]
+        mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
+        for i, blob in zip(todo, mapped):  # read each as it comes
             results[i] = pickle.loads(blob)
-        if cache is not None:
-            _write(cache / keys[i], blob)
+            if cache is not None:
+                _write(cache / keys[i], blob)
     if cache is not None:
         for stale in set(p.name for p in cache.glob("*")) - set(keys):
             (cache / stale).unlink(missing_ok=True)
@@ -144,9 +143,14 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
 def _map_all(paths: list[Path], jobs: int) -> Iterator[bytes]:
     """Map `paths` in up to `jobs` forked processes; yield each result pickled, in order."""
     if jobs <= 1 or len(paths) < 2:
-        yield from (_map_pickled(p) for p in paths)
+        for path in paths:
+            with collector(on=True):  # mapping makes garbage, whatever the caller reading the results does
+                blob = _map_pickled(path)
+            yield blob
         return
-    with ProcessPoolExecutor(min(jobs, len(paths)), mp_context=multiprocessing.get_context("fork")) as pool:
+    # A worker maps with the collector running, whatever the state it was forked in (mapping makes garbage).
+    with ProcessPoolExecutor(min(jobs, len(paths)), mp_context=multiprocessing.get_context("fork"),
+                             initializer=gc.enable) as pool:
         yield from pool.map(_map_pickled, paths, chunksize=max(1, len(paths) // (jobs * 8)))
 
 
@@ -245,17 +249,6 @@ class PageStore:
         for path in self.folder.glob("*"):
             if path.stat().st_mtime < since:
                 path.unlink(missing_ok=True)
-
-
-@contextmanager
-def _collector_paused():
-    """Pause the cycle collector while results are read: they make no garbage, and each collection would walk
-    the growing atlas again (half the time of reading 1,000 results)."""
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def _write(path: Path, blob: bytes) -> None:

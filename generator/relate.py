@@ -202,7 +202,8 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
         found = []  # within a group every score is equal, so its TOP smallest ids in other documents suffice
         for score, h in near[g]:
             others = (j for j in members[h] if doc_of[j] is not doc_of[i])
-            found.extend((-round(score, 6), ids[j], j, score) for j in islice(others, TOP))
+            rank = -round(score, 6)
+            found.extend((rank, ids[j], j, score) for j in islice(others, TOP))
         mine = None
         for _, _, j, score in sorted(found)[:TOP]:
             said = wording.get((g, j))

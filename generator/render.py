@@ -426,13 +426,6 @@ def shown_from_others(page: DocumentPage) -> str:
                   [(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations]) for e in page.provisions])
 
 
-def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: Environment) -> Iterator[tuple[str, str]]:
-    ctx = _agency(site, agency, html_env)
-    yield agency.src_path, _render(env, "agency.md.j2", ctx)
-    for part in ctx.parts:
-        yield part.src_path, _render(env, "agency_part.md.j2", part)
-
-
 def _document(page: DocumentPage, env: Environment, html_env: Environment) -> str:
     """Render a document's page: its card and facts in Markdown, its provisions as one HTML stretch."""
     traditional = page.doc.script == "zh-Hant"

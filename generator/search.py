@@ -105,20 +105,24 @@ def site_records(site: Site) -> list[Record]:
     return out
 
 
-@lru_cache(maxsize=None)
-def _norm_char(ch: str) -> str:
-    """One character as the index reads it: simplified, lower case; '' for anything not a letter, digit or Han."""
-    if "\uff01" <= ch <= "\uff5e":  # full-width forms of ASCII
-        ch = chr(ord(ch) - 0xFEE0)
-    ch = _folded(ch).lower()
-    if "\u3400" <= ch <= "\u9fff" or "a" <= ch <= "z" or "0" <= ch <= "9":
-        return ch
-    return ""
+class _NormTable(dict):
+    """Code point -> the character as the index reads it, worked out the first time str.translate asks for it."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if "\uff01" <= ch <= "\uff5e":  # full-width forms of ASCII
+            ch = chr(code - 0xFEE0)
+        ch = _folded(ch).lower()
+        kept = self[code] = ch if "\u3400" <= ch <= "\u9fff" or "a" <= ch <= "z" or "0" <= ch <= "9" else ""
+        return kept
+
+
+_NORM = _NormTable()
 
 
 def normalise(text: str) -> str:
     """The text as the index and the query read it: folded, lower case, only Han, letters and digits."""
-    return "".join(map(_norm_char, text))
+    return text.translate(_NORM)
 
 
 @lru_cache(maxsize=1)

@@ -130,3 +130,30 @@ def test_an_edit_renders_again_only_the_document_pages_that_show_it(tmp_path):
     shutil.rmtree(project / ".atlas-cache")
     build(project, run_mkdocs=False)
     assert _docs(project) == incremental
+
+
+def test_the_collector_is_paused_while_the_atlas_is_read_and_left_as_it_was(project, monkeypatch):
+    import gc
+
+    from generator.forked import collector, frozen
+
+    with collector(on=False):
+        with collector(on=True):
+            assert gc.isenabled()
+        assert not gc.isenabled()  # an inner block restores the outer one's state
+        with frozen():
+            held = gc.get_freeze_count()
+            with frozen():  # run_shares inside build(): it must not thaw the build's atlas
+                pass
+            assert gc.get_freeze_count() >= held > 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+    seen = []  # the state each document is mapped in, in this process (jobs=1): collecting, whatever the caller
+    map_one = per_document.map_one
+    monkeypatch.setattr(per_document, "map_one", lambda *a: (seen.append(gc.isenabled()), map_one(*a))[1])
+    states = []
+    monkeypatch.setattr("generator.build.relate", lambda *a: states.append((gc.isenabled(), gc.get_freeze_count())))
+    build(project, run_mkdocs=False, jobs=1)
+    assert seen and all(seen)
+    assert states == [(False, 0)]  # related with the collector paused, before the atlas is frozen
+    assert gc.isenabled() and gc.get_freeze_count() == 0
