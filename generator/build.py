@@ -36,7 +36,7 @@ from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import BuildError, publish
+from .publish import CHUNK, BuildError, publish
 from .search import build_index
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
@@ -263,7 +263,7 @@ def sync_tree(target: Path, source: Path) -> None:
             path.rmdir()
 
 
-def same_bytes(a: Path, b: Path, chunk: int = 1 << 20) -> bool:
+def same_bytes(a: Path, b: Path, chunk: int = CHUNK) -> bool:
     """Say whether two files hold the same bytes, reading a chunk at a time (a data file can be gigabytes)."""
     if a.stat().st_size != b.stat().st_size:
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from opencc import OpenCC
@@ -13,17 +14,24 @@ _S2T = OpenCC("s2tw")  # Taiwan forms (群, 為): what traditional text on the w
 _TW2SP = OpenCC("tw2sp")  # the traditional seed is a machine rendering of a mainland text: undo the phrases too
 
 
-class _FoldTable(dict):
-    """Code point -> its character folded, worked out the first time str.translate asks for it."""
+class CharTable(dict):
+    """A table for str.translate: code point -> what `rule` makes of its character, worked out when first asked for."""
+
+    def __init__(self, rule: Callable[[str], str]) -> None:
+        super().__init__()
+        self.rule = rule
 
     def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        out = _T2S.convert(ch).lower()
-        folded = self[code] = out if len(out) == 1 else ch
-        return folded
+        value = self[code] = self.rule(chr(code))
+        return value
 
 
-_FOLD = _FoldTable()
+def _fold_one(ch: str) -> str:
+    out = _T2S.convert(ch).lower()
+    return out if len(out) == 1 else ch
+
+
+_FOLD = CharTable(_fold_one)
 
 
 def _fold_char(ch: str) -> str:

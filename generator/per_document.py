@@ -107,14 +107,15 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
     base = _digest(root) if cache is not None else ""
     keys = [hashlib.sha256(base.encode() + path.name.encode() + b"\0" + path.read_bytes()).hexdigest()
             for path in paths]
-    with collector(on=False):  # results make no garbage, and each collection would walk the growing atlas again
-        results: list[Mapped | None] = [_read(cache / key, root) if cache is not None else None for key in keys]
-        todo = [i for i, r in enumerate(results) if r is None]
-        mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
-        for i, blob in zip(todo, mapped):  # read each as it comes
-            results[i] = pickle.loads(blob)
-            if cache is not None:
-                _write(cache / keys[i], blob)
+    # Read with the collector paused (build.analyse): results make no garbage, and each collection would walk the
+    # growing atlas again.
+    results: list[Mapped | None] = [_read(cache / key, root) if cache is not None else None for key in keys]
+    todo = [i for i, r in enumerate(results) if r is None]
+    mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
+    for i, blob in zip(todo, mapped):  # read each as it comes
+        results[i] = pickle.loads(blob)
+        if cache is not None:
+            _write(cache / keys[i], blob)
     if cache is not None:
         for stale in set(p.name for p in cache.glob("*")) - set(keys):
             (cache / stale).unlink(missing_ok=True)

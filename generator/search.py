@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from operator import add
 
-from .chinese import TAIWAN_WORDS, _fold_char, traditional
+from .chinese import TAIWAN_WORDS, CharTable, _fold_char, traditional
 from .link import DocumentPage, Site
 from .model import LEVELS
 
@@ -105,19 +105,17 @@ def site_records(site: Site) -> list[Record]:
     return out
 
 
-class _NormTable(dict):
-    """Code point -> the character as the index reads it, worked out the first time str.translate asks for it."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        if "\uff01" <= ch <= "\uff5e":  # full-width forms of ASCII
-            ch = chr(code - 0xFEE0)
-        ch = _folded(ch).lower()
-        kept = self[code] = ch if "\u3400" <= ch <= "\u9fff" or "a" <= ch <= "z" or "0" <= ch <= "9" else ""
-        return kept
+def _norm_char(ch: str) -> str:
+    """One character as the index reads it: simplified, lower case; '' for anything not a letter, digit or Han."""
+    if "\uff01" <= ch <= "\uff5e":  # full-width forms of ASCII
+        ch = chr(ord(ch) - 0xFEE0)
+    ch = _folded(ch).lower()
+    if "\u3400" <= ch <= "\u9fff" or "a" <= ch <= "z" or "0" <= ch <= "9":
+        return ch
+    return ""
 
 
-_NORM = _NormTable()
+_NORM = CharTable(_norm_char)
 
 
 def normalise(text: str) -> str:
