@@ -121,13 +121,18 @@ def edit_one(project: Path) -> tuple[float, float]:
         if edited != outline:
             path.write_text(head + "\noutline:" + edited, encoding="utf-8")
             break
+    # Linux keeps a process's peak RSS across exec, and a child forked from the bench starts at the bench's size:
+    # the rebuild is started by a small interpreter, which reports the peak of its children (the rebuild's workers
+    # included), not the bench's.
+    peak_of_children = ("import resource, subprocess, sys\n"
+                        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+                        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+                        "sys.exit(code)")
     start = time.perf_counter()
-    with subprocess.Popen(build, cwd=project, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as rebuild:
-        _, status, usage = os.wait4(rebuild.pid, 0)  # the rebuild's own peak (its workers included), not the bench's
-        rebuild.returncode = os.waitstatus_to_exitcode(status)
+    rebuild = subprocess.run([sys.executable, "-c", peak_of_children, *build], cwd=project, capture_output=True, text=True)
     seconds = time.perf_counter() - start
     assert rebuild.returncode == 0, f"the rebuild failed ({rebuild.returncode}): run `policy-atlas build` in {project}"
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, int(rebuild.stdout) / 1024
 
 
 def synthesize(proj: Path, n: int, seed: int = 7) -> None:
