@@ -42,7 +42,8 @@ from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
 from .validate import InvalidData, load_data, load_shared
 
-FilePart = Callable[[], Iterable[tuple[str, Content]]]  # a unit of work: yields files of docs/ as it makes them
+Made = Content | Path  # a file of docs/: its text, whole or in chunks, or a file the page store keeps (linked in)
+FilePart = Callable[[], Iterable[tuple[str, Made]]]  # a unit of work: yields files of docs/ as it makes them
 
 
 @dataclass
@@ -121,30 +122,33 @@ DOCUMENTS_PER_PART = 20  # documents one part makes: enough that a part's overhe
 
 def site_parts(project: Path, site: Site, store: PageStore | None = None) -> list[FilePart]:
     """Return every file of docs/ as parts of work, the largest first: the search index, the pages that gather
-    documents (render_parts), runs of documents (each one's page, cells script and export rows, from `store` where
-    unchanged), the assets. Each part yields (path, text whole or in chunks) as it makes them; a run's export rows
-    come as files under ROWS, for export_files to join (site_files, write_site)."""
+    documents (render_parts), runs of documents (each one's page, cells script and export rows), the assets. What
+    `store` keeps unchanged is taken as it is. Each part yields (path, text whole or in chunks, or a stored file)
+    as it makes them; a run's export rows come as files under ROWS, for export_files to join (site_files,
+    write_site)."""
     files_of = document_files(site, project / "templates")
     runs = range(0, len(site.documents), DOCUMENTS_PER_PART)
-    return [lambda: build_index(site).files.items(), *render_parts(site, project / "templates"),
+    return [lambda: build_index(site).files.items(), *render_parts(site, project / "templates", store),
             *(partial(_documents, site, i, files_of, store) for i in runs), lambda: static_files(project).items()]
 
 
 def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[tuple[str, str]]],
-               store: PageStore | None) -> Iterator[tuple[str, str]]:
-    """Make the files of a run of documents: each one's page and cells script, then the run's rows of each export table."""
+               store: PageStore | None) -> Iterator[tuple[str, Made]]:
+    """Make the files of a run of documents: each one's page and cells script (as the store keeps them, when given),
+    then the run's rows of each export table."""
     rows: dict[str, list[str]] = defaultdict(list)
     for page in site.documents[first:first + DOCUMENTS_PER_PART]:
-        key = store.key(page, shown_from_others(page)) if store else ""
-        made = store.get(key) if store else None
-        if made is None:
-            made = files_of(page), document_rows(site, [page])
-            if store:
-                store.put(key, made)
-        files, own = made
-        yield from files
-        for name, text in own.items():
-            rows[name].append(text)
+        key = store.key(page.key, shown_from_others(page)) if store else ""
+        files: list[tuple[str, Made]] | None = store.get(key) if store else None
+        if files is None:
+            made = [*files_of(page), *((f"{ROWS}/{name}", text) for name, text in document_rows(site, [page]).items())]
+            files = store.put(key, made) if store else made
+        for rel, content in files:
+            if rel.startswith(ROWS + "/"):
+                rows[rel[len(ROWS) + 1:]].append(content.read_text(encoding="utf-8") if isinstance(content, Path)
+                                                 else content)
+            else:
+                yield rel, content
     for name, texts in rows.items():
         yield f"{ROWS}/{name}/{first:06d}", join_rows(name, texts)
 
@@ -212,8 +216,9 @@ def static_files(project: Path) -> dict[str, str]:
     return files
 
 
-def write_tree(root: Path, files: Iterable[tuple[str, Content]], like: Path | None = None) -> None:
-    """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk).
+def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Path | None = None) -> None:
+    """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk; a stored file
+    is hard-linked, never read).
 
     A file given whole that `like` already holds byte for byte is hard-linked from there instead of written:
     after an edit most of docs/ is unchanged, and sync_tree then leaves it without comparing it again.
@@ -221,14 +226,21 @@ def write_tree(root: Path, files: Iterable[tuple[str, Content]], like: Path | No
     for rel, content in files:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, Path):
+            _link(content, path)
+            continue
         if like is not None and isinstance(content, str) and _holds(like / rel, content.encode()):
-            try:
-                os.link(like / rel, path)
-                continue
-            except OSError:  # another file system: write it
-                pass
+            _link(like / rel, path)
+            continue
         with path.open("w", encoding="utf-8", newline="") as f:
             f.writelines([content] if isinstance(content, str) else content)
+
+
+def _link(source: Path, path: Path) -> None:
+    try:
+        os.link(source, path)
+    except OSError:  # another file system
+        shutil.copyfile(source, path)
 
 
 def _holds(path: Path, data: bytes) -> bool:
@@ -241,7 +253,8 @@ def _holds(path: Path, data: bytes) -> bool:
 def sync_tree(target: Path, source: Path) -> None:
     """Make `target` hold exactly the files of `source`, moving over only what changed.
 
-    An unchanged file keeps its old copy and its time, so live reload stays calm and MkDocs sees what changed.
+    An unchanged file keeps its time, so live reload stays calm and MkDocs sees what changed; a changed one is
+    newer than anything built from its old copy.
     """
     target.mkdir(parents=True, exist_ok=True)
     kept = set()
@@ -251,10 +264,17 @@ def sync_tree(target: Path, source: Path) -> None:
         rel = path.relative_to(source).as_posix()
         kept.add(rel)
         old = target / rel
-        if old.is_file() and (os.path.samefile(old, path) or same_bytes(old, path)):
-            continue
+        if old.is_file():
+            if os.path.samefile(old, path):
+                continue
+            if same_bytes(old, path):  # unchanged: it keeps its time, and the new link (the page store's) replaces
+                st = old.stat()  # the old copy, so that the next build finds the very same file, unread
+                os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+                path.replace(old)
+                continue
         old.parent.mkdir(parents=True, exist_ok=True)
         path.replace(old)
+        os.utime(old)  # newer than what was built from the file it replaces (a stored file keeps the time it was made)
     for path in sorted(target.rglob("*"), reverse=True):
         rel = path.relative_to(target).as_posix()
         if path.is_file() and rel not in kept:

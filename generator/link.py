@@ -107,7 +107,7 @@ class DocumentPage:
     provisions: list[ProvisionEntry] = field(repr=False)  # every unit in reading order
     # Collation notes numbered from 1 in reading order, each with its provision (none for metadata notes).
     collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list, repr=False)
-    key: str = ""  # the hash the map keeps its result under (per_document.py): its file, the curated files, the code
+    key: str = ""  # what its own result depends on (per_document.py): its file, the curated files, the code, its raw copy
 
     @property
     def slug(self) -> str:

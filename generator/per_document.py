@@ -23,6 +23,7 @@ import io
 import multiprocessing
 import os
 import pickle
+import shutil
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -120,8 +121,8 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
         for stale in set(p.name for p in cache.glob("*")) - set(keys):
             (cache / stale).unlink(missing_ok=True)
     for key, result in zip(keys, results):
-        if result.page is not None:
-            result.page.key = key
+        if result.page is not None:  # the raw copy is checked, not hashed: its stamp joins the key
+            result.page.key = f"{key}:{result.raw}"
     _CONTEXT = None
     return Mapping(results, len(todo))
 
@@ -214,13 +215,18 @@ def _read(path: Path, root: Path) -> Mapped | None:
 
 
 class PageStore:
-    """Each document's rendered files (its page, its cells script), kept under a hash of everything they show.
+    """Files made from documents, kept under a hash of everything they show: a document's page, cells script and
+    export rows; an agency's page for one place.
 
-    The hash covers the document's own result (its key), the curated files, code and packages, the
-    templates, and `shown`: what the reduce gave the document from others (render.py says what that is).
-    After an edit only the documents whose hash changed are rendered again. A build touches each file it
-    reads or writes; `prune` then deletes the others.
+    The hash covers the curated files, code and packages, the templates, and what the caller names
+    (`key`): the documents' own results (their keys) and what the reduce gave them. After an edit only
+    files whose hash changed are made again. An entry is a folder named by its hash, holding its files as
+    0, 1, ... and INDEX (their paths under docs/), made aside and renamed whole. Its files are hard-linked
+    into docs/ (build.write_tree), never copied or written again, so an unchanged page costs no read. A
+    build touches each entry it reads or writes; `prune` then deletes the others.
     """
+
+    INDEX = "index"
 
     def __init__(self, folder: Path, root: Path, templates: Path) -> None:
         h = hashlib.sha256(_digest(root).encode())
@@ -229,27 +235,48 @@ class PageStore:
                 h.update(path.relative_to(templates).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         self.folder, self.salt = folder, h.digest()
 
-    def key(self, page: DocumentPage, shown: str) -> str:
-        return hashlib.sha256(self.salt + page.key.encode() + b"\0" + shown.encode()).hexdigest()
+    def key(self, *parts: str) -> str:
+        """Hash what the files of an entry show, named by the caller, with the store's salt."""
+        return hashlib.sha256(self.salt + "\0".join(parts).encode()).hexdigest()
 
-    def get(self, key: str) -> list[tuple[str, str]] | None:
-        """Return the files kept under `key`, or None (not there, or cut short)."""
-        path = self.folder / key
+    def get(self, key: str) -> list[tuple[str, Path]] | None:
+        """Return the files kept under `key` (path under docs/, the stored file), or None."""
+        entry = self.folder / key
         try:
-            files = pickle.loads(path.read_bytes())
-            os.utime(path)
-        except Exception:  # noqa: BLE001 - a missing, cut or foreign file is rendered again
+            rels = (entry / self.INDEX).read_text(encoding="utf-8").split("\n")
+            os.utime(entry)  # kept (prune)
+        except OSError:  # not there, or another version's file: made again
             return None
-        return files
+        return [(rel, entry / str(i)) for i, rel in enumerate(rels)]
 
-    def put(self, key: str, files: list[tuple[str, str]]) -> None:
-        _write(self.folder / key, pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
+    def put(self, key: str, files: list[tuple[str, str]]) -> list[tuple[str, Path]]:
+        """Keep `files` (path under docs/, text) under `key`; return them as get does."""
+        entry = self.folder / key
+        tmp = self.folder / f"{key}.{os.getpid()}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        for i, (_, text) in enumerate(files):
+            (tmp / str(i)).write_bytes(text.encode("utf-8"))
+        (tmp / self.INDEX).write_text("\n".join(rel for rel, _ in files), encoding="utf-8")
+        _remove(entry)  # a damaged entry, or a file of an older store
+        try:
+            tmp.rename(entry)
+        except OSError:  # another process kept the same files meanwhile
+            shutil.rmtree(tmp, ignore_errors=True)
+        return [(rel, entry / str(i)) for i, (rel, _) in enumerate(files)]
 
     def prune(self, since: float) -> None:
         """Delete what no build since `since` (a time.time()) read or wrote."""
         for path in self.folder.glob("*"):
             if path.stat().st_mtime < since:
-                path.unlink(missing_ok=True)
+                _remove(path)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _write(path: Path, blob: bytes) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
@@ -31,6 +32,9 @@ from .model import LEVELS, Correction
 from . import regions
 from .regions import Region, cut, place_pages
 from .relate import THRESHOLD as RELATED_THRESHOLD
+
+if TYPE_CHECKING:
+    from .per_document import PageStore
 
 # Characters Python-Markdown honours a backslash escape for (core + tables' "|").
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>])")
@@ -253,9 +257,7 @@ class AgencyContext:
     lead: int  # tasks it leads
     documents: int  # documents naming it
     themes: list[tuple[ThemePage | None, int]]  # tasks by the provision's primary theme, in taxonomy order
-    parts: list[AgencyPartContext]  # every part page: each province it serves in (national first, then by code),
-    # each followed by the pages below it when it is cut
-    provinces: list[AgencyPartContext]  # the provinces' parts, which its page links
+    provinces: list[PlaceLink]  # the part page of each province it serves in (national first, then by code)
 
 
 @dataclass
@@ -380,7 +382,7 @@ def policy_level(level: str) -> str:
     return f"{zh} {en}"
 
 
-Part = Callable[[], Iterable[tuple[str, str]]]  # a unit of work: yields (path under docs/, text) for its pages
+Part = Callable[[], Iterable[tuple[str, str | Path]]]  # a unit of work: yields (path under docs/, text or stored file)
 
 
 def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
@@ -392,14 +394,15 @@ def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
         yield from files_of(page)
 
 
-def render_parts(site: Site, templates: Path) -> list[Part]:
+def render_parts(site: Site, templates: Path, store: PageStore | None = None) -> list[Part]:
     """Return the pages that gather documents as parts of work, the largest first, for processes to take in turn
-    (see forked.run_parts): those that gather the whole atlas, then each agency's pages."""
+    (see forked.run_parts): those that gather the whole atlas, then each agency's pages (what `store` keeps of them
+    taken as it is)."""
     html_env = html_environment(templates)
     env = environment(templates, html_env)
     agencies = sorted((a for a in site.agencies if a.tasks), key=lambda a: -len(a.tasks))
     return [partial(_gathered, site, env, Cells(html_env)),
-            *(partial(_agency_pages, site, a, env, html_env) for a in agencies)]
+            *(partial(_agency_pages, site, a, env, html_env, store) for a in agencies)]
 
 
 def document_files(site: Site, templates: Path) -> Callable[[DocumentPage], list[tuple[str, str]]]:
@@ -410,11 +413,29 @@ def document_files(site: Site, templates: Path) -> Callable[[DocumentPage], list
     return lambda page: [(f"{CELLS}/{page.slug}.js", cells.script(site, page)), (page.src_path, _document(page, env, html_env))]
 
 
-def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: Environment) -> Iterator[tuple[str, str]]:
-    ctx = _agency(site, agency, html_env)
-    yield agency.src_path, _render(env, "agency.md.j2", ctx)
-    for part in ctx.parts:
-        yield part.src_path, _render(env, "agency_part.md.j2", part)
+def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: Environment,
+                  store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
+    """Render an agency's page, and its part for each place: as the store keeps it, when given and nothing the part
+    shows has changed (agency_part_key)."""
+    places = cut(agency.tasks, regions.AGENCY_PART)
+    yield agency.src_path, _render(env, "agency.md.j2", _agency(site, agency, places))
+    for region in places:
+        def make(region: Region[Task] = region) -> list[tuple[str, str]]:
+            return [(agency.part_src(region.division),
+                     _render(env, "agency_part.md.j2", _agency_part(site, agency, region, html_env)))]
+        if store is None:
+            yield from make()
+            continue
+        key = store.key(*agency_part_key(agency, region))
+        yield from store.get(key) or store.put(key, make())
+
+
+def agency_part_key(agency: AgencyPage, region: Region[Task]) -> list[str]:
+    """Say all an agency's part page shows: its place, its counts and those of the places it links, and the
+    documents its tasks come from (their keys: their own results). All else it shows is the curated files'."""
+    links = [_agency_link(agency, r) for r in (region, *region.above, *region.below)]
+    return ["agency", repr([(link.src_path, link.documents, link.items, link.lead) for link in links]),
+            *dict.fromkeys(t.entry.page.key for t in region.items)]
 
 
 def shown_from_others(page: DocumentPage) -> str:
@@ -651,33 +672,36 @@ def _agencies(site: Site) -> AgenciesContext:
                            notes=sum(1 for e in entries if e.notes))
 
 
-def _agency(site: Site, agency: AgencyPage, html_env: Environment) -> AgencyContext:
+def _by_theme(site: Site, tasks: list[Task]) -> list[tuple[ThemePage | None, list[Task]]]:
+    """Group tasks by their provision's primary theme, in taxonomy order (unclassified last)."""
     order = {theme: i for i, theme in enumerate(site.themes)}
+    groups: dict[ThemePage | None, list[Task]] = defaultdict(list)
+    for t in tasks:
+        groups[t.entry.themes[0].theme if t.entry.themes else None].append(t)
+    return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
 
-    def by_theme(tasks: list[Task]) -> list[tuple[ThemePage | None, list[Task]]]:
-        groups: dict[ThemePage | None, list[Task]] = defaultdict(list)
-        for t in tasks:
-            groups[t.entry.themes[0].theme if t.entry.themes else None].append(t)
-        return sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order)))
 
-    def link(region: Region[Task]) -> PlaceLink:
-        return PlaceLink(region.division, agency.part_src(region.division), region.documents, len(region.total),
-                         sum(1 for t in region.total if t.role == "lead"))
+def _agency_link(agency: AgencyPage, region: Region[Task]) -> PlaceLink:
+    return PlaceLink(region.division, agency.part_src(region.division), region.documents, len(region.total),
+                     sum(1 for t in region.total if t.role == "lead"))
 
-    parts = []
-    for region in cut(agency.tasks, regions.AGENCY_PART):
-        body = html_block(html_env, "_agency_tasks.html.j2", groups=by_theme(region.items),
-                          here=agency.part_url(region.division))
-        parts.append(AgencyPartContext(
-            agency=agency, province=region.division, src_path=agency.part_src(region.division), body=body,
-            documents=list(dict.fromkeys(t.entry.page for t in region.total)), tasks=len(region.total),
-            lead=sum(1 for t in region.total if t.role == "lead"), up=[link(r) for r in region.above],
-            below=[link(r) for r in region.below]))
+
+def _agency(site: Site, agency: AgencyPage, places: list[Region[Task]]) -> AgencyContext:
     return AgencyContext(agency=agency, names=list(dict.fromkeys(t.name for t in agency.tasks)),
                          lead=sum(1 for t in agency.tasks if t.role == "lead"),
                          documents=len({t.entry.page for t in agency.tasks}),
-                         themes=[(theme, len(tasks)) for theme, tasks in by_theme(agency.tasks)], parts=parts,
-                         provinces=[p for p in parts if not p.up])
+                         themes=[(theme, len(tasks)) for theme, tasks in _by_theme(site, agency.tasks)],
+                         provinces=[_agency_link(agency, r) for r in places if not r.above])
+
+
+def _agency_part(site: Site, agency: AgencyPage, region: Region[Task], html_env: Environment) -> AgencyPartContext:
+    body = html_block(html_env, "_agency_tasks.html.j2", groups=_by_theme(site, region.items),
+                      here=agency.part_url(region.division))
+    return AgencyPartContext(
+        agency=agency, province=region.division, src_path=agency.part_src(region.division), body=body,
+        documents=list(dict.fromkeys(t.entry.page for t in region.total)), tasks=len(region.total),
+        lead=sum(1 for t in region.total if t.role == "lead"), up=[_agency_link(agency, r) for r in region.above],
+        below=[_agency_link(agency, r) for r in region.below])
 
 
 TIMELINE = (2020, 2035)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import pickle
 import shutil
 
 import pytest
 
 from generator.build import analyse, build, prepare, site_files
-from generator import per_document
-from generator.per_document import CACHE, PAGES
+from generator import per_document, regions
+from generator.per_document import CACHE, PAGES, PageStore
 from generator.publish import BuildError
+from generator.regions import cut
 from generator.relate import read_vocabulary, relate
 from generator.validate import InvalidData
 from tests.conftest import FIXTURES, copy_project
@@ -97,35 +97,43 @@ def _docs(project) -> dict[str, bytes]:
 
 
 def _stored(project) -> dict[str, str]:
-    """Each file of the page store (its name), by the document page it holds."""
-    return {next(rel for rel, _ in pickle.loads(p.read_bytes())[0] if rel.startswith("documents/")): p.name
-            for p in (project / PAGES).iterdir()}
+    """Each entry of the page store (its name), by the page it holds (its first)."""
+    return {next(rel for rel in (p / PageStore.INDEX).read_text(encoding="utf-8").split("\n") if rel.endswith(".md")):
+            p.name for p in (project / PAGES).iterdir()}
 
 
-def test_an_edit_renders_again_only_the_document_pages_that_show_it(tmp_path):
-    """A document's page and cells script are kept under a hash of all they show: after an edit, the edited
-    document and those listing the edited provision as similar are rendered again, the rest taken as they were,
-    and docs/ is what a build with no cache makes."""
+def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
+    """A document's page and cells script, and an agency's part for a place, are kept under a hash of all they
+    show: after an edit, the edited document, those listing the edited provision as similar and the agency parts
+    quoting the edited document's tasks are rendered again, the rest taken as they were, and docs/ is what a build
+    with no cache makes."""
     project = copy_project(tmp_path / "proj")
-    edited = "zhejiang-2023-implementing-opinions"
+    edited = "haidong-2021-work-points"  # provision 2.1.1 names agencies and has similar provisions
 
-    def showing() -> set[str]:  # the pages listing the provision edited as similar
-        return {d.src_path for d in prepare(project).site.documents for e in d.provisions for r in e.related
-                if r.entry.page.doc.id == edited and r.entry.provision.id == "p1"}
+    def showing() -> set[str]:  # the pages listing the provision edited as similar, or quoting its tasks
+        site = prepare(project).site
+        return ({d.src_path for d in site.documents for e in d.provisions for r in e.related
+                 if r.entry.page.doc.id == edited and r.entry.provision.id == "2.1.1"}
+                | {a.part_src(r.division) for a in site.agencies for r in cut(a.tasks, regions.AGENCY_PART)
+                   if any(t.entry.page.doc.id == edited for t in r.items)})
 
     build(project, run_mkdocs=False)
     before, showed = _stored(project), showing()
-    assert len(before) == len(list((project / "site-data" / "documents").glob("*.yaml")))
+    assert len([rel for rel in before if rel.startswith("documents/")]) == len(
+        list((project / "site-data" / "documents").glob("*.yaml")))
+    assert len([rel for rel in before if rel.startswith("agencies/")]) == len(
+        [p for p in (project / "docs" / "agencies").glob("*/*.md")])
     path = project / "site-data" / "documents" / f"{edited}.yaml"
     text = path.read_text(encoding="utf-8")
     head, outline = text.split("\noutline:", 1)
-    path.write_text(head + "\noutline:" + outline.replace("为贯彻落实", "为全面贯彻落实", 1), encoding="utf-8")
+    path.write_text(head + "\noutline:" + outline.replace("深化戶籍制度改革", "全面深化戶籍制度改革", 1), encoding="utf-8")
     build(project, run_mkdocs=False)
     after = _stored(project)
-    assert len(list((project / PAGES).iterdir())) == len(after) == len(before)  # the files the edit made stale are gone
+    assert len(list((project / PAGES).iterdir())) == len(after) == len(before)  # the entries the edit made stale are gone
     again = {rel for rel in after if after[rel] != before.get(rel)}
-    assert showed and again == showed | showing() | {f"documents/{edited}.md"} and len(again) < len(after)
-    assert "为全面贯彻落实" in _docs(project)[f"documents/{edited}.md"].decode()
+    assert any(rel.startswith("agencies/") for rel in showed)
+    assert again == showed | showing() | {f"documents/{edited}.md"} and len(again) < len(after)
+    assert "全面深化戶籍制度改革" in _docs(project)[f"documents/{edited}.md"].decode()
     incremental = _docs(project)
     shutil.rmtree(project / ".atlas-cache")
     build(project, run_mkdocs=False)
@@ -157,3 +165,18 @@ def test_the_collector_is_paused_while_the_atlas_is_read_and_left_as_it_was(proj
     assert seen and all(seen)
     assert states == [(False, 0)]  # related with the collector paused, before the atlas is frozen
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_stored_page_that_comes_back_into_docs_is_built_again(project):
+    """A page the store keeps has the time it was made. When it replaces another copy in docs/ (here one a
+    preview wrote, already built into site/ after it), it must still be newer than that output: MkDocs rebuilds
+    a page whose source is newer than its output."""
+    build(project, jobs=1)
+    source = project / "docs" / "documents" / "shilixian-2024-work-points.md"
+    page = project / "site" / "documents" / "shilixian-2024-work-points.html"
+    source.unlink()  # a new file, as a sync writes it: the stored one stays as it was
+    source.write_text("# 预览 Preview\n", encoding="utf-8")
+    page.unlink()
+    page.write_text("<p>预览 Preview</p>", encoding="utf-8")  # built from it, newer than the stored page
+    build(project, jobs=1)
+    assert "预览" not in page.read_text(encoding="utf-8") and "预览" not in source.read_text(encoding="utf-8")

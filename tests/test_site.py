@@ -389,8 +389,10 @@ def test_a_file_linked_from_the_site_an_archive_was_packed_from_is_copied_unread
 
 
 def test_sync_moves_over_only_changed_files_compared_a_chunk_at_a_time(tmp_path):
-    """docs/ keeps an unchanged file (its very inode, so its time), takes a file whose bytes differ only past the
-    first chunk, and loses a file the new tree lacks."""
+    """docs/ keeps an unchanged file's time (taking the new tree's copy, so that a file the page store keeps is
+    linked from then on), takes a file whose bytes differ only past the first chunk, newer than its old copy even
+    when the new copy is older (a stored file keeps the time it was made: MkDocs rebuilds by time), and loses a
+    file the new tree lacks."""
     old, new = tmp_path / "old", tmp_path / "new"
     for root, files in ((old, {"same.md": "甲乙丙丁", "late.md": "甲乙丙丁", "gone.md": "x"}),
                         (new, {"same.md": "甲乙丙丁", "late.md": "甲乙丙戊"})):
@@ -399,10 +401,14 @@ def test_sync_moves_over_only_changed_files_compared_a_chunk_at_a_time(tmp_path)
             (root / name).write_text(text, encoding="utf-8")
     assert same_bytes(old / "same.md", new / "same.md", chunk=4)
     assert not same_bytes(old / "late.md", new / "late.md", chunk=4)
-    kept = os.stat(old / "same.md").st_ino
+    os.utime(old / "same.md", ns=(1_000_000_000, 1_000_000_000))
+    os.utime(new / "late.md", ns=(0, 0))  # made before the old copy, as a stored page can be
+    stored = os.stat(new / "same.md").st_ino
     sync_tree(old, new)
     assert sorted(p.name for p in old.iterdir()) == ["late.md", "same.md"]
-    assert os.stat(old / "same.md").st_ino == kept and (old / "late.md").read_text(encoding="utf-8") == "甲乙丙戊"
+    assert os.stat(old / "same.md").st_ino == stored and os.stat(old / "same.md").st_mtime_ns == 1_000_000_000
+    assert (old / "late.md").read_text(encoding="utf-8") == "甲乙丙戊"
+    assert os.stat(old / "late.md").st_mtime > os.stat(old / "same.md").st_mtime
 
 
 def test_a_change_to_the_theme_rebuilds_every_page(tmp_path):
