@@ -401,7 +401,7 @@ def render_parts(site: Site, templates: Path, store: PageStore | None = None) ->
     html_env = html_environment(templates)
     env = environment(templates, html_env)
     agencies = sorted((a for a in site.agencies if a.tasks), key=lambda a: -len(a.tasks))
-    return [partial(_gathered, site, env, Cells(html_env)),
+    return [partial(_gathered, site, env, Cells(html_env), store),
             *(partial(_agency_pages, site, a, env, html_env, store) for a in agencies)]
 
 
@@ -415,27 +415,29 @@ def document_files(site: Site, templates: Path) -> Callable[[DocumentPage], list
 
 def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: Environment,
                   store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
-    """Render an agency's page, and its part for each place: as the store keeps it, when given and nothing the part
-    shows has changed (agency_part_key)."""
+    """Render an agency's page, and its part for each place (as `store` keeps it when nothing it shows changed)."""
     places = cut(agency.tasks, regions.AGENCY_PART)
     yield agency.src_path, _render(env, "agency.md.j2", _agency(site, agency, places))
     for region in places:
-        def make(region: Region[Task] = region) -> list[tuple[str, str]]:
-            return [(agency.part_src(region.division),
-                     _render(env, "agency_part.md.j2", _agency_part(site, agency, region, html_env)))]
-        if store is None:
-            yield from make()
-            continue
-        key = store.key(*agency_part_key(agency, region))
-        yield from store.get(key) or store.put(key, make())
+        links = [_agency_link(agency, r) for r in (region, *region.above, *region.below)]
+        yield _kept(store, lambda: _render(env, "agency_part.md.j2", _agency_part(site, agency, region, html_env)),
+                    agency.part_src(region.division), [t.entry.page for t in region.items], _counts(links))
 
 
-def agency_part_key(agency: AgencyPage, region: Region[Task]) -> list[str]:
-    """Say all an agency's part page shows: its place, its counts and those of the places it links, and the
-    documents its tasks come from (their keys: their own results). All else it shows is the curated files'."""
-    links = [_agency_link(agency, r) for r in (region, *region.above, *region.below)]
-    return ["agency", repr([(link.src_path, link.documents, link.items, link.lead) for link in links]),
-            *dict.fromkeys(t.entry.page.key for t in region.items)]
+def _kept(store: PageStore | None, make: Callable[[], str], src_path: str, documents: Iterable[DocumentPage],
+          *shown: object) -> tuple[str, str | Path]:
+    """Return the page at `src_path`, made by `make` unless `store` keeps it: a page listing what `documents` say
+    (their keys cover their own results), and `shown` of others (the places it links, their counts). All else it
+    shows is the curated files' and the templates' (the store's salt)."""
+    if store is None:
+        return src_path, make()
+    key = store.key(src_path, repr(shown), *dict.fromkeys(d.key for d in documents))
+    return (store.get(key) or store.put(key, [(src_path, make())]))[0]
+
+
+def _counts(links: list[PlaceLink]) -> list[tuple[str, int, int, int]]:
+    """What a page shows of the places it links: where they are and their counts."""
+    return [(link.src_path, link.documents, link.items, link.lead) for link in links]
 
 
 def shown_from_others(page: DocumentPage) -> str:
@@ -457,8 +459,9 @@ def _document(page: DocumentPage, env: Environment, html_env: Environment) -> st
         citations=[c for e in page.provisions for c in e.citations], cite=cite_data(page)))
 
 
-def _gathered(site: Site, env: Environment, cells: Cells) -> Iterator[tuple[str, str]]:
-    """The pages that gather the whole atlas: home, indexes, themes, compare, indicators, timelines, policies."""
+def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
+    """The pages that gather the whole atlas: home, indexes, themes, compare, indicators, timelines, policies. Those
+    of one place, theme, indicator or policy are taken as `store` keeps them when nothing they show changed."""
     levels: dict[str, int] = defaultdict(int)
     for page in site.documents:
         levels[page.doc.level] += 1
@@ -473,33 +476,37 @@ def _gathered(site: Site, env: Environment, cells: Cells) -> Iterator[tuple[str,
     with_text = {p: sum(1 for e in p.provisions if e.has_text) for p in site.documents}
     yield "themes/index.md", _render(env, "matrix.md.j2", _matrix(site, with_text))
     places = place_pages(site.provinces, regions.PLACE)
-    for place in places:
-        yield place.src_path, _render(env, "province.md.j2", _province(site, place, with_text))
+    for place in places:  # a place's pages are keyed by what they list and the counts of the places they link
+        yield _kept(store, lambda: _render(env, "province.md.j2", _province(site, place, with_text)), place.src_path,
+                    place.listed, len(place.documents),
+                    _counts([_place_link(p, with_text) for p in (*place.above, *place.below)]))
     targets = site.targets
     for theme in site.themes:
         shown = picked(theme, columns)
-        ctx = ThemeContext(theme=theme, columns=[cells.column(theme, p, "../") for p in shown],
-                           documents=len(columns), addressed=len(theme.cells), picked=PICKED,
-                           targets=[t for t in targets if t.theme is theme and t.entry.page in shown])
-        yield theme.src_path, _render(env, "theme.md.j2", ctx)
+        yield _kept(store, lambda: _render(env, "theme.md.j2", ThemeContext(
+            theme=theme, columns=[cells.column(theme, p, "../") for p in shown], documents=len(columns),
+            addressed=len(theme.cells), picked=PICKED,
+            targets=[t for t in targets if t.theme is theme and t.entry.page in shown])),
+            theme.src_path, shown, len(columns), len(theme.cells))
     first, second = columns[0], columns[min(1, len(columns) - 1)]
     # One page holds every theme, so a column's anchor names the theme too.
     rows = [(t, [cells.column(t, p, "", f"{t.slug}--{p.slug}") for p in (first, second)]) for t in site.themes]
     yield "compare.md", _render(env, "compare.md.j2", CompareContext(rows=rows, first=first, second=second))
     yield f"{CELLS}/index.js", index_script(site, columns)
-    others = [_province_targets(site, place) for place in places]
     yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site, targets))
     for ind in site.indicators:
         if ind.targets:
             parts = _parts(ind, ind.targets, regions.INDICATOR)
             yield ind.src_path, _render(env, "indicator.md.j2", _indicator(ind, parts))
             for part in parts:
-                yield part.src_path, _render(env, "indicator_part.md.j2", part)
-    for ctx in others:
-        yield ctx.src_path, _render(env, "province_targets.md.j2", ctx)
+                yield _part(store, env, "indicator_part.md.j2", part)
+    for place in places:
+        yield _kept(store, lambda: _render(env, "province_targets.md.j2", _province_targets(site, place)),
+                    place.targets_src, place.listed, _counts([_targets_link(p) for p in (*place.above, *place.below)]))
     yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site))
     for place in places:
-        yield place.timeline_src, _render(env, "timeline.md.j2", _timeline(place))
+        yield _kept(store, lambda: _render(env, "timeline.md.j2", _timeline(place)), place.timeline_src, place.listed,
+                    _counts([_timeline_link(p) for p in (*place.above, *place.below)]))
     first, last = TIMELINE
     counts = [_due(province.documents) for province in site.provinces]
     yield "timeline.md", _render(env, "timelines.md.j2", TimelinesContext(
@@ -513,7 +520,16 @@ def _gathered(site: Site, env: Environment, cells: Cells) -> Iterator[tuple[str,
             policy=policy, level=policy_level(policy.level), citations=[] if parts else policy.citations,
             parts=[_part_link(p) for p in parts if not p.up]))
         for part in parts:
-            yield part.src_path, _render(env, "policy_part.md.j2", part)
+            yield _part(store, env, "policy_part.md.j2", part)
+
+
+def _part(store: PageStore | None, env: Environment, template: str, part: PartContext) -> tuple[str, str | Path]:
+    """Render an indicator's or a policy's part for a place (as `store` keeps it when nothing it shows changed)."""
+    entity = part.entity
+    named = ((entity.title, entity.issuer, entity.inferred_issuer, entity.level, entity.doc_number)
+             if isinstance(entity, PolicyPage) else ())  # a policy is named by what its documents print
+    return _kept(store, lambda: _render(env, template, part), part.src_path, [i.entry.page for i in part.items],
+                 named, part.documents, part.total, _counts([*part.up, *part.below]))
 
 
 def _render(env: Environment, template: str, ctx: object) -> str:
@@ -545,11 +561,12 @@ def _province(site: Site, province: ProvincePage, with_text: dict[DocumentPage, 
     columns = sorted(province.listed, key=_column_order)
     rows = [(theme, [_cell(theme, [p], theme.column_url(p), with_text) for p in columns]) for theme in site.themes]
     return ProvinceContext(province=province, groups=[g for g in groups if g[1]], documents=columns, rows=rows,
-                           up=[_place_link(p) for p in province.above], below=[_place_link(p) for p in province.below])
+                           up=[_place_link(p, with_text) for p in province.above],
+                           below=[_place_link(p, with_text) for p in province.below])
 
 
-def _place_link(p: ProvincePage) -> PlaceLink:
-    return PlaceLink(p.division, p.src_path, len(p.documents), sum(1 for d in p.documents for e in d.provisions if e.has_text))
+def _place_link(p: ProvincePage, with_text: dict[DocumentPage, int]) -> PlaceLink:
+    return PlaceLink(p.division, p.src_path, len(p.documents), sum(with_text[d] for d in p.documents))
 
 
 def _documents_index(site: Site) -> DocumentsIndexContext:
@@ -630,13 +647,14 @@ def _province_targets(site: Site, province: ProvincePage) -> ProvinceTargetsCont
     for t in _others(province.listed):
         groups[t.theme].append(t)
     order = {theme: i for i, theme in enumerate(site.themes)}
-
-    def link(p: ProvincePage) -> PlaceLink:
-        return PlaceLink(p.division, p.targets_src, len(p.documents), len(_others(p.documents)))
-
     return ProvinceTargetsContext(province=province, src_path=province.targets_src,
                                   groups=sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))),
-                                  up=[link(p) for p in province.above], below=[link(p) for p in province.below])
+                                  up=[_targets_link(p) for p in province.above],
+                                  below=[_targets_link(p) for p in province.below])
+
+
+def _targets_link(p: ProvincePage) -> PlaceLink:
+    return PlaceLink(p.division, p.targets_src, len(p.documents), len(_others(p.documents)))
 
 
 def _others(documents: list[DocumentPage]) -> list[Target]:
@@ -713,14 +731,15 @@ def _timeline(province: ProvincePage) -> TimelineContext:
     by_year, outside = _due(documents)
     years = [(y, [(d, by_year[y][d]) for d in documents if by_year[y][d]]) for y in sorted(by_year)]
     grid = [(y, [len(by_year[y][d]) if y in by_year else 0 for d in documents]) for y in range(first, last + 1)]
-
-    def link(p: ProvincePage) -> PlaceLink:
-        return PlaceLink(p.division, p.timeline_src, len(p.documents),
-                         sum(len(e.deadlines) for d in p.documents for e in d.provisions))
-
     return TimelineContext(province=province, src_path=province.timeline_src, first=first, last=last, years=years,
                            documents=documents, grid=grid, plans=[d for d in documents if d.plan_year], outside=outside,
-                           up=[link(p) for p in province.above], below=[link(p) for p in province.below])
+                           up=[_timeline_link(p) for p in province.above],
+                           below=[_timeline_link(p) for p in province.below])
+
+
+def _timeline_link(p: ProvincePage) -> PlaceLink:
+    return PlaceLink(p.division, p.timeline_src, len(p.documents),
+                     sum(len(e.deadlines) for d in p.documents for e in d.provisions))
 
 
 def _due(documents: list[DocumentPage]) -> tuple[dict[int, dict[DocumentPage, list[Deadline]]], list[Deadline]]:

@@ -7,10 +7,9 @@ import shutil
 import pytest
 
 from generator.build import analyse, build, prepare, site_files
-from generator import per_document, regions
+from generator import per_document
 from generator.per_document import CACHE, PAGES, PageStore
 from generator.publish import BuildError
-from generator.regions import cut
 from generator.relate import read_vocabulary, relate
 from generator.validate import InvalidData
 from tests.conftest import FIXTURES, copy_project
@@ -103,41 +102,38 @@ def _stored(project) -> dict[str, str]:
 
 
 def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
-    """A document's page and cells script, and an agency's part for a place, are kept under a hash of all they
-    show: after an edit, the edited document, those listing the edited provision as similar and the agency parts
-    quoting the edited document's tasks are rendered again, the rest taken as they were, and docs/ is what a build
-    with no cache makes."""
+    """A document's page and cells script, and the pages of one place, theme or agency's place, are kept under a
+    hash of all they show: after an edit, the edited document and the kept pages that show it (those listing its
+    provision as similar, quoting its tasks, listing it in its place or on a theme) are rendered again, the rest
+    taken as they were, and docs/ is what a build with no cache makes."""
     project = copy_project(tmp_path / "proj")
     edited = "haidong-2021-work-points"  # provision 2.1.1 names agencies and has similar provisions
 
-    def showing() -> set[str]:  # the pages listing the provision edited as similar, or quoting its tasks
-        site = prepare(project).site
-        return ({d.src_path for d in site.documents for e in d.provisions for r in e.related
-                 if r.entry.page.doc.id == edited and r.entry.provision.id == "2.1.1"}
-                | {a.part_src(r.division) for a in site.agencies for r in cut(a.tasks, regions.AGENCY_PART)
-                   if any(t.entry.page.doc.id == edited for t in r.items)})
+    def similar() -> set[str]:  # the pages listing the provision edited as similar
+        return {d.src_path for d in prepare(project).site.documents for e in d.provisions for r in e.related
+                if r.entry.page.doc.id == edited and r.entry.provision.id == "2.1.1"}
 
     build(project, run_mkdocs=False)
-    before, showed = _stored(project), showing()
-    assert len([rel for rel in before if rel.startswith("documents/")]) == len(
-        list((project / "site-data" / "documents").glob("*.yaml")))
-    assert len([rel for rel in before if rel.startswith("agencies/")]) == len(
-        [p for p in (project / "docs" / "agencies").glob("*/*.md")])
+    before, showed = _stored(project), similar()
+    assert {rel.split("/")[0] for rel in before} == {"documents", "agencies", "themes", "timeline", "indicators"}
     path = project / "site-data" / "documents" / f"{edited}.yaml"
     text = path.read_text(encoding="utf-8")
     head, outline = text.split("\noutline:", 1)
-    path.write_text(head + "\noutline:" + outline.replace("深化戶籍制度改革", "全面深化戶籍制度改革", 1), encoding="utf-8")
+    outline = outline.replace("深化戶籍制度改革", "全面深化戶籍制度改革", 1)
+    path.write_text(head + "\noutline:" + outline, encoding="utf-8")
     build(project, run_mkdocs=False)
-    after = _stored(project)
-    assert len(list((project / PAGES).iterdir())) == len(after) == len(before)  # the entries the edit made stale are gone
+    after, docs = _stored(project), _docs(project)
+    assert len(list((project / PAGES).iterdir())) == len(after) == len(before)  # the stale entries are gone
     again = {rel for rel in after if after[rel] != before.get(rel)}
-    assert any(rel.startswith("agencies/") for rel in showed)
-    assert again == showed | showing() | {f"documents/{edited}.md"} and len(again) < len(after)
-    assert "全面深化戶籍制度改革" in _docs(project)[f"documents/{edited}.md"].decode()
-    incremental = _docs(project)
+    # A document's page shows others' provisions listed as similar; all other kept pages show the documents they link.
+    showing = {rel for rel in after if f"{edited}.html" in docs[rel].decode()
+               and (rel.count("/") > 1 or not rel.startswith("documents/"))}
+    assert showed and any(rel.startswith("agencies/") for rel in showing)
+    assert again == showing | showed | {f"documents/{edited}.md"} and len(again) < len(after)
+    assert "全面深化戶籍制度改革" in docs[f"documents/{edited}.md"].decode()
     shutil.rmtree(project / ".atlas-cache")
     build(project, run_mkdocs=False)
-    assert _docs(project) == incremental
+    assert _docs(project) == docs
 
 
 def test_the_collector_is_paused_while_the_atlas_is_read_and_left_as_it_was(project, monkeypatch):
@@ -180,3 +176,24 @@ def test_a_stored_page_that_comes_back_into_docs_is_built_again(project):
     page.write_text("<p>预览 Preview</p>", encoding="utf-8")  # built from it, newer than the stored page
     build(project, jobs=1)
     assert "预览" not in page.read_text(encoding="utf-8") and "预览" not in source.read_text(encoding="utf-8")
+
+
+def test_kept_place_pages_follow_the_counts_of_the_places_they_link(project, monkeypatch):
+    """Cut to one document a page, the fixture's province pages link the prefecture's, which lists the prefecture's
+    own document and links the county's. A page kept in the store shows the counts of the places it links: when
+    the county's document loses a commitment, the prefecture's timeline changes though the document it lists does
+    not, and docs/ is what a build with no cache makes."""
+    from generator import regions
+
+    for limit in ("AGENCY_PART", "PLACE", "INDICATOR", "POLICY"):
+        monkeypatch.setattr(regions, limit, 1)
+    build(project, run_mkdocs=False, jobs=1)
+    before = _docs(project)["timeline/shilishi.md"]
+    path = project / DOC
+    path.write_text(path.read_text(encoding="utf-8").replace("2024年底前完成", "完成", 1), encoding="utf-8")
+    build(project, run_mkdocs=False, jobs=1)
+    kept = _docs(project)
+    assert kept["timeline/shilishi.md"] != before
+    shutil.rmtree(project / ".atlas-cache")
+    build(project, run_mkdocs=False, jobs=1)
+    assert _docs(project) == kept
