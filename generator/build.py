@@ -140,15 +140,18 @@ def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[t
     for page in site.documents[first:first + DOCUMENTS_PER_PART]:
         key = store.key(page.key, shown_from_others(page)) if store else ""
         files: list[tuple[str, Made]] | None = store.get(key) if store else None
+        own = None  # its rows of each export table, kept as one file (JSON) beside its pages
         if files is None:
-            made = [*files_of(page), *((f"{ROWS}/{name}", text) for name, text in document_rows(site, [page]).items())]
+            own = document_rows(site, [page])
+            made = [*files_of(page), (ROWS, json.dumps(own, ensure_ascii=False))]
             files = store.put(key, made) if store else made
         for rel, content in files:
-            if rel.startswith(ROWS + "/"):
-                rows[rel[len(ROWS) + 1:]].append(content.read_text(encoding="utf-8") if isinstance(content, Path)
-                                                 else content)
-            else:
+            if rel != ROWS:
                 yield rel, content
+            elif own is None:
+                own = json.loads(content.read_text(encoding="utf-8") if isinstance(content, Path) else content)
+        for name, text in own.items():
+            rows[name].append(text)
     for name, texts in rows.items():
         yield f"{ROWS}/{name}/{first:06d}", join_rows(name, texts)
 
