@@ -216,7 +216,7 @@ def _read(path: Path, root: Path) -> Mapped | None:
 
 class PageStore:
     """Files made from documents, kept under a hash of everything they show: a document's page, cells script and
-    export rows; an agency's page for one place.
+    export rows; the pages of one place, theme, or agency's, indicator's or policy's place (render._kept).
 
     The hash covers the curated files, code and packages, the templates, and what the caller names
     (`key`): the documents' own results (their keys) and what the reduce gave them. After an edit only
