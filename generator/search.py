@@ -185,31 +185,32 @@ class Index:
     keys: int
 
 
-PARALLEL_MIN = 20_000  # entries from which the postings are read by one process per core
+SPAN = 20_000  # entries read at a time (one process each): fixed, so the index is the same whatever the processes
 _SHARE: list[tuple[str, str, str]] = []  # the entries a forked worker reads its span of
 
 
 def _postings(texts: list[tuple[str, str, str]]) -> dict[str, list[str]]:
     """Encoded postings [all, headings] of every key over `texts` (head, body, theme), entries numbered from 0.
 
-    A large atlas is read in contiguous spans, one process per core; the spans' lists are joined in order
-    (each span's first number re-encoded against the span before), which gives the same strings.
+    The entries are read in spans of SPAN, by one process per core when there are several; the spans' lists
+    are joined in order (each span's first number re-encoded against the span before). Each span takes its
+    share of the one-character cap, so the spans are fixed by the entries alone, never by the cores.
     """
     global _SHARE
-    jobs = os.cpu_count() or 1
-    if len(texts) < PARALLEL_MIN or jobs == 1:
-        parts = [_invert((0, len(texts), texts))]
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
+    spans = [(a, min(a + SPAN, len(texts)), None) for a in range(0, len(texts), SPAN)]
+    jobs = min(os.cpu_count() or 1, len(spans))
+    _SHARE = texts  # workers inherit it by fork instead of receiving a copy
+    try:
+        if jobs <= 1:
+            parts = [_invert(span) for span in spans]
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-        _SHARE = texts  # workers inherit it by fork instead of receiving a copy
-        bounds = [len(texts) * i // jobs for i in range(jobs + 1)]
-        try:
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                parts = list(pool.map(_invert, [(a, b, None) for a, b in zip(bounds, bounds[1:])]))
-        finally:
-            _SHARE = []
+                parts = list(pool.map(_invert, spans))
+    finally:
+        _SHARE = []
     return join_spans(parts)
 
 

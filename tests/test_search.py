@@ -163,6 +163,44 @@ def test_postings_read_in_spans_join_into_the_serial_ones(built):
     assert search.join_spans(parts) == serial
 
 
+class _InTurn:
+    """A process pool that reads its spans here, one after the other (see above)."""
+
+    def __init__(self, jobs, mp_context=None):
+        self.jobs = jobs
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def map(self, fn, spans):
+        return [fn(span) for span in spans]
+
+
+def test_the_index_is_the_same_whatever_the_cores(built, monkeypatch):
+    """The commonest characters are capped, each span taking its share: spans are fixed by the entries, so a machine
+    with more cores writes the very same index (spans cut per core made a 4-core index differ from a 2-core one)."""
+    import concurrent.futures
+
+    from generator import search
+    from generator.build import analyse
+
+    site = analyse(built[0]).site
+    texts = [(r.head, r.body, r.theme) for p in site.documents for r in search.records(p)] * 10  # the cap is checked
+    monkeypatch.setattr(search, "SPAN", 1100)  # every 1,024 entries of a span
+    monkeypatch.setattr(search, "UNIGRAM_CAP", 40)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InTurn)
+    made = {}
+    for cores in (1, 2, 4):
+        monkeypatch.setattr(search.os, "cpu_count", lambda cores=cores: cores)
+        made[cores] = search._postings(texts)
+    assert made[1] == made[2] == made[4]
+    monkeypatch.setattr(search, "UNIGRAM_CAP", len(texts))
+    assert search._postings(texts) != made[1]  # the cap did bite
+
+
 def test_a_machine_converted_text_is_found_by_the_mainland_word(searcher):
     """Haidong's text was converted to Taiwan usage (最佳化 for 优化): 优化 finds it, and the page shows it as printed."""
     results = [h for h in searcher.query("优化") if "haidong" in h and "#p-" in h]
