@@ -185,7 +185,7 @@ class Index:
     keys: int
 
 
-SPAN = 20_000  # entries read at a time (one process each): fixed, so the index is the same whatever the processes
+SPAN = 10_000  # entries read at a time (one process each): fixed, so the index is the same whatever the processes
 _SHARE: list[tuple[str, str, str]] = []  # the entries a forked worker reads its span of
 
 
