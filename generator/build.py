@@ -143,13 +143,14 @@ def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[t
         own = None  # its rows of each export table, kept as one file (JSON) beside its pages
         if files is None:
             own = document_rows(site, [page])
-            made = [*files_of(page), (ROWS, json.dumps(own, ensure_ascii=False))]
-            files = store.put(key, made) if store else made
+            files = files_of(page)
+            if store:
+                files = store.put(key, [*files, (ROWS, json.dumps(own, ensure_ascii=False))])
         for rel, content in files:
             if rel != ROWS:
                 yield rel, content
-            elif own is None:
-                own = json.loads(content.read_text(encoding="utf-8") if isinstance(content, Path) else content)
+            elif own is None:  # kept by an earlier build
+                own = json.loads(content.read_text(encoding="utf-8"))
         for name, text in own.items():
             rows[name].append(text)
     for name, texts in rows.items():
