@@ -33,6 +33,24 @@ def main() -> None:
     """Policy Atlas (城镇化政策对照): import, check and build the policy-comparison site."""
 
 
+def entry() -> None:
+    """Run the `policy-atlas` command, then end the process without tearing the interpreter down.
+
+    A built atlas is tens of millions of objects in cycles: at 10,000 documents, the collections and frees of a
+    normal exit took 51 s after a 374 s rebuild, to return memory the process is about to give back anyway (mypy
+    exits the same way). Output is flushed first; an error the command does not catch ends it as usual.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+        if isinstance(code, str):
+            print(code, file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
 @main.command("import")
 @click.argument("raw", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--id", "doc_id", help="Document id, e.g. yangxian-2023-work-points (derived when omitted).")

@@ -249,14 +249,14 @@ class PageStore:
             return None
         return [(rel, entry / str(i)) for i, rel in enumerate(rels)]
 
-    def put(self, key: str, files: list[tuple[str, str]]) -> list[tuple[str, Path]]:
-        """Keep `files` (path under docs/, text) under `key`; return them as get does."""
+    def put(self, key: str, files: list[tuple[str, str | bytes]]) -> list[tuple[str, Path]]:
+        """Keep `files` (path under docs/, text or bytes) under `key`; return them as get does."""
         entry = self.folder / key
         tmp = self.folder / f"{key}.{os.getpid()}.tmp"
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         for i, (_, text) in enumerate(files):
-            (tmp / str(i)).write_bytes(text.encode("utf-8"))
+            (tmp / str(i)).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
         (tmp / self.INDEX).write_text("\n".join(rel for rel, _ in files), encoding="utf-8")
         _remove(entry)  # a damaged entry, or a file of an older store
         try:

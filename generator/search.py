@@ -9,8 +9,9 @@ Shape (all under search/ in docs/ and the built site):
   each document's entries start; loaded on the first keystroke, small at any scale;
 - p/NNN.js: postings, sharded by a hash of the key: for every character bigram of the normalised text
   (simplified script, lower case, letters and digits kept, punctuation and spaces dropped), the entries
-  holding it, and those holding it in their heading; single characters too (one-character queries),
-  capped for the commonest; and `#theme` keys for the theme filter;
+  holding it, and those holding it in their heading; single characters too (one-character queries), each
+  listing in every segment of SEGMENT documents its first UNIGRAM_CAP entries, then only those holding it in
+  their heading (so the commonest do not list every entry); and `#theme` keys for the theme filter;
 - t/NNN.js: the entries themselves, CHUNK at a time in site order (document, anchor, heading, text, theme),
   loaded only for the results shown: to verify a match (a bigram index has false positives, never false
   negatives), rank phrase before scattered, and mark the snippet;
@@ -20,27 +21,36 @@ An entry is a provision (its label and heading, its text) or a document's own re
 document number, issuer, jurisdiction in Chinese and English, English title), so 临政办发〔2024〕37号,
 37号, Yang County and hukou all find something. Every exact substring of two or more characters of an
 entry finds it, in either script: the index and the query are normalised the same way (`normalise`,
-mirrored in search.js). Entries are built per document (`records`), so a changed document re-indexes alone.
+mirrored in search.js). Entries are built per document (`records`) and inverted SEGMENT documents at a time,
+each segment's postings kept in the page store, so after an edit only the changed document's segment is inverted.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 from array import array
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import add
+from typing import TYPE_CHECKING
 
 from .chinese import TAIWAN_WORDS, CharTable, _fold_char, traditional
+from .forked import collector
 from .link import DocumentPage, Site
 from .model import LEVELS
+
+if TYPE_CHECKING:
+    from .per_document import PageStore
 
 CHUNK = 8  # entries per text file: each result shown costs one file of a few KB (results come from many documents)
 PAGE = 20  # candidates search.js reads (and results it shows) at a time: each costs a text file of a few KB
 DOC_CHUNK = 32  # documents per display file
-UNIGRAM_CAP = 5_000  # a one-character query lists about this many entries (in site order) beyond its heading matches
+UNIGRAM_CAP = 500  # in each segment, a one-character key lists its first this many entries, then only its heading matches
 SHARD_TARGET = 24_000  # bytes of postings per shard the shard count aims at
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 LEVEL_ORDER = ("national", "province", "prefecture", "county", "district")
@@ -185,75 +195,103 @@ class Index:
     keys: int
 
 
-SPAN = 10_000  # entries read at a time (one process each): fixed, so the index is the same whatever the processes
-_SHARE: list[tuple[str, str, str]] = []  # the entries a forked worker reads its span of
+SEGMENT = 100  # documents per segment of the index: inverted on its own and kept, so an edit inverts one segment
+_SHARE: list[list[tuple[str, str, str]]] = []  # the segments' entries, which forked workers invert
 
 
-def _postings(texts: list[tuple[str, str, str]]) -> dict[str, list[str]]:
-    """Encoded postings [all, headings] of every key over `texts` (head, body, theme), entries numbered from 0.
+def _postings(segments: list[list[tuple[str, str, str]]], store: PageStore | None = None) -> dict[str, list[str]]:
+    """Encoded postings [all, headings] of every key over the entries (head, body, theme) of `segments`, in order.
 
-    The entries are read in spans of SPAN, by one process per core when there are several; the spans' lists
-    are joined in order (each span's first number re-encoded against the span before). Each span takes its
-    share of the one-character cap, so the spans are fixed by the entries alone, never by the cores.
+    Each segment is inverted on its own (`_inverted`) and the segments joined in order (`join_segments`): the result
+    is the same whatever the machine, and a segment's postings depend on its entries alone.
+    """
+    return join_segments(_inverted(segments, store))
+
+
+def _inverted(segments: list[list[tuple[str, str, str]]], store: PageStore | None) -> Iterator[tuple[int, dict]]:
+    """Yield each segment's postings (`_invert`) with the number of its first entry, in order, one at a time.
+
+    With a `store`, a segment's postings are kept under a hash of its entries, so a rebuild inverts only the
+    segments whose entries changed; those are inverted by one process per core when there are several.
     """
     global _SHARE
-    spans = [(a, min(a + SPAN, len(texts)), None) for a in range(0, len(texts), SPAN)]
-    jobs = min(os.cpu_count() or 1, len(spans))
-    _SHARE = texts  # workers inherit it by fork instead of receiving a copy
+    keys = [store.key("search", *(f for text in texts for f in text)) for texts in segments] if store else []
+    kept = [store.get(key) for key in keys] if store else [None] * len(segments)
+    todo = [i for i, files in enumerate(kept) if files is None]
+    jobs = min(os.cpu_count() or 1, len(todo))
+    _SHARE = segments  # workers inherit it by fork instead of receiving a copy
     try:
-        if jobs <= 1:
-            parts = [_invert(span) for span in spans]
-        else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+        with ExitStack() as stack:
+            if jobs <= 1:
+                made = map(_invert, todo)
+            else:
+                import multiprocessing
+                from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                parts = list(pool.map(_invert, spans))
+                pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")))
+                made = iter(pool.map(_invert, todo))
+            offset = 0
+            for i, files in enumerate(kept):
+                if files:
+                    part = pickle.loads(files[0][1].read_bytes())
+                else:
+                    part = next(made)
+                    if store:
+                        store.put(keys[i], [("postings", pickle.dumps(part, pickle.HIGHEST_PROTOCOL))])
+                yield offset, part
+                offset += len(segments[i])
     finally:
         _SHARE = []
-    return join_spans(parts)
 
 
-def join_spans(parts: list[dict[str, tuple]]) -> dict[str, list[str]]:
-    """Join the postings of consecutive spans: each span's first number is re-encoded against the span before."""
-    merged: dict[str, list[list]] = {}
-    for part in parts:
-        for key, lists in part.items():
-            have = merged.setdefault(key, [["", -1], ["", -1]])
-            for field, (first, rest, last) in zip(have, lists):
-                if first is not None:
-                    field[0] += encode([first], field[1]) + rest
-                    field[1] = last
-    return {key: [a[0], h[0]] for key, (a, h) in merged.items()}
+Part = list  # one key's postings in a segment: first number, the rest encoded, last; then the same for headings
 
 
-def _invert(span: tuple[int, int, list | None]) -> dict[str, tuple]:
-    """Postings of entries [start, stop): key -> for all and headings, (first number, the rest encoded, last)."""
-    start, stop, texts = span
-    texts = texts if texts is not None else _SHARE
+def _invert(segment: int | list[tuple[str, str, str]]) -> dict[str, Part]:
+    """Postings of one segment's entries, numbered from 0 (key -> Part); a character lists its first UNIGRAM_CAP
+    entries, then only those holding it in their heading."""
+    texts = _SHARE[segment] if isinstance(segment, int) else segment
     postings: dict[str, array] = defaultdict(lambda: array("I"))
     heads: dict[str, array] = defaultdict(lambda: array("I"))
-    full: set[str] = set()  # characters whose body list reached the cap: only their headings count on
-    cap = UNIGRAM_CAP * (stop - start) // max(len(texts), 1) + 1  # each span takes its share of the cap
-    for number in range(start, stop):
-        head_text, body_text, theme = texts[number]
+    full: set[str] = set()  # characters whose list reached the cap: only their headings count on
+    for number, (head_text, body_text, theme) in enumerate(texts):
         head, body = normalise(head_text), normalise(body_text)
         both = head + body
-        for key in set(map(add, both, both[1:])).union(set(both) - full):
+        for key in set(map(add, both, both[1:])):
             postings[key].append(number)
+        for key in set(both) - full:
+            numbers = postings[key]
+            numbers.append(number)
+            if len(numbers) == UNIGRAM_CAP:
+                full.add(key)
         for key in set(map(add, head, head[1:])).union(head):
             heads[key].append(number)
         if theme:
             postings["#" + theme].append(number)
-        if number % 1024 == 1023:
-            full.update(k for k in set(both) if len(postings[k]) >= cap)
     for key in full:  # a capped character still finds every heading that holds it
-        postings[key] = array("I", sorted(set(postings[key]) | set(heads.get(key, ()))))
+        postings[key] = array("I", sorted(set(postings[key]).union(heads[key])))
+    return {key: [*_part(numbers), *_part(heads.get(key, ()))] for key, numbers in postings.items()}
 
-    def part(numbers) -> tuple:
-        return (numbers[0], encode(numbers[1:], numbers[0]), numbers[-1]) if numbers else (None, "", None)
 
-    return {key: (part(numbers), part(heads.get(key, ()))) for key, numbers in postings.items()}
+def _part(numbers) -> tuple:
+    return (numbers[0], encode(numbers[1:], numbers[0]), numbers[-1]) if numbers else (-1, "", -1)
+
+
+def join_segments(parts: Iterable[tuple[int, dict[str, Part]]]) -> dict[str, list[str]]:
+    """Join segments' postings (each with the number of its first entry) in order: each segment's first number is
+    re-encoded against the list so far, the rest is taken as it is."""
+    joined: dict[str, list] = {}  # key -> pieces of all, its last number, pieces of headings, its last
+    for offset, part in parts:
+        for key, (first, rest, last, h_first, h_rest, h_last) in part.items():
+            have = joined.get(key)
+            if have is None:
+                have = joined[key] = [[], -1, [], -1]
+            have[0] += (encode([first + offset], have[1]), rest)
+            have[1] = last + offset
+            if h_first >= 0:
+                have[2] += (encode([h_first + offset], have[3]), h_rest)
+                have[3] = h_last + offset
+    return {key: ["".join(have[0]), "".join(have[2])] for key, have in joined.items()}
 
 
 def _script(call: str, payload) -> str:
@@ -279,22 +317,26 @@ def document_entries(page: DocumentPage) -> DocEntries:
     return DocEntries(shown, d.level, d.province, page.date.year if page.date else 0, tuple(records(page)))
 
 
-def build_index(site: Site) -> Index:
+def build_index(site: Site, store: PageStore | None = None) -> Index:
     """Index every document's records and the atlas's own pages; return the script files under search/."""
-    docs = [document_entries(page) for page in site.documents]
-    docs.append(DocEntries(("", "", "", "本站", "Policy Atlas", "", ""), None, None, 0, tuple(site_records(site))))
-    return write_index(docs, [(t.slug, t.theme.name_zh, t.theme.name_en) for t in site.themes])
+    with collector(on=False):  # millions of lists of numbers and strings, freed by their counts: nothing to collect
+        docs = [document_entries(page) for page in site.documents]
+        docs.append(DocEntries(("", "", "", "本站", "Policy Atlas", "", ""), None, None, 0, tuple(site_records(site))))
+        return write_index(docs, [(t.slug, t.theme.name_zh, t.theme.name_en) for t in site.themes], store)
 
 
-def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]]) -> Index:
-    """The reduce step: postings over every entry, sharded; entries and documents in chunks; meta.js."""
+def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]], store: PageStore | None = None) -> Index:
+    """The reduce step: postings over every entry, sharded; entries and documents in chunks; meta.js. Segments of
+    SEGMENT documents are inverted on their own, and kept in `store` when given (_postings)."""
     entries: list[tuple[int, Record]] = [(i, r) for i, doc in enumerate(docs) for r in doc.records]
     starts, n = [], 0
     for doc in docs:
         starts.append(n)
         n += len(doc.records)
 
-    encoded = _postings([(r.head, r.body + ("\n" + r.also if r.also else ""), r.theme) for _, r in entries])
+    encoded = _postings([[(r.head, r.body + ("\n" + r.also if r.also else ""), r.theme)
+                          for doc in docs[a:a + SEGMENT] for r in doc.records] for a in range(0, len(docs), SEGMENT)],
+                        store)
     size = sum(len(k) + len(a) + len(h) + 8 for k, (a, h) in encoded.items())
     shards = 16
     while shards < 4096 and size / shards > SHARD_TARGET:

@@ -104,6 +104,23 @@ def test_every_problem_is_reported_at_once(fixture_project):
     assert [line.split(": ")[1] for line in lines[:3]] == ["date_issued", "level", "outline[2].children[1].id"]
 
 
+def test_the_command_as_installed_ends_with_its_exit_code_and_all_its_output(fixture_project):
+    """`policy-atlas` (cli.entry) ends the process without tearing it down: the code and text are main's."""
+    import subprocess
+    import sys
+
+    def installed(*args: str) -> tuple[int, str, str]:
+        done = subprocess.run([sys.executable, "-c", "from generator.cli import entry; entry()", *args],
+                              capture_output=True, text=True, cwd=fixture_project)
+        return done.returncode, done.stdout, done.stderr
+
+    code, out, err = installed("build", "--skip-mkdocs")
+    assert (code, err) == (0, "") and re.fullmatch(r"built 2 documents, \d+ provisions, \d+ pages in [\d.]+ s\n", out), out
+    edit(fixture_project, "level: county", "level: city")
+    assert installed("check") == (1, "", run("check")[2]) and run("check")[0] == 1
+    assert installed("no-such-command")[0] == 2  # click's usage error
+
+
 def test_failed_build_writes_nothing(fixture_project):
     edit(fixture_project, "level: county", "level: city")
     code, _, err = run("build", "--skip-mkdocs")

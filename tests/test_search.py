@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections import defaultdict
 
 import pytest
 
@@ -146,25 +147,89 @@ def test_search_script_never_writes_markup():
     assert "innerHTML" not in js and "insertAdjacentHTML" not in js and "document.write" not in js
 
 
-def test_postings_read_in_spans_join_into_the_serial_ones(built):
-    """A large atlas is read one span per core; joining the spans gives exactly the serial strings.
-
-    The spans are read here one after the other (forking inside the test process, beside its server
-    thread, would be fragile); bench/bench_search.py runs them in processes.
-    """
+def _texts(built, times: int = 10) -> list[tuple[str, str, str]]:
+    """The seeds' entries (head, body, theme), `times` over: enough for the cap to bite."""
     from generator import search
     from generator.build import analyse
 
     site = analyse(built[0]).site
-    texts = [(r.head, r.body, r.theme) for p in site.documents for r in search.records(p)]
-    serial = search._postings(texts)
-    bounds = [0, len(texts) // 3, 2 * len(texts) // 3, len(texts)]
-    parts = [search._invert((a, b, texts)) for a, b in zip(bounds, bounds[1:])]
-    assert search.join_spans(parts) == serial
+    return [(r.head, r.body, r.theme) for p in site.documents for r in search.records(p)] * times
+
+
+def _reference(segments: list[list[tuple[str, str, str]]], cap: int) -> dict[str, list[list[int]]]:
+    """The postings as their rule says, read straight off the entries: for every bigram, character and theme, the
+    entries holding it, and those holding it in their heading; in each segment, a character lists its first `cap`
+    entries, then only its headings."""
+    alls: dict[str, list[int]] = defaultdict(list)
+    heads: dict[str, list[int]] = defaultdict(list)
+    n = 0
+    for texts in segments:
+        chars: dict[str, list[int]] = defaultdict(list)
+        for head, body, theme in texts:
+            h, both = normalise(head), normalise(head + body)
+            for key in {both[i:i + 2] for i in range(len(both) - 1)} | ({"#" + theme} if theme else set()):
+                alls[key].append(n)
+            for key in set(both):
+                chars[key].append(n)
+            for key in {h[i:i + 2] for i in range(len(h) - 1)} | set(h):
+                heads[key].append(n)
+            n += 1
+        for key, numbers in chars.items():
+            alls[key] += sorted(set(numbers[:cap]) | {e for e in heads[key] if e >= numbers[0]})
+    return {key: [ns, heads.get(key, [])] for key, ns in alls.items()}
+
+
+def _decoded(postings: dict[str, list[str]]) -> dict[str, list[list[int]]]:
+    return {key: [decode(a), decode(h)] for key, (a, h) in postings.items()}
+
+
+def test_the_index_is_the_same_whatever_the_machine(built, monkeypatch):
+    """The index is inverted a segment at a time, in as many processes as there are cores, and the segments
+    joined: any number of cores gives the postings the rule says, the one-character cap included."""
+    import concurrent.futures
+
+    from generator import search
+
+    texts = _texts(built)
+    monkeypatch.setattr(search, "UNIGRAM_CAP", 40)
+    rng = random.Random(3)
+    bounds = [0, *sorted(rng.sample(range(1, len(texts)), 6)), len(texts)]
+    segments = [texts[a:b] for a, b in zip(bounds, bounds[1:])]
+    want = _reference(segments, 40)
+    assert want != _reference(segments, len(texts))  # the cap bites
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InTurn)
+    for cores in (1, 2, 4):
+        monkeypatch.setattr(search.os, "cpu_count", lambda cores=cores: cores)
+        assert _decoded(search._postings(segments)) == want, cores
+
+
+def test_a_rebuild_inverts_only_the_segments_that_changed(built, tmp_path, monkeypatch):
+    """Kept in the page store, a segment whose entries are unchanged is read back, not inverted again; the
+    postings are those of a cold build."""
+    from generator import search
+    from generator.per_document import PageStore
+
+    texts = _texts(built, 3)
+    monkeypatch.setattr(search, "UNIGRAM_CAP", 100)
+    store = PageStore(tmp_path / "pages", built[0] / "site-data", built[0] / "templates")
+    inverted = []
+    invert = search._invert
+    monkeypatch.setattr(search, "_invert", lambda segment: inverted.append(segment) or invert(segment))
+    monkeypatch.setattr(search.os, "cpu_count", lambda: 1)
+    cut = len(texts) // 3
+    segments = lambda: [texts[:cut], texts[cut:2 * cut], texts[2 * cut:]]  # noqa: E731
+    assert _decoded(search._postings(segments(), store)) == _reference(segments(), 100)
+    assert inverted == [0, 1, 2]
+    head, body, theme = texts[cut + 5]
+    texts[cut + 5] = (head, body + " 新增一句关于县城的话", theme)
+    inverted.clear()
+    assert _decoded(search._postings(segments(), store)) == _reference(segments(), 100)
+    assert inverted == [1]
 
 
 class _InTurn:
-    """A process pool that reads its spans here, one after the other (see above)."""
+    """A process pool that inverts its segments here, one after the other (forking inside the test process, beside
+    its server thread, would be fragile; a build inverts them in processes)."""
 
     def __init__(self, jobs, mp_context=None):
         self.jobs = jobs
@@ -177,28 +242,6 @@ class _InTurn:
 
     def map(self, fn, spans):
         return [fn(span) for span in spans]
-
-
-def test_the_index_is_the_same_whatever_the_cores(built, monkeypatch):
-    """The commonest characters are capped, each span taking its share: spans are fixed by the entries, so a machine
-    with more cores writes the very same index (spans cut per core made a 4-core index differ from a 2-core one)."""
-    import concurrent.futures
-
-    from generator import search
-    from generator.build import analyse
-
-    site = analyse(built[0]).site
-    texts = [(r.head, r.body, r.theme) for p in site.documents for r in search.records(p)] * 10  # the cap is checked
-    monkeypatch.setattr(search, "SPAN", 1100)  # every 1,024 entries of a span
-    monkeypatch.setattr(search, "UNIGRAM_CAP", 40)
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InTurn)
-    made = {}
-    for cores in (1, 2, 4):
-        monkeypatch.setattr(search.os, "cpu_count", lambda cores=cores: cores)
-        made[cores] = search._postings(texts)
-    assert made[1] == made[2] == made[4]
-    monkeypatch.setattr(search, "UNIGRAM_CAP", len(texts))
-    assert search._postings(texts) != made[1]  # the cap did bite
 
 
 def test_a_machine_converted_text_is_found_by_the_mainland_word(searcher):
