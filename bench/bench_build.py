@@ -77,7 +77,7 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
         rows.append((label, "relate", s, m))
         atlas.enter_context(frozen())
     scratch = project / ".build-tmp" / "docs"  # as build() does: each file written as it is made, then docs/ synced
-    _, s, m = measure(lambda: write_site(project, site, scratch, jobs))
+    deflated, s, m = measure(lambda: write_site(project, site, scratch, jobs))
     search = [p for p in (scratch / "search").rglob("*") if p.is_file()]
     data = sum(p.stat().st_size for p in (scratch / "data").iterdir())
     rows.append((label, f"render, search index, export ({jobs} process(es) taking parts in turn; search "
@@ -89,7 +89,8 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
     peak, s, m = measure(lambda: mkdocs_build(project, project / "site", jobs=jobs))
     rows.append((label, f"mkdocs build, {jobs} process(es) (largest MkDocs process {peak / 1024:.0f} MiB; largest "
                         f"forked worker before it {forked:.0f} MiB)", s, m))
-    _, s, m = measure(lambda: pack_archive(project / "site", project / ARCHIVE, leave_out=OFFLINE_UNUSED))
+    _, s, m = measure(lambda: pack_archive(project / "site", project / ARCHIVE, leave_out=OFFLINE_UNUSED,
+                                           deflated=deflated))
     rows.append((label, f"zip ({(project / ARCHIVE).stat().st_size / 2**20:.1f} MiB)", s, m))
     size = sum(p.stat().st_size for p in (project / "site").rglob("*") if p.is_file())
     pages = [(p.stat().st_size, p.relative_to(project / "site").as_posix()) for p in (project / "site").rglob("*.html")]

@@ -36,7 +36,7 @@ from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import CHUNK, BuildError, publish
+from .publish import CHUNK, BuildError, Deflated, publish
 from .search import build_index
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
@@ -169,20 +169,38 @@ def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
     yield from export_files(site, rows.__getitem__)
 
 
-def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> None:
+def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> dict[str, Deflated]:
     """Write every file of docs/ into `scratch`, its parts taken in turn by `jobs` processes (forked: they share the
     atlas), then the data export from the runs' rows; documents' files that show nothing new are taken from the
-    last build's (PageStore), and files docs/ already holds are hard-linked from there (write_tree)."""
+    last build's (PageStore), and files docs/ already holds are hard-linked from there (write_tree). Return the data
+    files deflated for the archive (write_data)."""
     start = time.time()
     store = PageStore(project / PAGES, project / "site-data", project / "templates")
     parts = site_parts(project, site, store)
     if run_parts([partial(_write_part, scratch, project / "docs", part) for part in parts], jobs):
         raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
-    store.prune(start)
     rows = scratch / ROWS
-    write_tree(scratch, export_files(site, lambda name: (p.read_text(encoding="utf-8")
-                                                         for p in sorted((rows / name).glob("*")))))
+    deflated = write_data(scratch, export_files(site, lambda name: (p.read_text(encoding="utf-8")
+                                                                    for p in sorted((rows / name).glob("*")))), store)
     shutil.rmtree(rows, ignore_errors=True)
+    store.prune(start)
+    return deflated
+
+
+def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStore | None) -> dict[str, Deflated]:
+    """Write the data export under `root` as it comes, each chunk also deflated for the archive (its fragment kept in
+    `store`, so after an edit only the chunks that changed are deflated); return each file's Deflated by its path."""
+    out = {}
+    for rel, content in files:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made = out[rel] = Deflated()
+        with path.open("wb") as f:
+            for chunk in [content] if isinstance(content, str) else content:
+                data = chunk.encode("utf-8")
+                f.write(data)
+                made.add(data, store)
+    return out
 
 
 def _write_part(scratch: Path, docs: Path, part: FilePart) -> None:
@@ -327,7 +345,7 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
         scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
         shutil.rmtree(scratch.parent, ignore_errors=True)
         try:
-            write_site(project, site, scratch, jobs)
+            deflated = write_site(project, site, scratch, jobs)
             pages = sum(1 for _ in scratch.rglob("*.md"))
             sync_tree(project / "docs", scratch)
         finally:
@@ -335,7 +353,7 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
         summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
                           len(analysis.warnings), len(site.documents) + len(site.drafts) - analysis.mapped)
         if run_mkdocs:
-            publish(project, site, summary, say, jobs=jobs)
+            publish(project, site, summary, say, jobs=jobs, deflated=deflated)
     summary.seconds = time.perf_counter() - start
     return summary
 

@@ -238,6 +238,9 @@ def test_build_of_shipped_data(built):
     with zipfile.ZipFile(proj / "dist/policy-atlas-offline.zip") as zf:
         assert "policy-atlas/index.html" in zf.namelist()
         assert "policy-atlas/documents/yangxian-2023-work-points.html" in zf.namelist()
+        assert zf.testzip() is None  # every CRC checked, the data files joined from their deflated chunks included
+        assert all(zf.read(f"policy-atlas/data/{name}") == (proj / "site/data" / name).read_bytes()
+                   for name in ("atlas.json", "provisions.csv", "themes.csv"))
 
 
 def test_every_heading_and_sentence_is_on_its_page(built):
@@ -356,6 +359,46 @@ def test_an_archive_packed_over_the_last_one_copies_unchanged_members_and_equals
     with zipfile.ZipFile(tmp_path / "new.zip") as new, zipfile.ZipFile(tmp_path / "fresh.zip") as fresh:
         assert new.testzip() is None and new.namelist() == fresh.namelist()
         assert all(new.read(n) == fresh.read(n) for n in fresh.namelist())
+
+
+def test_a_data_file_is_packed_from_the_fragments_deflated_as_it_was_written(tmp_path, monkeypatch):
+    """write_data deflates each chunk of a data file as it writes it, keeping a long chunk's fragment in the page store
+    under its hash; pack_archive joins the fragments into one member that reads as a fresh archive's. After a change
+    only the changed chunk is deflated again; a file whose bytes are not those deflated is compressed afresh."""
+    from generator.build import write_data
+    from generator.per_document import PageStore
+    from tests.conftest import ROOT
+
+    store = PageStore(tmp_path / "pages", ROOT / "site-data", ROOT / "templates")
+    site = tmp_path / "site"
+    chunks = ["[", "行" * 40_000, ",", "列" * 30_000, "]\n"]  # the long ones are 120 and 90 KB
+    deflated_sizes = []
+    real = publish_mod._deflate
+    monkeypatch.setattr(publish_mod, "_deflate", lambda data: deflated_sizes.append(len(data)) or real(data))
+    packed = []
+    write = publish_mod.Deflated.write
+    monkeypatch.setattr(publish_mod.Deflated, "write", lambda self, *a: packed.append(write(self, *a)) or packed[-1])
+
+    def pack() -> dict[str, bytes]:
+        made = write_data(site, [("data/atlas.json", iter(chunks)), ("data/themes.csv", "id\n")], store)
+        packed.clear()
+        publish_mod.pack_archive(site, tmp_path / "a.zip", deflated=made)
+        publish_mod.pack_archive(site, tmp_path / "fresh.zip")
+        with zipfile.ZipFile(tmp_path / "a.zip") as new, zipfile.ZipFile(tmp_path / "fresh.zip") as fresh:
+            assert new.testzip() is None and new.namelist() == fresh.namelist()
+            return {n: new.read(n) for n in new.namelist() if new.read(n) == fresh.read(n)}
+
+    assert pack()["policy-atlas/data/atlas.json"] == "".join(chunks).encode() and packed == [True, True]
+    assert sorted(deflated_sizes) == [1, 1, 2, 3, 90_000, 120_000]
+    chunks[3] = "列" * 29_999 + "乙"
+    deflated_sizes.clear()
+    assert pack()["policy-atlas/data/atlas.json"] == "".join(chunks).encode() and packed == [True, True]
+    assert sorted(deflated_sizes) == [1, 1, 2, 3, 90_000]  # the kept 120 KB chunk is not deflated again
+    made = write_data(site, [("data/atlas.json", iter(chunks))], store)
+    (site / "data" / "atlas.json").write_text("".join(chunks).replace("乙", "丙"), encoding="utf-8")  # same size
+    publish_mod.pack_archive(site, tmp_path / "a.zip", deflated=made)
+    with zipfile.ZipFile(tmp_path / "a.zip") as new:
+        assert new.read("policy-atlas/data/atlas.json").decode().endswith("丙]\n") and new.testzip() is None
 
 
 def test_a_file_linked_from_the_site_an_archive_was_packed_from_is_copied_unread(tmp_path, monkeypatch):
