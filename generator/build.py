@@ -135,10 +135,14 @@ def site_parts(project: Path, site: Site, store: PageStore | None = None) -> lis
 def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[tuple[str, str]]],
                store: PageStore | None) -> Iterator[tuple[str, Made]]:
     """Make the files of a run of documents: each one's page and cells script (as the store keeps them, when given),
-    then the run's rows of each export table."""
+    then the run's rows of each export table (kept too, under the run's documents' keys: after an edit only the
+    edited document's run joins its rows again)."""
+    pages = site.documents[first:first + DOCUMENTS_PER_PART]
+    keys = [store.key(page.key, shown_from_others(page)) for page in pages] if store else [""] * len(pages)
+    run = store.key(ROWS, *keys) if store else ""
+    joined = store.get(run) if store else None
     rows: dict[str, list[str]] = defaultdict(list)
-    for page in site.documents[first:first + DOCUMENTS_PER_PART]:
-        key = store.key(page.key, shown_from_others(page)) if store else ""
+    for page, key in zip(pages, keys):
         files: list[tuple[str, Made]] | None = store.get(key) if store else None
         own = None  # its rows of each export table, kept as one file (JSON) beside its pages
         if files is None:
@@ -149,12 +153,15 @@ def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[t
         for rel, content in files:
             if rel != ROWS:
                 yield rel, content
-            elif own is None:  # kept by an earlier build
+            elif own is None and joined is None:  # kept by an earlier build, and the run's rows are to be joined
                 own = json.loads(content.read_text(encoding="utf-8"))
-        for name, text in own.items():
+        for name, text in (own or {}).items():
             rows[name].append(text)
-    for name, texts in rows.items():
-        yield f"{ROWS}/{name}/{first:06d}", join_rows(name, texts)
+    if joined is None:
+        made: list[tuple[str, Made]] = [(f"{ROWS}/{name}", join_rows(name, texts)) for name, texts in rows.items()]
+        joined = store.put(run, made) if store else made
+    for rel, content in joined:
+        yield f"{rel}/{first:06d}", content
 
 
 def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
