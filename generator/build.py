@@ -36,7 +36,7 @@ from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import CHUNK, BuildError, Deflated, publish
+from .publish import CHUNK, BuildError, Deflated, deflate_chunk, publish
 from .search import build_index
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
@@ -159,6 +159,9 @@ def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[t
             rows[name].append(text)
     if joined is None:
         made: list[tuple[str, Made]] = [(f"{ROWS}/{name}", join_rows(name, texts)) for name, texts in rows.items()]
+        if store:
+            for _, text in made:  # deflated here, by the processes taking parts, not one after another in write_data
+                deflate_chunk(text.encode("utf-8"), store)
         joined = store.put(run, made) if store else made
     for rel, content in joined:
         yield f"{rel}/{first:06d}", content

@@ -111,7 +111,9 @@ def atlas_json(site: Site, rows: Callable[[str], Iterable[str]]) -> Iterator[str
         empty = True
         for chunk in (rows(name) if name in PER_DOCUMENT else (",".join("\n  " + indented(r, "  ") for r in made()),)):
             if chunk:
-                yield chunk if empty else "," + chunk
+                if not empty:
+                    yield ","  # on its own: a run's rows are yielded as made, so their deflated chunk is found again
+                yield chunk
                 empty = False
         yield "]" if empty else "\n ]"
     yield "\n}\n"

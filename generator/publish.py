@@ -386,12 +386,7 @@ class Deflated:
         """Take the next chunk of the file."""
         self.size += len(data)
         self.crc = zlib.crc32(data, self.crc)
-        if store is None or len(data) < DEFLATE_KEPT:
-            self.fragments.append(_deflate(data))
-            return
-        key = store.key("deflate", hashlib.blake2b(data, digest_size=20).hexdigest())
-        kept = store.get(key) or store.put(key, [("deflated", _deflate(data))])
-        self.fragments.append(kept[0][1])
+        self.fragments.append(deflate_chunk(data, store))
 
     def write(self, name: str, path: Path, into: zipfile.ZipFile) -> bool:
         """Write `path` as member `name` from the fragments if it holds the bytes deflated; say whether it did."""
@@ -413,6 +408,16 @@ class Deflated:
             else:
                 yield fragment
         yield _END
+
+
+def deflate_chunk(data: bytes, store: PageStore | None) -> bytes | Path:
+    """Return `data` as raw deflate ended by a full flush: a long chunk's kept in `store` under its hash (the file),
+    deflated only if it is not there yet; a short one's made here (the bytes)."""
+    if store is None or len(data) < DEFLATE_KEPT:
+        return _deflate(data)
+    key = store.key("deflate", hashlib.blake2b(data, digest_size=20).hexdigest())
+    kept = store.get(key) or store.put(key, [("deflated", _deflate(data))])
+    return kept[0][1]
 
 
 def _deflate(data: bytes) -> bytes:

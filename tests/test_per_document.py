@@ -203,3 +203,23 @@ def test_kept_place_pages_follow_the_counts_of_the_places_they_link(project, mon
     shutil.rmtree(project / ".atlas-cache")
     build(project, run_mkdocs=False, jobs=1)
     assert _docs(project) == kept
+
+
+def test_the_export_is_deflated_by_the_parts_and_write_data_only_joins_it(tmp_path, monkeypatch):
+    """A run's export rows are deflated where the run is made (in the processes taking parts); write_data then finds
+    every long chunk in the page store and deflates only the short pieces between them."""
+    from generator import build as build_mod, publish as publish_mod
+
+    project = copy_project(tmp_path / "proj")
+    sizes: list[int] = []
+    real_deflate, real_write_data = publish_mod._deflate, build_mod.write_data
+
+    def write_data(*args):
+        monkeypatch.setattr(publish_mod, "_deflate", lambda data: sizes.append(len(data)) or real_deflate(data))
+        return real_write_data(*args)
+
+    monkeypatch.setattr(build_mod, "write_data", write_data)
+    build(project, run_mkdocs=False, jobs=1)
+    assert sizes and max(sizes) < publish_mod.DEFLATE_KEPT
+    kept = [p for p in (project / PAGES).iterdir() if (p / PageStore.INDEX).read_text(encoding="utf-8") == "deflated"]
+    assert len(kept) >= 4  # long chunks there were: the provisions of atlas.json and of three CSV files at least
