@@ -395,7 +395,8 @@ class Deflated:
         info = zipfile.ZipInfo.from_file(path, name)
         info.compress_type = zipfile.ZIP_DEFLATED
         info.CRC, info.file_size = self.crc, self.size
-        info.compress_size = sum(f.stat().st_size if isinstance(f, Path) else len(f) for f in self.fragments) + 2
+        sizes = (f.stat().st_size if isinstance(f, Path) else len(f) for f in self.fragments)
+        info.compress_size = sum(sizes) + len(_END)
         _write_member(into, info, self._data())
         return True
 
