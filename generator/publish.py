@@ -20,12 +20,13 @@ import sys
 import time
 import zipfile
 import zlib
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import lru_cache
 from multiprocessing.context import BaseContext
 from pathlib import Path
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .link import Site
@@ -294,6 +295,14 @@ CHUNK = 1 << 20  # bytes read at a time from a file being packed or compared
 
 
 def _crc(path: Path) -> int:
+    """Return a file's CRC-32, read a chunk at a time, once for the file as it stands: packing a data file asks twice
+    (is it the previous archive's member? is it what write_data deflated?), and it can be a gigabyte."""
+    st = path.stat()
+    return _crc_of(path, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _crc_of(path: Path, inode: int, size: int, mtime_ns: int) -> int:  # noqa: ARG001 (the file's identity: the key)
     crc = 0
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):

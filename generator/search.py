@@ -247,10 +247,10 @@ def _inverted(segments: list[list[tuple[str, str, str]]], store: PageStore | Non
 Part = list  # one key's postings in a segment: first number, the rest encoded, last; then the same for headings
 
 
-def _invert(segment: int | list[tuple[str, str, str]]) -> dict[str, Part]:
-    """Postings of one segment's entries, numbered from 0 (key -> Part); a character lists its first UNIGRAM_CAP
-    entries, then only those holding it in their heading."""
-    texts = _SHARE[segment] if isinstance(segment, int) else segment
+def _invert(segment: int) -> dict[str, Part]:
+    """Postings of the entries of segment `segment` (of _SHARE), numbered from 0 (key -> Part); a character lists its
+    first UNIGRAM_CAP entries, then only those holding it in their heading."""
+    texts = _SHARE[segment]
     postings: dict[str, array] = defaultdict(lambda: array("I"))
     heads: dict[str, array] = defaultdict(lambda: array("I"))
     full: set[str] = set()  # characters whose list reached the cap: only their headings count on

@@ -401,6 +401,22 @@ def test_a_data_file_is_packed_from_the_fragments_deflated_as_it_was_written(tmp
         assert new.read("policy-atlas/data/atlas.json").decode().endswith("丙]\n") and new.testzip() is None
 
 
+def test_a_changed_data_file_of_the_same_size_is_read_once_when_packed(tmp_path):
+    """A data file that changed but kept its size is asked for its CRC twice (is it the previous archive's member? is
+    it what write_data deflated?): it is read once, and packed from its fragments."""
+    from generator.build import write_data
+
+    site = tmp_path / "site"
+    write_data(site, [("data/atlas.json", iter(["[", "甲" * 1000, "]"]))], None)
+    publish_mod.pack_archive(site, tmp_path / "old.zip")
+    made = write_data(site, [("data/atlas.json", iter(["[", "乙" * 1000, "]"]))], None)
+    publish_mod._crc_of.cache_clear()
+    publish_mod.pack_archive(site, tmp_path / "new.zip", previous=tmp_path / "old.zip", deflated=made)
+    assert publish_mod._crc_of.cache_info().misses == 1 and publish_mod._crc_of.cache_info().hits == 1
+    with zipfile.ZipFile(tmp_path / "new.zip") as new:
+        assert new.testzip() is None and new.read("policy-atlas/data/atlas.json").decode() == "[" + "乙" * 1000 + "]"
+
+
 def test_a_file_linked_from_the_site_an_archive_was_packed_from_is_copied_unread(tmp_path, monkeypatch):
     """A file of the new site that is the very file of the previous site (reuse_site's hard links) is taken from the
     previous archive without being read, but only when that site's stamp names the archive: a site and an archive
