@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -61,19 +62,20 @@ def synthetic(n: int, seed: int = 3) -> tuple[list[DocEntries], list[tuple[str, 
     return docs, [(t.slug, t.theme.name_zh, t.theme.name_en) for t in site.themes]
 
 
-def write_site(files: dict[str, str], dest: Path) -> int:
-    """Write the index and a minimal page that loads search.js; return the index's bytes on disk."""
-    size = 0
-    for rel, text in files.items():
+def write_site(files: Iterable[tuple[str, str]], dest: Path) -> tuple[int, int]:
+    """Write the index as it is made and a minimal page that loads search.js; return the index's bytes and files."""
+    size = n = 0
+    for rel, text in files:
         path = dest / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         data = text.encode("utf-8")
         path.write_bytes(data)
         size += len(data)
+        n += 1
     (dest / "assets").mkdir(exist_ok=True)
     shutil.copy(ROOT / "templates" / "assets" / "search.js", dest / "assets" / "search.js")
     (dest / "index.html").write_text(PAGE, encoding="utf-8")
-    return size
+    return size, n
 
 
 def measure_queries(base: str, root: Path, browser) -> list[tuple[str, float, float]]:
@@ -111,18 +113,18 @@ def main() -> None:
 
     from tests.conftest import CHROMIUM_FLAGS
 
-    rows = [("documents", "entries", "index build (s)", "peak RSS (MiB)", "index on disk (MiB)", "files")]
+    rows = [("documents", "entries", "index build and write (s)", "peak RSS (MiB)", "index on disk (MiB)", "files")]
     timings = []
     for n in args.docs:
         docs, themes = synthetic(n)
-        start = time.perf_counter()
-        index = write_index(docs, themes)
-        seconds = time.perf_counter() - start
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
-            size = write_site(index.files, root)
-            rows.append((n, index.entries, f"{seconds:.1f}", f"{rss:.0f}", f"{size / 2**20:.1f}", len(index.files)))
+            start = time.perf_counter()
+            size, files = write_site(write_index(docs, themes), root)
+            seconds = time.perf_counter() - start
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            entries = sum(len(d.records) for d in docs)
+            rows.append((n, entries, f"{seconds:.1f}", f"{rss:.0f}", f"{size / 2**20:.1f}", files))
             server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
             threading.Thread(target=server.serve_forever, daemon=True).start()
             with sync_playwright() as pw:
@@ -132,7 +134,7 @@ def main() -> None:
                         timings.append((n, mode, query, f"{kib:.0f}", f"{secs:.2f}"))
                 browser.close()
             server.shutdown()
-        del index, docs
+        del docs
     for row in rows:
         print(" | ".join(str(c) for c in row))
     print()

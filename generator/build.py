@@ -128,7 +128,7 @@ def site_parts(project: Path, site: Site, store: PageStore | None = None) -> lis
     write_site)."""
     files_of = document_files(site, project / "templates")
     runs = range(0, len(site.documents), DOCUMENTS_PER_PART)
-    return [lambda: build_index(site, store).files.items(), *render_parts(site, project / "templates", store),
+    return [partial(build_index, site, store), *render_parts(site, project / "templates", store),
             *(partial(_documents, site, i, files_of, store) for i in runs), lambda: static_files(project).items()]
 
 

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate, count, islice
 from operator import add
 from typing import TYPE_CHECKING
 
@@ -185,16 +186,6 @@ def decode(text: str) -> list[int]:
     return out
 
 
-@dataclass
-class Index:
-    """What the index stage produces: the files under search/ and what they hold."""
-
-    files: dict[str, str]  # path under docs/ -> script text
-    entries: int
-    shards: int
-    keys: int
-
-
 SEGMENT = 100  # documents per segment of the index: inverted on its own and kept, so an edit inverts one segment
 _SHARE: list[list[tuple[str, str, str]]] = []  # the segments' entries, which forked workers invert
 
@@ -317,23 +308,21 @@ def document_entries(page: DocumentPage) -> DocEntries:
     return DocEntries(shown, d.level, d.province, page.date.year if page.date else 0, tuple(records(page)))
 
 
-def build_index(site: Site, store: PageStore | None = None) -> Index:
-    """Index every document's records and the atlas's own pages; return the script files under search/."""
+def build_index(site: Site, store: PageStore | None = None) -> Iterator[tuple[str, str]]:
+    """Index every document's records and the atlas's own pages; yield the script files under search/ as they are made."""
     with collector(on=False):  # millions of lists of numbers and strings, freed by their counts: nothing to collect
         docs = [document_entries(page) for page in site.documents]
         docs.append(DocEntries(("", "", "", "本站", "Policy Atlas", "", ""), None, None, 0, tuple(site_records(site))))
-        return write_index(docs, [(t.slug, t.theme.name_zh, t.theme.name_en) for t in site.themes], store)
+        yield from write_index(docs, [(t.slug, t.theme.name_zh, t.theme.name_en) for t in site.themes], store)
 
 
-def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]], store: PageStore | None = None) -> Index:
+def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]],
+                store: PageStore | None = None) -> Iterator[tuple[str, str]]:
     """The reduce step: postings over every entry, sharded; entries and documents in chunks; meta.js. Segments of
-    SEGMENT documents are inverted on their own, and kept in `store` when given (_postings)."""
-    entries: list[tuple[int, Record]] = [(i, r) for i, doc in enumerate(docs) for r in doc.records]
-    starts, n = [], 0
-    for doc in docs:
-        starts.append(n)
-        n += len(doc.records)
+    SEGMENT documents are inverted on their own, and kept in `store` when given (_postings).
 
+    Each file is yielded as it is made and not kept: at 10,000 documents the files are 0.4 GB of text, and the
+    postings are let go once their shards are out."""
     encoded = _postings([[(r.head, r.body + ("\n" + r.also if r.also else ""), r.theme)
                           for doc in docs[a:a + SEGMENT] for r in doc.records] for a in range(0, len(docs), SEGMENT)],
                         store)
@@ -341,30 +330,37 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]], stor
     shards = 16
     while shards < 4096 and size / shards > SHARD_TARGET:
         shards *= 2
-    by_shard: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    by_shard: list[dict[str, list[str]]] = [{} for _ in range(shards)]
     for key in sorted(encoded):
         by_shard[shard_of(key, shards)][key] = encoded[key]
+    del encoded
+    for shard in range(shards):
+        yield f"search/p/{shard:03x}.js", _script("shard", [shard, by_shard[shard]])
+        by_shard[shard] = {}
+    del by_shard
+
+    theme_index = {t[0]: i for i, t in enumerate(themes)}
+    entries = ((d, r) for d, doc in enumerate(docs) for r in doc.records)
+    for c in count():
+        rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url or r.also else [])
+                + ([r.also] if r.also else []) for d, r in islice(entries, CHUNK)]
+        if not rows:
+            break
+        yield f"search/t/{c:05x}.js", _script("chunk", [c, rows])
+    shown = [list(d.shown) for d in docs]
+    for c in range(0, len(shown), DOC_CHUNK):
+        yield f"search/d/{c // DOC_CHUNK:03x}.js", _script("docs", [c // DOC_CHUNK, shown[c:c + DOC_CHUNK]])
 
     levels = [lvl for lvl in LEVEL_ORDER if any(d.level == lvl for d in docs)]
     provinces = sorted({d.province for d in docs if d.province})
-    files = {"search/meta.js": _script("meta", {
-        "version": 1, "shards": shards, "chunk": CHUNK, "docChunk": DOC_CHUNK, "entries": len(entries),
-        "fold": fold_table(), "starts": encode(starts),
+    starts = list(accumulate((len(doc.records) for doc in docs[:-1]), initial=0))
+    yield "search/meta.js", _script("meta", {
+        "version": 1, "shards": shards, "chunk": CHUNK, "docChunk": DOC_CHUNK,
+        "entries": sum(len(doc.records) for doc in docs), "fold": fold_table(), "starts": encode(starts),
         "levels": [[lvl, *LEVELS[lvl]] for lvl in levels], "provinces": provinces, "themes": themes,
         "facets": [[levels.index(d.level) if d.level in levels else -1,
                     provinces.index(d.province) if d.province else -1, d.year] for d in docs],
-    })}
-    for shard in range(shards):
-        files[f"search/p/{shard:03x}.js"] = _script("shard", [shard, by_shard.get(shard, {})])
-    theme_index = {t[0]: i for i, t in enumerate(themes)}
-    for c in range(0, len(entries), CHUNK):
-        rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url or r.also else [])
-                + ([r.also] if r.also else []) for d, r in entries[c:c + CHUNK]]
-        files[f"search/t/{c // CHUNK:05x}.js"] = _script("chunk", [c // CHUNK, rows])
-    shown = [list(d.shown) for d in docs]
-    for c in range(0, len(shown), DOC_CHUNK):
-        files[f"search/d/{c // DOC_CHUNK:03x}.js"] = _script("docs", [c // DOC_CHUNK, shown[c:c + DOC_CHUNK]])
-    return Index(files, len(entries), shards, len(encoded))
+    })
 
 
 class Searcher:
