@@ -118,7 +118,7 @@ def _matches(matchers: list[_Matcher], ignore: re.Pattern | None, text: str) -> 
 
 def _score(m: _Matcher, heading: list[_Hit], body: list[_Hit]):
     """Return (score, heading score, terms strongest first, spans per field) of one theme."""
-    spans = {f: flat_spans([x.span() for x in ms]) for f, ms in (("heading", heading), ("text", body)) if ms}
+    spans = flat_spans([x.span() for x in heading], [x.span() for x in body])
     head_score = sum(2 * m.weight[x.group()] for x in heading)
     counts: dict[str, int] = {x.group(): 0 for x in heading}
     for x in body:
@@ -197,19 +197,19 @@ def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], struct
     found = {a.theme.slug: a for *_, a in scored}
     if curated and e.provision.themes is not None:
         return [Assignment(by_id[t], found[t].score if t in found else 0, found[t].terms if t in found else [],
-                           "curated", found[t].spans if t in found else {}) for t in e.provision.themes]
+                           "curated", found[t].spans if t in found else None) for t in e.provision.themes]
     if "notice" in structural and e.pid.path[0] == "notice":
-        return [Assignment(structural["notice"], 0, [], "notice", {})]
+        return [Assignment(structural["notice"], 0, [], "notice", None)]
     if "notice" in structural and e.depth == 1 and _FURNITURE_RE.fullmatch((e.provision.text or "").strip()):
-        return [Assignment(structural["notice"], 0, [], "furniture", {})]
+        return [Assignment(structural["notice"], 0, [], "furniture", None)]
     general = structural.get("preamble")
     if general and _in_preamble(e):
-        return [Assignment(general, 0, [], "preamble", {})]
+        return [Assignment(general, 0, [], "preamble", None)]
     if general and _PURPOSE_RE.fullmatch(fold(e.provision.text or "").strip()):
-        return [Assignment(general, 0, [], "purpose", {})]
+        return [Assignment(general, 0, [], "purpose", None)]
     if general and any(general in heading_themes.get(a.id, ()) for a in e.ancestors):
         # Under 总体要求 or 基本原则 a unit names the areas the document covers in passing: it is about the guidance.
-        return [found.get(general.slug) or Assignment(general, ANCESTOR_BONUS, [], "heading", {})]
+        return [found.get(general.slug) or Assignment(general, ANCESTOR_BONUS, [], "heading", None)]
     scored.sort(key=lambda s: (s[1] < HEADING_NAMES, -s[0], -s[1], s[2]))
     best = max((s[0] for s in scored), default=0)
     chosen = [a for i, (score, _, _, strong, a) in enumerate(scored)
@@ -218,7 +218,7 @@ def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], struct
     if e.provision.kind == "paragraph" and not e.provision.heading and named and named.themes \
             and named.themes[0].theme in heading_themes[named.id]:
         lead = named.themes[0].theme
-        chosen = [found.get(lead.slug) or Assignment(lead, ANCESTOR_BONUS, [], "heading", {})] + \
+        chosen = [found.get(lead.slug) or Assignment(lead, ANCESTOR_BONUS, [], "heading", None)] + \
                  [a for a in chosen if a.theme is not lead]
     if chosen and chosen[0].theme is general:
         return chosen[:1]  # guiding thought and goals list what the document covers: passing mentions, not topics
@@ -227,7 +227,7 @@ def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], struct
     for up in reversed(e.ancestors):
         if heading_themes.get(up.id):
             primary = up.themes[0].theme if up.themes else heading_themes[up.id][0]
-            return [Assignment(primary, 0, [], "inherited", {})]
+            return [Assignment(primary, 0, [], "inherited", None)]
     return []
 
 

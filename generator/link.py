@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -46,6 +46,11 @@ class ProvisionEntry:
     targets: list[Target] = field(default_factory=list, repr=False)  # quantitative targets, in reading order
     deadlines: list[Deadline] = field(default_factory=list, repr=False)  # time commitments, in reading order
     citations: list[Citation] = field(default_factory=list, repr=False)  # policies it cites, in reading order
+
+    def __getstate__(self):
+        """Pickle its lists as tuples (an empty one is read back as the one empty tuple): a national atlas's
+        provisions held four million lists, most of them empty."""
+        return None, {f: tuple(v) if type(v) is list else v for f in self.__slots__ for v in [getattr(self, f)]}
 
     @property
     def parent_id(self) -> str | None:
@@ -238,29 +243,35 @@ class Assignment:
 
     theme: ThemePage
     score: int  # classification score; 0 when curated or structural
-    terms: list[str]  # the taxonomy terms found, strongest first (shown on hover)
+    terms: Sequence[str]  # the taxonomy terms found, strongest first (shown on hover)
     how: str  # terms | heading (above) | inherited | notice | furniture | preamble | purpose | curated
-    # field (heading, text) -> matched character spans, flat (start, end, start, end…): a list of pairs was a
-    # fifth of a national atlas's memory
-    spans: dict[str, array]
+    # Matched character spans as flat_spans keeps them (none when nothing matched): a dict of lists of pairs per
+    # field was a quarter of a national atlas's memory
+    spans: array | None
 
     def spans_in(self, field: str) -> list[tuple[int, int]]:
         """Return the matched spans in `field` (heading, text) as (start, end) pairs."""
-        flat = self.spans.get(field, ())
+        if not self.spans:
+            return []
+        n = self.spans[0]
+        flat = self.spans[1:1 + n] if field == "heading" else self.spans[1 + n:]
         return list(zip(flat[::2], flat[1::2]))
 
     def __reduce__(self):
         return _assignment, (self.theme, self.score, self.terms, self.how, self.spans)
 
 
-def flat_spans(pairs: list[tuple[int, int]]) -> array:
-    """Return (start, end) pairs as Assignment keeps them."""
-    return array("I", [n for pair in pairs for n in pair])
+def flat_spans(heading: list[tuple[int, int]], text: list[tuple[int, int]]) -> array | None:
+    """Return the (start, end) pairs matched in the heading and the text as Assignment keeps them: one array, the
+    count of the heading's numbers first, then the heading's and the text's numbers; none when both are empty."""
+    if not heading and not text:
+        return None
+    return array("I", [2 * len(heading), *(n for pair in heading for n in pair), *(n for pair in text for n in pair)])
 
 
-def _assignment(theme: ThemePage, score: int, terms: list[str], how: str, spans: dict[str, array]) -> Assignment:
+def _assignment(theme: ThemePage, score: int, terms: Sequence[str], how: str, spans: array | None) -> Assignment:
     """Read an Assignment back from a cached result, its terms one string each however many documents use them."""
-    return Assignment(theme, score, [sys.intern(t) for t in terms], how, spans)
+    return Assignment(theme, score, tuple(sys.intern(t) for t in terms), sys.intern(how), spans)
 
 
 @dataclass(slots=True)
@@ -312,6 +323,11 @@ class Task:
     listed: bool = True  # false: a readable name site-data/agencies.yaml does not know (kept as printed, unresolved)
     basis: str = ""  # for a lead, what says so: "note" (牵头, 负总责 in the note), "prose" (会同, 牵头 in a sentence) or "rule"
     parent: str | None = None  # a branch office's parent body as printed (市生态环境局 of 市生态环境局临县分局)
+
+    def __setstate__(self, state) -> None:
+        """Read a Task back from a cached result, its words one string each however many documents print them."""
+        for k, v in state[1].items():
+            object.__setattr__(self, k, sys.intern(v) if type(v) is str else v)
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable

@@ -204,7 +204,7 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
             others = (j for j in members[h] if doc_of[j] is not doc_of[i])
             rank = -round(score, 6)
             found.extend((rank, ids[j], j, score) for j in islice(others, TOP))
-        mine = None
+        mine, related = None, []
         for _, _, j, score in sorted(found)[:TOP]:
             said = wording.get((g, j))
             if said is None:
@@ -214,4 +214,5 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
                 said = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs
                 if copied:
                     grams[g], wording[(g, j)] = mine, said
-            e.related.append(Related(entries[j], round(float(score), 3), *said))
+            related.append(Related(entries[j], round(float(score), 3), *said))
+        e.related = related

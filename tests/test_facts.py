@@ -126,7 +126,7 @@ def test_a_note_on_its_own_line_answers_for_the_unit_before_it():
     first, own_line = site.documents[0].provisions
     assert problems == []
     assert [(t.name, t.agency.slug, t.role, t.level) for t in first.tasks] == [("县公安局", "public-security", "listed", "county")]
-    assert own_line.tasks == [] and own_line.notes == [(0, 8)]
+    assert not own_line.tasks and list(own_line.notes) == [(0, 8)]
 
 
 def test_an_unknown_body_is_reported_not_dropped():

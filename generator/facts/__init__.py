@@ -217,7 +217,7 @@ def _policies(site: Site, found: list[tuple[ProvisionEntry, FoundCitation]]) -> 
         printed = text[c.start + 1:c.start + 1 + len(c.printed)] if c.printed else ""  # as published, without 《》
         citation = Citation(e, policy, (c.start, c.end), _sentence(text, c.start), printed, c.doc_number)
         policy.citations.append(citation)
-        e.citations.append(citation)
+        e.citations += (citation,)  # a tuple as read from the map's cache (ProvisionEntry.__getstate__)
     return sorted(policies.values(), key=lambda p: (POLICY_LEVELS.index(p.level), -len(p.documents), p.title))
 
 
