@@ -12,6 +12,7 @@ numeral, so 三(二) is 3.2), p<n> for the n-th unnumbered paragraph under a par
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 _DOC_RE = re.compile(r"^(?P<place>[a-z][a-z0-9]*)-(?P<year>\d{4})-(?P<type>[a-z]+(?:-[a-z]+)*?)(?:-(?P<seq>\d+))?$")
@@ -41,12 +42,18 @@ class DocumentId:
         return f"{base}-{self.seq}" if self.seq else base
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ProvisionId:
     """An atlas-wide provision id: a document id and a path inside it."""
 
     document: str
     path: tuple[str, ...]
+
+    def __setstate__(self, state: list) -> None:
+        """Read an id back from a cached result, its segments one string each however many ids share them."""
+        document, path = state
+        object.__setattr__(self, "document", document)
+        object.__setattr__(self, "path", tuple(sys.intern(segment) for segment in path))
 
     @classmethod
     def parse(cls, text: str) -> ProvisionId:
