@@ -271,18 +271,26 @@ def _part(numbers) -> tuple:
 def join_segments(parts: Iterable[tuple[int, dict[str, Part]]]) -> dict[str, list[str]]:
     """Join segments' postings (each with the number of its first entry) in order: each segment's first number is
     re-encoded against the list so far, the rest is taken as it is."""
-    joined: dict[str, list] = {}  # key -> pieces of all, its last number, pieces of headings, its last
+    # key -> all, its last number, headings, their last; the encoded digits (ASCII) grow in place: at 10,000
+    # documents a list of pieces per key, then the joined strings beside them, held twice the postings' size
+    joined: dict[str, list] = {}
     for offset, part in parts:
         for key, (first, rest, last, h_first, h_rest, h_last) in part.items():
             have = joined.get(key)
             if have is None:
-                have = joined[key] = [[], -1, [], -1]
-            have[0] += (encode([first + offset], have[1]), rest)
+                have = joined[key] = [bytearray(), -1, bytearray(), -1]
+            have[0] += encode([first + offset], have[1]).encode()
+            have[0] += rest.encode()
             have[1] = last + offset
             if h_first >= 0:
-                have[2] += (encode([h_first + offset], have[3]), h_rest)
+                have[2] += encode([h_first + offset], have[3]).encode()
+                have[2] += h_rest.encode()
                 have[3] = h_last + offset
-    return {key: ["".join(have[0]), "".join(have[2])] for key, have in joined.items()}
+    out = {}
+    for key in list(joined):
+        have = joined.pop(key)
+        out[key] = [have[0].decode(), have[2].decode()]
+    return out
 
 
 def _script(call: str, payload) -> str:
