@@ -28,12 +28,37 @@ SOURCE_KINDS_LABEL = {  # source_kind: (Chinese, English)
 }  # document types that cover one year: targets without a year take the plan's
 
 
+@dataclass(slots=True)
+class Unit:
+    """A provision's own words as the atlas keeps them once linked: the curated Provision without its children (the
+    entries hold the tree) and pydantic's bookkeeping, a third of a unit's memory in a national atlas."""
+
+    id: str
+    kind: str
+    label: str | None
+    heading: str | None
+    heading_end: str | None
+    text: str | None
+    line: int
+    themes: list[str] | None  # chosen by an editor, primary first
+
+    @classmethod
+    def of(cls, p: Provision) -> Unit:
+        return cls(p.id, p.kind, p.label, p.heading, p.heading_end, p.text, p.line, p.themes)
+
+    def __setstate__(self, state) -> None:
+        """Read a unit back from a cached result, its id, kind, label and closing punctuation one string each however
+        many units print them."""
+        for k, v in state[1].items():
+            object.__setattr__(self, k, sys.intern(v) if type(v) is str and k not in ("heading", "text") else v)
+
+
 @dataclass(eq=False, slots=True)  # an entity: equal only to itself, hashable
 class ProvisionEntry:
     """A provision placed in the atlas."""
 
     pid: ProvisionId  # atlas-wide id
-    provision: Provision  # the curated unit
+    provision: Provision | Unit  # the curated unit (a Unit once its document is mapped: per_document.map_one)
     page: DocumentPage = field(repr=False)  # the document it belongs to
     parent: ProvisionEntry | None = field(repr=False)  # the enclosing unit, none at the top
     depth: int  # 1 for top-level units

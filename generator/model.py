@@ -7,7 +7,6 @@ so editors validate the YAML while a person types, and it documents the contract
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr
@@ -156,15 +155,6 @@ class Provision(_Strict):
         description="Theme ids chosen by an editor, primary first; replaces the automatic classification for this unit.",
     )
     children: list[Provision] = Field(default_factory=list, description="Units nested under this one, in reading order.")
-
-    def __setstate__(self, state: dict) -> None:
-        """Read a unit back from a cached result, its id, kind, label and closing punctuation one string each however
-        many units print them (a national atlas holds half a million units)."""
-        super().__setstate__(state)
-        fields = self.__dict__
-        for name in ("id", "kind", "label", "heading_end"):
-            if fields[name] is not None:
-                fields[name] = sys.intern(fields[name])
 
 
 class Document(_Strict):

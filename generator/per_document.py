@@ -37,7 +37,8 @@ from .facts.citations import FoundCitation
 from .facts.notes import Lexicon
 from .forked import collector
 from .gazetteer import NATIONAL, Division
-from .link import AgencyPage, DocumentPage, Entities, IndicatorEntry, ProvisionEntry, Site, ThemePage, link_document
+from .link import (AgencyPage, DocumentPage, Entities, IndicatorEntry, ProvisionEntry, Site, ThemePage, Unit,
+                   link_document)
 from .load import Problem
 from .publish import BuildError
 from .validate import Checked, Shared, check_document, document_paths
@@ -137,6 +138,9 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     site = replace(ctx.site, documents=[page], lines=checked.lines)
     result.unlisted, result.found = extract_document(site, page, ctx.lexicon)
     result.unthemed = classify_document(site, page, ctx.rules)
+    for e in page.provisions:  # the entries hold the tree now: the outline is let go, each unit kept lean
+        e.provision = Unit.of(e.provision)
+    page.doc.outline = []
     result.page = page
     result.checked = replace(checked, lines={})  # where each provision stands served the warnings above, and no stage after
     return result
