@@ -291,12 +291,17 @@ def flat_spans(heading: list[tuple[int, int]], text: list[tuple[int, int]]) -> a
     count of the heading's numbers first, then the heading's and the text's numbers; none when both are empty."""
     if not heading and not text:
         return None
-    return array("I", [2 * len(heading), *(n for pair in heading for n in pair), *(n for pair in text for n in pair)])
+    numbers = [2 * len(heading), *(n for pair in heading for n in pair), *(n for pair in text for n in pair)]
+    return array("H" if max(numbers) < 1 << 16 else "I", numbers)  # two bytes a number but in the longest texts
 
 
 def _assignment(theme: ThemePage, score: int, terms: Sequence[str], how: str, spans: array | None) -> Assignment:
     """Read an Assignment back from a cached result, its terms one string each however many documents use them."""
-    return Assignment(theme, score, tuple(sys.intern(t) for t in terms), sys.intern(how), spans)
+    terms = tuple(sys.intern(t) for t in terms)
+    return Assignment(theme, score, _TERMS.setdefault(terms, terms), sys.intern(how), spans)
+
+
+_TERMS: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of terms read back, once however many units it fits
 
 
 @dataclass(slots=True)

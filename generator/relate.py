@@ -97,17 +97,27 @@ def read_vocabulary(site_data: Path) -> Vocabulary | None:
     return Vocabulary.parse(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def _texts(site: Site) -> tuple[list[ProvisionEntry], list[str], list[str]]:
-    """Return the comparable provisions, their folded bodies, and the texts compared (heading + body)."""
+def _groups(site: Site) -> tuple[list[ProvisionEntry], list[list[int]], list[str], list[str]]:
+    """Return the comparable provisions, their groups of identical texts (the provisions' indices, in site order),
+    and each group's folded body and compared text (heading + body). A text is held once per group, not per copy:
+    local plans copy whole paragraphs, and a national atlas's texts are hundreds of megabytes."""
     entries = [e for page in site.documents for e in page.provisions if _comparable(e)]
-    folded = [body_text(e) for e in entries]
-    texts = [fold(e.provision.heading or "") + "。" + t for e, t in zip(entries, folded)]
-    return entries, folded, texts
+    group: dict[tuple[str, str], int] = {}
+    members: list[list[int]] = []
+    folded: list[str] = []
+    for i, e in enumerate(entries):
+        head, body = fold(e.provision.heading or ""), body_text(e)
+        g = group.setdefault((head, body), len(members))
+        if g == len(members):
+            members.append([])
+            folded.append(body)
+        members[g].append(i)
+    return entries, members, folded, [head + "。" + body for head, body in group]
 
 
 def vocabulary(site: Site) -> Vocabulary:
     """Count, over the site's comparable provisions, the texts holding each term."""
-    return Vocabulary.of(tokens(squeeze(t)[0]) for t in dict.fromkeys(_texts(site)[2]))
+    return Vocabulary.of(tokens(squeeze(t)[0]) for t in dict.fromkeys(_groups(site)[3]))
 
 
 def vectors(texts: list[str], vocab: Vocabulary | None = None) -> sparse.csr_matrix:
@@ -175,22 +185,22 @@ def _comparable(e: ProvisionEntry) -> bool:
 
 def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     """Fill `related` on every comparable provision: up to TOP from other documents, above THRESHOLD."""
-    entries, folded, texts = _texts(site)
+    entries, members, folded, texts = _groups(site)
     if len(entries) < 2:
         return
     # Identical texts form one group, scored once: a paragraph copied by 200 counties is one row, not 200.
-    groups: dict[str, list[int]] = defaultdict(list)
-    for i, t in enumerate(texts):
-        groups[t].append(i)
-    members = list(groups.values())  # group -> entries, in site order
     ids = [e.id for e in entries]
     for m in members:
         m.sort(key=ids.__getitem__)
-    group_of = {i: g for g, m in enumerate(members) for i in m}
+    group_of = [0] * len(entries)
+    for g, m in enumerate(members):
+        for i in m:
+            group_of[i] = g
     near: list[list[tuple[float, int]]] = [[(1.0, g)] for g in range(len(members))]  # a group is identical to itself
-    for g, h, score in similar_pairs(vectors([texts[m[0]] for m in members], vocab)):
+    for g, h, score in similar_pairs(vectors(texts, vocab)):
         near[g].append((score, h))
         near[h].append((score, g))
+    del texts
     doc_of = [e.page for e in entries]
     # A copied text's pieces, and its shared wording with each other provision, are the same for every copy: kept
     # for texts with copies only (a corpus of distinct texts would otherwise hold every text's pieces at once).
@@ -208,8 +218,8 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
         for _, _, j, score in sorted(found)[:TOP]:
             said = wording.get((g, j))
             if said is None:
-                mine = mine or grams.get(g) or _grams(folded[i], SHARED_MIN)
-                theirs = _spans(folded[j], mine, SHARED_MIN)
+                mine = mine or grams.get(g) or _grams(folded[g], SHARED_MIN)
+                theirs = _spans(folded[group_of[j]], mine, SHARED_MIN)
                 text = entries[j].provision.text or ""
                 said = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs
                 if copied:

@@ -76,9 +76,9 @@ def test_blocking_finds_every_pair_the_all_pairs_comparison_finds_on_the_seeds(s
     """Only texts sharing one of their KEYS heaviest terms are scored: on the seeds that loses no pair."""
     import numpy as np
 
-    from generator.relate import _texts, similar_pairs, vectors
+    from generator.relate import _groups, similar_pairs, vectors
 
-    matrix = vectors(list(dict.fromkeys(_texts(shipped)[2])))
+    matrix = vectors(list(dict.fromkeys(_groups(shipped)[3])))
     full = (matrix @ matrix.T).toarray()
     every = {(i, j) for i, j in zip(*np.nonzero(full >= THRESHOLD)) if i < j}
     found = similar_pairs(matrix)
