@@ -286,33 +286,49 @@ def sync_tree(target: Path, source: Path) -> None:
     """Make `target` hold exactly the files of `source`, moving over only what changed.
 
     An unchanged file keeps its time, so live reload stays calm and MkDocs sees what changed; a changed one is
-    newer than anything built from its old copy.
+    newer than anything built from its old copy. Both trees are read from their directory entries, with no call
+    per file: at 10,000 documents they hold 100,000 files, nearly all the same file (hard-linked, write_tree).
     """
     target.mkdir(parents=True, exist_ok=True)
-    kept = set()
-    for path in source.rglob("*"):
-        if not path.is_file():
-            continue
-        rel = path.relative_to(source).as_posix()
-        kept.add(rel)
-        old = target / rel
-        if old.is_file():
-            if os.path.samefile(old, path):
+    old, new = _inodes(target), _inodes(source)
+    linked = os.stat(target).st_dev == os.stat(source).st_dev  # an inode number names one file on one device only
+    for rel, ino in new.items():
+        path, dest = source / rel, target / rel
+        if rel in old:
+            if linked and old[rel] == ino:
                 continue
-            if same_bytes(old, path):  # unchanged: it keeps its time, and the new link (the page store's) replaces
-                st = old.stat()  # the old copy, so that the next build finds the very same file, unread
+            if same_bytes(dest, path):  # unchanged: it keeps its time, and the new link (the page store's) replaces
+                st = dest.stat()  # the old copy, so that the next build finds the very same file, unread
                 os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-                path.replace(old)
+                path.replace(dest)
                 continue
-        old.parent.mkdir(parents=True, exist_ok=True)
-        path.replace(old)
-        os.utime(old)  # newer than what was built from the file it replaces (a stored file keeps the time it was made)
-    for path in sorted(target.rglob("*"), reverse=True):
-        rel = path.relative_to(target).as_posix()
-        if path.is_file() and rel not in kept:
-            path.unlink()
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(dest)
+        os.utime(dest)  # newer than what was built from the file it replaces (a stored file keeps the time it was made)
+    for rel in old.keys() - new.keys():
+        gone = target / rel
+        gone.unlink()
+        for folder in gone.parents:  # and the folders it leaves empty
+            if folder == target:
+                break
+            try:
+                folder.rmdir()
+            except OSError:  # not empty
+                break
+
+
+def _inodes(root: Path) -> dict[str, int]:
+    """Return every file under `root` (its path relative to it, with /) and its inode, read off directory entries."""
+    out, folders = {}, [("", str(root))]
+    while folders:
+        rel, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((f"{rel}{entry.name}/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    out[rel + entry.name] = entry.inode()
+    return out
 
 
 def same_bytes(a: Path, b: Path, chunk: int = CHUNK) -> bool:

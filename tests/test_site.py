@@ -470,6 +470,19 @@ def test_sync_moves_over_only_changed_files_compared_a_chunk_at_a_time(tmp_path)
     assert os.stat(old / "late.md").st_mtime > os.stat(old / "same.md").st_mtime
 
 
+def test_sync_takes_new_folders_and_deletes_the_folders_it_empties(tmp_path):
+    """A file in a new folder is moved over with its folder; a folder whose files are all gone goes too, and a
+    folder that keeps a file stays."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    for root, files in ((old, ["a/b/gone.md", "a/kept.md", "c/gone.md"]), (new, ["a/kept.md", "d/e/new.md"])):
+        for rel in files:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text(rel, encoding="utf-8")
+    sync_tree(old, new)
+    assert sorted(p.relative_to(old).as_posix() for p in old.rglob("*")) == ["a", "a/kept.md", "d", "d/e", "d/e/new.md"]
+    assert (old / "d/e/new.md").read_text(encoding="utf-8") == "d/e/new.md"
+
+
 def test_a_change_to_the_theme_rebuilds_every_page(tmp_path):
     proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
     build(proj)
