@@ -79,7 +79,7 @@ def mark(text: str | None, spans: list[tuple[int, int]], esc: Callable[[str], ob
 def how_title(a: Assignment) -> str:
     """Say why a provision carries a theme, for the link's hover text."""
     if a.how == "curated":
-        return "编者指定 set by an editor" + (f";词语 terms: {'、'.join(a.terms)}" if a.terms else "")
+        return "编者指定 set by an editor" + (f";词语 terms: {'、'.join(a.words())}" if a.terms else "")
     if a.how == "notice":
         return "印发通知 the cover notice"
     if a.how == "preamble":
@@ -90,7 +90,7 @@ def how_title(a: Assignment) -> str:
         return "制定依据和目的 why and on what basis the text was made"
     if a.how in ("heading", "inherited"):
         return "承上级标题 from the heading above"
-    return f"依据词语 matched terms: {'、'.join(a.terms)}"
+    return f"依据词语 matched terms: {'、'.join(a.words())}"
 
 
 RELATED_EXCERPT = 90  # characters of a similar provision shown: its shared wording in context; the link leads to all of it

@@ -60,14 +60,14 @@ class _Matcher:
     page: ThemePage
     pattern: re.Pattern | None
     weight: dict[str, int]
+    number: dict[str, int]  # term -> its place in page.words, as an Assignment names it
 
     @classmethod
     def of(cls, page: ThemePage) -> _Matcher:
         weight = {fold(t): WEAK for t in page.theme.weak_terms}
         weight.update({fold(t): STRONG for t in page.theme.terms})
-        terms = sorted(weight, key=lambda t: (-len(t), t))  # longest first: 老旧小区 before 小区
-        pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
-        return cls(page, pattern, weight)
+        pattern = re.compile("|".join(map(re.escape, page.words))) if page.words else None  # longest first
+        return cls(page, pattern, weight, {t: i for i, t in enumerate(page.words)})
 
 
 def body_text(e: ProvisionEntry) -> str:
@@ -173,7 +173,7 @@ def classify_document(site: Site, page: DocumentPage, rules: Rules, curated: boo
                 score += ANCESTOR_BONUS
             if terms:
                 strong = any(m.weight[t] == STRONG for t in terms)
-                scored.append((score, head, order, strong, Assignment(m.page, score, terms, "terms", spans)))
+                scored.append((score, head, order, strong, Assignment(m.page, score, tuple(m.number[t] for t in terms), "terms", spans)))
         e.themes = _choose(e, scored, rules.by_id, rules.structural, heading_themes, curated)
         if e.has_text and not e.themes:
             problems.append(_unthemed(site, e))
@@ -196,20 +196,20 @@ def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], struct
             heading_themes: dict[str, list[ThemePage]], curated: bool) -> list[Assignment]:
     found = {a.theme.slug: a for *_, a in scored}
     if curated and e.provision.themes is not None:
-        return [Assignment(by_id[t], found[t].score if t in found else 0, found[t].terms if t in found else [],
+        return [Assignment(by_id[t], found[t].score if t in found else 0, found[t].terms if t in found else (),
                            "curated", found[t].spans if t in found else None) for t in e.provision.themes]
     if "notice" in structural and e.pid.path[0] == "notice":
-        return [Assignment(structural["notice"], 0, [], "notice", None)]
+        return [Assignment(structural["notice"], 0, (), "notice", None)]
     if "notice" in structural and e.depth == 1 and _FURNITURE_RE.fullmatch((e.provision.text or "").strip()):
-        return [Assignment(structural["notice"], 0, [], "furniture", None)]
+        return [Assignment(structural["notice"], 0, (), "furniture", None)]
     general = structural.get("preamble")
     if general and _in_preamble(e):
-        return [Assignment(general, 0, [], "preamble", None)]
+        return [Assignment(general, 0, (), "preamble", None)]
     if general and _PURPOSE_RE.fullmatch(fold(e.provision.text or "").strip()):
-        return [Assignment(general, 0, [], "purpose", None)]
+        return [Assignment(general, 0, (), "purpose", None)]
     if general and any(general in heading_themes.get(a.id, ()) for a in e.ancestors):
         # Under 总体要求 or 基本原则 a unit names the areas the document covers in passing: it is about the guidance.
-        return [found.get(general.slug) or Assignment(general, ANCESTOR_BONUS, [], "heading", None)]
+        return [found.get(general.slug) or Assignment(general, ANCESTOR_BONUS, (), "heading", None)]
     scored.sort(key=lambda s: (s[1] < HEADING_NAMES, -s[0], -s[1], s[2]))
     best = max((s[0] for s in scored), default=0)
     chosen = [a for i, (score, _, _, strong, a) in enumerate(scored)
@@ -218,7 +218,7 @@ def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], struct
     if e.provision.kind == "paragraph" and not e.provision.heading and named and named.themes \
             and named.themes[0].theme in heading_themes[named.id]:
         lead = named.themes[0].theme
-        chosen = [found.get(lead.slug) or Assignment(lead, ANCESTOR_BONUS, [], "heading", None)] + \
+        chosen = [found.get(lead.slug) or Assignment(lead, ANCESTOR_BONUS, (), "heading", None)] + \
                  [a for a in chosen if a.theme is not lead]
     if chosen and chosen[0].theme is general:
         return chosen[:1]  # guiding thought and goals list what the document covers: passing mentions, not topics
@@ -227,7 +227,7 @@ def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], struct
     for up in reversed(e.ancestors):
         if heading_themes.get(up.id):
             primary = up.themes[0].theme if up.themes else heading_themes[up.id][0]
-            return [Assignment(primary, 0, [], "inherited", None)]
+            return [Assignment(primary, 0, (), "inherited", None)]
     return []
 
 

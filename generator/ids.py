@@ -49,12 +49,6 @@ class ProvisionId:
     document: str
     path: tuple[str, ...]
 
-    def __setstate__(self, state: list) -> None:
-        """Read an id back from a cached result, its segments one string each however many ids share them."""
-        document, path = state
-        object.__setattr__(self, "document", document)
-        object.__setattr__(self, "path", tuple(sys.intern(segment) for segment in path))
-
     @classmethod
     def parse(cls, text: str) -> ProvisionId:
         """Split `doc:path`; raise ValueError when malformed."""
@@ -87,7 +81,7 @@ class ProvisionId:
 
 def split_path(path: str) -> tuple[str, ...]:
     """Split a dotted path, checking every segment."""
-    segments = tuple(path.split("."))
+    segments = tuple(sys.intern(s) for s in path.split("."))  # one string each however many ids share them
     if not path or not all(_SEGMENT_RE.match(s) for s in segments):
         raise ValueError(f"not a provision path: {path!r} (expected segments like 3, p1 or notice)")
     return segments

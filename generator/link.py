@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import quote
 
-from .chinese import simplified_reading
+from .chinese import fold, simplified_reading
 from .ids import ProvisionId
 from .gazetteer import NATIONAL, Division, Gazetteer
 from .model import (DOC_TYPES, LEVELS, Agencies, Agency, Correction, Document, Indicator, Indicators, Provision, Taxonomy,
@@ -44,13 +45,10 @@ class Unit:
 
     @classmethod
     def of(cls, p: Provision) -> Unit:
-        return cls(p.id, p.kind, p.label, p.heading, p.heading_end, p.text, p.line, p.themes)
-
-    def __setstate__(self, state) -> None:
-        """Read a unit back from a cached result, its id, kind, label and closing punctuation one string each however
-        many units print them."""
-        for k, v in state[1].items():
-            object.__setattr__(self, k, sys.intern(v) if type(v) is str and k not in ("heading", "text") else v)
+        """Keep `p`'s words, its short ones interned (a document's cached result then holds each once: pickle writes
+        an object it has written before as a reference)."""
+        return cls(sys.intern(p.id), sys.intern(p.kind), p.label and sys.intern(p.label), p.heading,
+                   p.heading_end and sys.intern(p.heading_end), p.text, p.line, p.themes)
 
 
 @dataclass(eq=False, slots=True)  # an entity: equal only to itself, hashable
@@ -236,6 +234,12 @@ class ThemePage:
     def slug(self) -> str:
         return self.theme.id
 
+    @cached_property
+    def words(self) -> tuple[str, ...]:
+        """Its terms, strong and weak, as matched (folded), longest first: 老旧小区 before 小区. An Assignment names
+        those it found by their place here."""
+        return tuple(sorted({fold(t) for t in (*self.theme.terms, *self.theme.weak_terms)}, key=lambda t: (-len(t), t)))
+
     @property
     def src_path(self) -> str:
         return f"themes/{self.theme.id}.md"
@@ -268,11 +272,17 @@ class Assignment:
 
     theme: ThemePage
     score: int  # classification score; 0 when curated or structural
-    terms: Sequence[str]  # the taxonomy terms found, strongest first (shown on hover)
+    # The taxonomy terms found, strongest first (shown on hover), by their place in theme.words: numbers below 256
+    # are shared objects, where the words themselves were a national atlas's largest set of strings after the texts
+    terms: tuple[int, ...]
     how: str  # terms | heading (above) | inherited | notice | furniture | preamble | purpose | curated
     # Matched character spans as flat_spans keeps them (none when nothing matched): a dict of lists of pairs per
     # field was a quarter of a national atlas's memory
     spans: array | None
+
+    def words(self) -> list[str]:
+        """Return the terms found, strongest first."""
+        return [self.theme.words[i] for i in self.terms]
 
     def spans_in(self, field: str) -> list[tuple[int, int]]:
         """Return the matched spans in `field` (heading, text) as (start, end) pairs."""
@@ -281,9 +291,6 @@ class Assignment:
         n = self.spans[0]
         flat = self.spans[1:1 + n] if field == "heading" else self.spans[1 + n:]
         return list(zip(flat[::2], flat[1::2]))
-
-    def __reduce__(self):
-        return _assignment, (self.theme, self.score, self.terms, self.how, self.spans)
 
 
 def flat_spans(heading: list[tuple[int, int]], text: list[tuple[int, int]]) -> array | None:
@@ -295,13 +302,7 @@ def flat_spans(heading: list[tuple[int, int]], text: list[tuple[int, int]]) -> a
     return array("H" if max(numbers) < 1 << 16 else "I", numbers)  # two bytes a number but in the longest texts
 
 
-def _assignment(theme: ThemePage, score: int, terms: Sequence[str], how: str, spans: array | None) -> Assignment:
-    """Read an Assignment back from a cached result, its terms one string each however many documents use them."""
-    terms = tuple(sys.intern(t) for t in terms)
-    return Assignment(theme, score, _TERMS.setdefault(terms, terms), sys.intern(how), spans)
 
-
-_TERMS: dict[tuple[str, ...], tuple[str, ...]] = {}  # each set of terms read back, once however many units it fits
 
 
 @dataclass(slots=True)
@@ -353,11 +354,6 @@ class Task:
     listed: bool = True  # false: a readable name site-data/agencies.yaml does not know (kept as printed, unresolved)
     basis: str = ""  # for a lead, what says so: "note" (牵头, 负总责 in the note), "prose" (会同, 牵头 in a sentence) or "rule"
     parent: str | None = None  # a branch office's parent body as printed (市生态环境局 of 市生态环境局临县分局)
-
-    def __setstate__(self, state) -> None:
-        """Read a Task back from a cached result, its words one string each however many documents print them."""
-        for k, v in state[1].items():
-            object.__setattr__(self, k, sys.intern(v) if type(v) is str else v)
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
@@ -625,7 +621,7 @@ def _number_collation(page: DocumentPage) -> None:
 def _entries(page: DocumentPage, provisions: list[Provision], parent: ProvisionEntry | None,
              depth: int) -> Iterator[ProvisionEntry]:
     for prov in provisions:
-        pid = ProvisionId(page.doc.id, tuple(prov.id.split(".")))
+        pid = ProvisionId(page.doc.id, tuple(map(sys.intern, prov.id.split("."))))
         entry = ProvisionEntry(pid, prov, page, parent, depth)
         yield entry
         yield from _entries(page, prov.children, entry, depth + 1)

@@ -100,7 +100,7 @@ def test_a_term_inside_a_longer_term_or_an_ignored_phrase_does_not_count():
     assert _themes(site, "1") == ["hukou-reform"]  # no 农业 for industry
     assert _themes(site, "2") == ["county-infrastructure"]
     entry = site.documents[0].provisions[1]
-    assert entry.themes[0].terms == ["供水"]  # 市政 inside 市政府 is not read
+    assert entry.themes[0].words() == ["供水"]  # 市政 inside 市政府 is not read
 
 
 def test_responsibility_notes_are_not_read():
@@ -170,7 +170,7 @@ def test_an_editors_themes_replace_the_automatic_result_in_order():
         _p("1", text="放开落户,统筹资金。", themes=["finance-investment", "county-infrastructure"])]))
     entry = site.documents[0].provisions[0]
     assert [(a.theme.slug, a.how) for a in entry.themes] == [("finance-investment", "curated"), ("county-infrastructure", "curated")]
-    assert entry.themes[0].terms == ["资金"]  # the matched words are still kept for highlighting
+    assert entry.themes[0].words() == ["资金"]  # the matched words are still kept for highlighting
 
 
 def test_traditional_text_matches_simplified_terms_at_the_original_offsets():

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections import defaultdict
 
 from ..chinese import fold
@@ -147,7 +148,11 @@ def _link_targets(page: DocumentPage) -> None:
 def _task(e: ProvisionEntry, party: Party, name: str, basis: str, pages: dict[str, AgencyPage]) -> Task:
     agency = pages[party.agency.id] if party.agency else None
     level = None if party.agency and party.agency.kind == "local" else _level(party.prefix, e.page, name)
-    return Task(e, agency, name, party.role, level, listed=party.known, basis=basis, parent=_branch(name))
+    # Interned: a document's cached result holds each word once however many tasks print it (pickle writes an
+    # object it has written before as a reference)
+    parent = _branch(name)
+    return Task(e, agency, sys.intern(name), sys.intern(party.role), level and sys.intern(level), listed=party.known,
+                basis=sys.intern(basis), parent=parent and sys.intern(parent))
 
 
 _BRANCH = re.compile(r"(分局|分中心|分公司|支行|监管组)$")
