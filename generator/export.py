@@ -31,7 +31,7 @@ CITATION_FIELDS = ["document_id", "provision_id", "title", "printed", "doc_numbe
 POLICY_FIELDS = ["id", "title", "issuer", "issuer_inferred", "level", "doc_number", "url"]
 
 
-Content = str | Iterator[str]  # a file's text whole, or in chunks a writer writes as they come
+Content = str | Iterator[str | bytes]  # a file's text whole, or in chunks (UTF-8 when bytes) a writer writes as they come
 
 
 def tables(site: Site, pages: list[DocumentPage] | None = None) -> dict[str, Callable[[], Iterator[dict]]]:
@@ -103,7 +103,7 @@ def _deadline(dl) -> dict:
     return {"text": dl.text, "year": dl.year, "month": dl.month, "start_year": dl.start_year}
 
 
-def atlas_json(site: Site, rows: Callable[[str], Iterable[str]]) -> Iterator[str]:
+def atlas_json(site: Site, rows: Callable[[str], Iterable[str | bytes]]) -> Iterator[str | bytes]:
     """Yield atlas.json in chunks: the text json.dumps(…, ensure_ascii=False, indent=1) writes. `rows`: as export_files."""
     yield f'{{\n "schema_version": {SCHEMA_VERSION}'
     for name, made in tables(site, []).items():
@@ -167,11 +167,11 @@ def join_rows(name: str, chunks: Iterable[str]) -> str:
     return "".join(chunks) if name.endswith(".csv") else ",".join(c for c in chunks if c)
 
 
-def export_files(site: Site, rows: Callable[[str], Iterable[str]]) -> Iterator[tuple[str, Content]]:
+def export_files(site: Site, rows: Callable[[str], Iterable[str | bytes]]) -> Iterator[tuple[str, Content]]:
     """Yield (path under docs/, content) for each data download, written as it goes (the reduce of the export).
 
     `rows(name)`: for each table of PER_DOCUMENT, the documents' rows (document_rows) in site order, in chunks
-    join_rows makes.
+    join_rows makes (text, or its UTF-8 bytes as read back from the scratch folder).
     """
     yield "data/atlas.json", atlas_json(site, rows)
     t = tables(site, [])
@@ -228,7 +228,7 @@ def _csv(fields: list[str], rows: Iterable[dict], header: bool = True) -> Iterat
     yield buf.getvalue()
 
 
-def _header(fields: list[str], chunks: Iterable[str]) -> Iterator[str]:
+def _header(fields: list[str], chunks: Iterable[str | bytes]) -> Iterator[str | bytes]:
     """Yield a CSV file's header line, then its rows already written."""
     yield from _csv(fields, ())
     yield from chunks

@@ -12,7 +12,8 @@ Shape (all under search/ in docs/ and the built site):
   holding it, and those holding it in their heading; single characters too (one-character queries), each
   listing in every segment of SEGMENT documents its first UNIGRAM_CAP entries, then only those holding it in
   their heading (so the commonest do not list every entry); and `#theme` keys for the theme filter;
-- t/NNN.js: the entries themselves, CHUNK at a time in site order (document, anchor, heading, text, theme),
+- t/NNN.js: the entries themselves, CHUNK at a time in site order (document, anchor, heading, text, theme;
+  each segment starts a new file, so its entries are numbered from a multiple of CHUNK),
   loaded only for the results shown: to verify a match (a bigram index has false positives, never false
   negatives), rank phrase before scattered, and mark the snippet;
 - d/NNN.js: documents' titles, jurisdictions and urls, DOC_CHUNK at a time.
@@ -36,7 +37,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate, count, islice
 from operator import add
 from typing import TYPE_CHECKING
 
@@ -46,6 +46,8 @@ from .link import DocumentPage, Site
 from .model import LEVELS
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .per_document import PageStore
 
 CHUNK = 8  # entries per text file: each result shown costs one file of a few KB (results come from many documents)
@@ -190,16 +192,24 @@ SEGMENT = 100  # documents per segment of the index: inverted on its own and kep
 _SHARE: list[list[tuple[str, str, str]]] = []  # the segments' entries, which forked workers invert
 
 
-def _postings(segments: list[list[tuple[str, str, str]]], store: PageStore | None = None) -> dict[str, list[str]]:
-    """Encoded postings [all, headings] of every key over the entries (head, body, theme) of `segments`, in order.
+def _postings(segments: list[list[tuple[str, str, str]]], store: PageStore | None = None,
+              pad: int = 1) -> dict[str, list[str]]:
+    """Encoded postings [all, headings] of every key over the entries (head, body, theme) of `segments`, in order;
+    each segment's entries are numbered from the multiple of `pad` after the last segment's (`padded`).
 
     Each segment is inverted on its own (`_inverted`) and the segments joined in order (`join_segments`): the result
     is the same whatever the machine, and a segment's postings depend on its entries alone.
     """
-    return join_segments(_inverted(segments, store))
+    return join_segments(_inverted(segments, store, pad))
 
 
-def _inverted(segments: list[list[tuple[str, str, str]]], store: PageStore | None) -> Iterator[tuple[int, dict]]:
+def padded(n: int, pad: int) -> int:
+    """Return `n` rounded up to a multiple of `pad`: the numbers a segment of `n` entries takes."""
+    return -(-n // pad) * pad
+
+
+def _inverted(segments: list[list[tuple[str, str, str]]], store: PageStore | None,
+              pad: int = 1) -> Iterator[tuple[int, dict]]:
     """Yield each segment's postings (`_invert`) with the number of its first entry, in order, one at a time.
 
     With a `store`, a segment's postings are kept under a hash of its entries, so a rebuild inverts only the
@@ -230,7 +240,7 @@ def _inverted(segments: list[list[tuple[str, str, str]]], store: PageStore | Non
                     if store:
                         store.put(keys[i], [("postings", pickle.dumps(part, pickle.HIGHEST_PROTOCOL))])
                 yield offset, part
-                offset += len(segments[i])
+                offset += padded(len(segments[i]), pad)
     finally:
         _SHARE = []
 
@@ -316,7 +326,7 @@ def document_entries(page: DocumentPage) -> DocEntries:
     return DocEntries(shown, d.level, d.province, page.date.year if page.date else 0, tuple(records(page)))
 
 
-def build_index(site: Site, store: PageStore | None = None) -> Iterator[tuple[str, str]]:
+def build_index(site: Site, store: PageStore | None = None) -> Iterator[tuple[str, str | Path]]:
     """Index every document's records and the atlas's own pages; yield the script files under search/ as they are made."""
     with collector(on=False):  # millions of lists of numbers and strings, freed by their counts: nothing to collect
         docs = [document_entries(page) for page in site.documents]
@@ -325,15 +335,17 @@ def build_index(site: Site, store: PageStore | None = None) -> Iterator[tuple[st
 
 
 def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]],
-                store: PageStore | None = None) -> Iterator[tuple[str, str]]:
+                store: PageStore | None = None) -> Iterator[tuple[str, str | Path]]:
     """The reduce step: postings over every entry, sharded; entries and documents in chunks; meta.js. Segments of
     SEGMENT documents are inverted on their own, and kept in `store` when given (_postings).
 
-    Each file is yielded as it is made and not kept: at 10,000 documents the files are 0.4 GB of text, and the
-    postings are let go once their shards are out."""
-    encoded = _postings([[(r.head, r.body + ("\n" + r.also if r.also else ""), r.theme)
-                          for doc in docs[a:a + SEGMENT] for r in doc.records] for a in range(0, len(docs), SEGMENT)],
-                        store)
+    Each segment's entries are numbered from a multiple of CHUNK, so its text chunks are its own: kept in `store`
+    with what they hold, after an edit only the edited document's segment writes them again (at 10,000 documents
+    the atlas has 73,000). Each file is yielded as it is made (or as the store keeps it) and not kept: at 10,000
+    documents the files are 0.4 GB of text, and the postings are let go once their shards are out."""
+    segments = [docs[a:a + SEGMENT] for a in range(0, len(docs), SEGMENT)]
+    encoded = _postings([[(r.head, r.body + ("\n" + r.also if r.also else ""), r.theme) for doc in segment
+                          for r in doc.records] for segment in segments], store, CHUNK)
     size = sum(len(k) + len(a) + len(h) + 8 for k, (a, h) in encoded.items())
     shards = 16
     while shards < 4096 and size / shards > SHARD_TARGET:
@@ -348,20 +360,20 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]],
     del by_shard
 
     theme_index = {t[0]: i for i, t in enumerate(themes)}
-    entries = ((d, r) for d, doc in enumerate(docs) for r in doc.records)
-    for c in count():
-        rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url or r.also else [])
-                + ([r.also] if r.also else []) for d, r in islice(entries, CHUNK)]
-        if not rows:
-            break
-        yield f"search/t/{c:05x}.js", _script("chunk", [c, rows])
+    starts, first = [], 0  # each document's first entry number
+    for k, segment in enumerate(segments):
+        n = first
+        for doc in segment:
+            starts.append(n)
+            n += len(doc.records)
+        yield from _text_chunks(segment, k * SEGMENT, first, theme_index, store)
+        first += padded(n - first, CHUNK)
     shown = [list(d.shown) for d in docs]
     for c in range(0, len(shown), DOC_CHUNK):
         yield f"search/d/{c // DOC_CHUNK:03x}.js", _script("docs", [c // DOC_CHUNK, shown[c:c + DOC_CHUNK]])
 
     levels = [lvl for lvl in LEVEL_ORDER if any(d.level == lvl for d in docs)]
     provinces = sorted({d.province for d in docs if d.province})
-    starts = list(accumulate((len(doc.records) for doc in docs[:-1]), initial=0))
     yield "search/meta.js", _script("meta", {
         "version": 1, "shards": shards, "chunk": CHUNK, "docChunk": DOC_CHUNK,
         "entries": sum(len(doc.records) for doc in docs), "fold": fold_table(), "starts": encode(starts),
@@ -369,6 +381,22 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]],
         "facets": [[levels.index(d.level) if d.level in levels else -1,
                     provinces.index(d.province) if d.province else -1, d.year] for d in docs],
     })
+
+
+def _text_chunks(segment: list[DocEntries], doc: int, first: int, theme_index: dict[str, int],
+                 store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
+    """The text chunks of a segment whose first document is number `doc` and first entry `first` (a multiple of
+    CHUNK): each entry's document, anchor, heading, text, theme, and url or Taiwan words if any. Taken as `store`
+    keeps them when what they hold is unchanged."""
+    rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url or r.also else [])
+            + ([r.also] if r.also else []) for d, entries in enumerate(segment, start=doc) for r in entries.records]
+    key = store.key("search/t", str(first), json.dumps(rows, ensure_ascii=False)) if store else ""
+    kept = store.get(key) if store else None
+    if kept is None:
+        made = [(f"search/t/{(first + c) // CHUNK:05x}.js", _script("chunk", [(first + c) // CHUNK, rows[c:c + CHUNK]]))
+                for c in range(0, len(rows), CHUNK)]
+        kept = store.put(key, made) if store else made
+    yield from kept
 
 
 class Searcher:

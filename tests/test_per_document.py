@@ -124,12 +124,12 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
     path.write_text(head + "\noutline:" + outline, encoding="utf-8")
     build(project, run_mkdocs=False)
     after, docs = _stored(project), _docs(project)
-    # The stale entries are gone; the others hold the search index's segment, the run's export rows and deflated
-    # chunks of the data export.
+    # The stale entries are gone; the others hold the search index's segment (its postings, its text files), the
+    # run's export rows and deflated chunks of the data export.
     entries = [(p / PageStore.INDEX).read_text(encoding="utf-8").split("\n") for p in (project / PAGES).iterdir()]
     assert sum(any(rel.endswith(".md") for rel in rels) for rels in entries) == len(after) == len(before)
     assert ({rels[0].split("/")[0] for rels in entries if not any(rel.endswith(".md") for rel in rels)}
-            == {"postings", ROWS, "deflated"})
+            == {"postings", "search", ROWS, "deflated"})
     again = {rel for rel in after if after[rel] != before.get(rel)}
     # A document's page shows others' provisions listed as similar; all other kept pages show the documents they link.
     showing = {rel for rel in after if f"{edited}.html" in docs[rel].decode()

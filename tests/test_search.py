@@ -7,6 +7,7 @@ import json
 import random
 import re
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 
@@ -252,3 +253,47 @@ def test_a_machine_converted_text_is_found_by_the_mainland_word(searcher):
     shown = {h: rows[h][2] + rows[h][3] for h in results}
     assert all(any(w in text for w in ("最佳化", "優化", "优化")) for text in shown.values()), shown
     assert any("最佳化" in text for text in shown.values())
+
+
+def test_segments_start_their_own_text_files_and_find_what_one_index_finds(shipped, monkeypatch):
+    """Each segment's entries are numbered from a multiple of CHUNK, so a text file holds one segment's entries only
+    (the page store keeps them, and an edit writes one segment's again); the numbers skipped change no result."""
+    from generator import search
+
+    monkeypatch.setattr(search.os, "cpu_count", lambda: 1)  # inverted here, not in forked processes
+    whole = Searcher(dict(search.build_index(shipped)))
+    monkeypatch.setattr(search, "SEGMENT", 2)
+    cut = Searcher(dict(search.build_index(shipped)))
+    starts = decode(cut.meta["starts"])
+    assert [s % search.CHUNK for s in starts[::2]] == [0, 0, 0] and starts != decode(whole.meta["starts"])
+    texts = [name for name in cut.files if name.startswith("search/t/")]
+    assert len(texts) > len([name for name in whole.files if name.startswith("search/t/")])
+    for name in texts:
+        assert len({row[0] // 2 for row in cut._chunk(int(name[9:14], 16))}) == 1, name
+    for query in sorted(GOLD):
+        assert cut.query(query) == whole.query(query), query
+
+
+def test_a_rebuild_takes_the_text_files_of_unchanged_segments_from_the_page_store(shipped, built, tmp_path,
+                                                                                  monkeypatch):
+    """The text files of a segment whose entries are unchanged are the page store's (linked, not written again);
+    an edited entry's segment makes its own again, with the new words."""
+    from generator import search
+    from generator.per_document import PageStore
+
+    monkeypatch.setattr(search.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(search, "SEGMENT", 2)
+    store = PageStore(tmp_path / "pages", built[0] / "site-data", built[0] / "templates")
+    first = {rel: made for rel, made in search.build_index(shipped, store) if rel.startswith("search/t/")}
+    second = {rel: made for rel, made in search.build_index(shipped, store) if rel.startswith("search/t/")}
+    assert first.keys() == second.keys() and all(isinstance(made, Path) for made in second.values())
+    assert [made.read_text(encoding="utf-8") for made in first.values()] == [
+        made.read_text(encoding="utf-8") for made in second.values()]
+    edited = next(e for e in shipped.documents[3].provisions if e.provision.text)
+    monkeypatch.setattr(edited.provision, "text", edited.provision.text + "新增一句关于县城的话")
+    third = {rel: made if isinstance(made, str) else made.read_text(encoding="utf-8")
+             for rel, made in search.build_index(shipped, store)}
+    changed = [rel for rel in second if third[rel] != second[rel].read_text(encoding="utf-8")]
+    segment = decode(Searcher(third).meta["starts"])[2]  # the first entry of documents 2 and 3's segment
+    assert changed and all(int(rel[9:14], 16) * search.CHUNK >= segment for rel in changed)
+    assert any("新增一句关于县城的话" in third[rel] for rel in changed)
