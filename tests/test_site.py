@@ -513,3 +513,15 @@ def test_relative_links_are_what_relpath_gives():
         target += rng.choice(["", "#p-1-2", "?pick=a,b&level=county#doc-x", "?q=a/b"])
         here = posixpath.join(rng.choice(folders), rng.choice(["index.html", "y.md"]))
         assert relative_url(target, here) == posixpath.relpath(target, posixpath.dirname(here) or "."), (target, here)
+
+
+def test_a_build_leaves_no_scratch_folder_and_deletes_one_a_stopped_build_left(tmp_path):
+    """The scratch copy of docs/ is deleted aside while MkDocs runs, and gone when the build returns; one that a
+    stopped build left aside is deleted by the next."""
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    left = proj / ".build-tmp.99999.old" / "docs" / "index.md"
+    left.parent.mkdir(parents=True)
+    left.write_text("left by a stopped build", encoding="utf-8")
+    build(proj)
+    assert [p.name for p in proj.iterdir() if p.name.startswith(".build-tmp")] == []
+    assert (proj / "site" / "index.html").is_file()
