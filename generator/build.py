@@ -36,7 +36,7 @@ from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import CHUNK, BuildError, Deflated, deflate_chunk, publish
+from .publish import CHUNK, BuildError, Deflated, deflate_chunk, files_under, publish
 from .search import build_index
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
@@ -290,7 +290,7 @@ def sync_tree(target: Path, source: Path) -> None:
     per file: at 10,000 documents they hold 100,000 files, nearly all the same file (hard-linked, write_tree).
     """
     target.mkdir(parents=True, exist_ok=True)
-    old, new = _inodes(target), _inodes(source)
+    old, new = files_under(target), files_under(source)
     linked = os.stat(target).st_dev == os.stat(source).st_dev  # an inode number names one file on one device only
     for rel, ino in new.items():
         path, dest = source / rel, target / rel
@@ -333,20 +333,6 @@ def remove_aside(folder: Path) -> threading.Thread:
     thread = threading.Thread(target=shutil.rmtree, args=(aside,), kwargs={"ignore_errors": True}, daemon=True)
     thread.start()
     return thread
-
-
-def _inodes(root: Path) -> dict[str, int]:
-    """Return every file under `root` (its path relative to it, with /) and its inode, read off directory entries."""
-    out, folders = {}, [("", str(root))]
-    while folders:
-        rel, folder = folders.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append((f"{rel}{entry.name}/", entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    out[rel + entry.name] = entry.inode()
-    return out
 
 
 def same_bytes(a: Path, b: Path, chunk: int = CHUNK) -> bool:

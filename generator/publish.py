@@ -96,8 +96,7 @@ def build_stamp(project: Path) -> dict:
 
 def _sources(docs: Path) -> list[str]:
     """Every file of docs/ MkDocs reads (dotfiles it leaves out), as a path under docs/."""
-    return [p.relative_to(docs).as_posix() for p in docs.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(docs).parts)]
+    return [rel for rel in files_under(docs) if not any(part.startswith(".") for part in rel.split("/"))]
 
 
 def _output_of(rel: str) -> str:
@@ -120,22 +119,40 @@ def reuse_site(previous: Path, target: Path, docs: Path, stamp: dict) -> bool:
         return False
     if any(old.get(key) != stamp[key] for key in ("built", "theme", "platform")):
         return False
-    for path in previous.rglob("*"):
-        if path.is_file() and path.name != STAMP:
-            link = target / path.relative_to(previous)
-            link.parent.mkdir(parents=True, exist_ok=True)
-            os.link(path, link)
+    # Read off directory entries, with str paths: at 10,000 documents the site holds 120,000 files.
+    rels = [rel for rel in files_under(previous) if rel != STAMP]
+    for folder in sorted({os.path.dirname(rel) for rel in rels}):
+        os.makedirs(os.path.join(target, folder), exist_ok=True)
+    for rel in rels:
+        os.link(os.path.join(previous, rel), os.path.join(target, rel))
     now = set(stamp["outputs"])
     for rel in set(old.get("outputs", [])) - now:
         (target / rel).unlink(missing_ok=True)
-    for src in docs.rglob("*"):
-        rel = src.relative_to(docs)
-        dest = target / _output_of(rel.as_posix())
-        if dest.is_file() and dest.stat().st_mtime < src.stat().st_mtime:
-            dest.unlink()
+    for rel in files_under(docs):
+        dest = os.path.join(target, _output_of(rel))
+        try:
+            if os.stat(dest).st_mtime < os.stat(os.path.join(docs, rel)).st_mtime:
+                os.unlink(dest)
+        except FileNotFoundError:  # no output yet
+            pass
     for rel in ("404.html", "sitemap.xml", "sitemap.xml.gz"):
         (target / rel).unlink(missing_ok=True)
     return True
+
+
+def files_under(root: Path) -> dict[str, int]:
+    """Return every file under `root` (its path relative to it, with /) and its inode, read off directory entries
+    (no call per file)."""
+    out, folders = {}, [("", str(root))]
+    while folders:
+        rel, folder = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((f"{rel}{entry.name}/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    out[rel + entry.name] = entry.inode()
+    return out
 
 
 class _NotDirty(logging.Filter):
