@@ -264,7 +264,7 @@
       if (seq !== state.seq) { return; }
       if (!q.parts.length) { ui.status.textContent = "请输入汉字、字母或数字 Type characters, letters or digits"; return; }
       state.q = q;
-      return verify(q.list, 0, q.parts, q.phrase).then(function (page) {
+      return found(q, 0, seq).then(function (page) {
         if (seq !== state.seq) { return; }
         q.next = page.next;
         render(page.items, q.parts, false);
@@ -281,9 +281,19 @@
     });
   }
 
+  // The candidates from `from` on, a page at a time, up to the first page with a result: a long query's bigrams can
+  // meet in a page of entries that do not hold it (at 10,000 documents the first 20 of 老旧小区改造's did not), and
+  // that is not the end of its results.
+  function found(q, from, seq) {
+    return verify(q.list, from, q.parts, q.phrase).then(function (page) {
+      if (page.items.length || page.next >= q.list.length || seq !== state.seq) { return page; }
+      return found(q, page.next, seq);
+    });
+  }
+
   function more() {
     var seq = state.seq, q = state.q;
-    verify(q.list, q.next, q.parts, q.phrase).then(function (page) {
+    found(q, q.next, seq).then(function (page) {
       if (seq !== state.seq) { return; }
       q.next = page.next;
       render(page.items, q.parts, true);
