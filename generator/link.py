@@ -276,8 +276,8 @@ class Assignment:
     # are shared objects, where the words themselves were a national atlas's largest set of strings after the texts
     terms: tuple[int, ...]
     how: str  # terms | heading (above) | inherited | notice | furniture | preamble | purpose | curated
-    # Matched character spans as flat_spans keeps them (none when nothing matched): a dict of lists of pairs per
-    # field was a quarter of a national atlas's memory
+    # Matched character spans as flat_spans keeps them (none when nothing matched): a dict of an array per field,
+    # and before it of lists of pairs, was a fifth of a national atlas's memory
     spans: array | None
 
     def words(self) -> list[str]:
@@ -300,9 +300,6 @@ def flat_spans(heading: list[tuple[int, int]], text: list[tuple[int, int]]) -> a
         return None
     numbers = [2 * len(heading), *(n for pair in heading for n in pair), *(n for pair in text for n in pair)]
     return array("H" if max(numbers) < 1 << 16 else "I", numbers)  # two bytes a number but in the longest texts
-
-
-
 
 
 @dataclass(slots=True)
