@@ -173,7 +173,8 @@ def classify_document(site: Site, page: DocumentPage, rules: Rules, curated: boo
                 score += ANCESTOR_BONUS
             if terms:
                 strong = any(m.weight[t] == STRONG for t in terms)
-                scored.append((score, head, order, strong, Assignment(m.page, score, tuple(m.number[t] for t in terms), "terms", spans)))
+                found = Assignment(m.page, score, tuple(m.number[t] for t in terms), "terms", spans)
+                scored.append((score, head, order, strong, found))
         e.themes = _choose(e, scored, rules.by_id, rules.structural, heading_themes, curated)
         if e.has_text and not e.themes:
             problems.append(_unthemed(site, e))
