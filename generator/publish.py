@@ -206,7 +206,7 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> int:
         k = load.index(min(load))
         shares[k].append(_output_of(rel))
         load[k] += size
-    outputs = [_output_of(rel) for rel in sources]
+    outputs = [_output_of(rel) for rel in sources if not rel.startswith("search/")]  # laid by the first (hooks.py)
     folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-{k}") for k in range(1, jobs)]
     later = time.time() + 86_400  # placeholders are newer than any source: MkDocs leaves them alone
     paged = {rel for share in shares for rel in share}
@@ -220,7 +220,8 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> int:
                 os.utime(path, (later, later))
     built = built_date().isoformat()
     with ProcessPoolExecutor(jobs, mp_context=_fresh()) as pool:
-        runs = [pool.submit(_mkdocs, project.resolve(), folder.resolve(), True, built) for folder in folders]
+        runs = [pool.submit(_mkdocs, project.resolve(), folder.resolve(), True, built, k > 0)
+                for k, folder in enumerate(folders)]
         peak = max(run.result() for run in runs)  # the first failure is raised here, with MkDocs' own message
     for k, folder in enumerate(folders[1:], start=1):
         for rel in shares[k]:
@@ -232,8 +233,10 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> int:
     return peak
 
 
-def _mkdocs(project: Path, site_dir: Path, dirty: bool, built: str) -> int:
-    """One MkDocs build of docs/ into `site_dir`, strict, every footer dated `built`; return the peak RSS (KiB)."""
+def _mkdocs(project: Path, site_dir: Path, dirty: bool, built: str, pages_only: bool = False) -> int:
+    """One MkDocs build of docs/ into `site_dir`, strict, every footer dated `built`; return the peak RSS (KiB).
+
+    `pages_only`: leave the search index to another process (hooks.py)."""
     from mkdocs.commands.build import build as mk_build
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
@@ -247,6 +250,7 @@ def _mkdocs(project: Path, site_dir: Path, dirty: bool, built: str) -> int:
     try:
         config = load_config(str(project / "mkdocs.yml"), site_dir=str(site_dir), strict=True)
         config.extra["built"] = built  # every page's footer: data as of
+        config.extra["atlas_pages_only"] = pages_only
         build_log = logging.getLogger("mkdocs.commands.build")
         quiet = _NotDirty()
         build_log.addFilter(quiet)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import os
@@ -23,7 +24,7 @@ from generator.cells import relative_url
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
                               PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS, indented)
 from generator.model import Agencies, Document, Indicators, Places, Taxonomy
-from generator.publish import ARCHIVE, STAMP
+from generator.publish import ARCHIVE, STAMP, files_under
 from generator.render import md_escape
 from tests.conftest import FIXTURES, ROOT, copy_project
 
@@ -242,6 +243,37 @@ def test_build_of_shipped_data(built):
         assert all(zf.read(f"policy-atlas/data/{name}") == (proj / "site/data" / name).read_bytes()
                    for name in ("atlas.json", "provisions.csv", "themes.csv"))
 
+
+
+def test_the_search_index_is_laid_beside_mkdocs_as_the_files_of_docs(built, tmp_path):
+    """MkDocs carries no search file (hooks.on_files); the built site and the archive hold every one, the very files
+    of docs/ (hard links, never copies), and a build on a site whose search file is older lays the new one."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
+    proj, _ = built
+    docs, site = files_under(proj / "docs" / "search"), files_under(proj / "site" / "search")
+    assert docs and docs == site  # the same names, the same inodes
+    with zipfile.ZipFile(proj / ARCHIVE) as zf:
+        assert {n for n in zf.namelist() if n.startswith("policy-atlas/search/")} == {
+            f"policy-atlas/search/{rel}" for rel in docs}
+    spec = importlib.util.spec_from_file_location("hooks", proj / "templates" / "theme" / "hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    config = load_config(str(proj / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
+    files = get_files(config)
+    assert any(f.src_uri.startswith("search/") for f in files)
+    assert not [f for f in hooks.on_files(files, config) if f.src_uri.startswith("search/")]
+    stale = tmp_path / "site" / "search" / "meta.js"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old", encoding="utf-8")
+    os.utime(stale, (0, 0))
+    hooks.on_post_build(config)
+    assert files_under(tmp_path / "site" / "search") == docs
+    config.extra["atlas_pages_only"] = True
+    stale.unlink()
+    hooks.on_post_build(config)
+    assert not stale.exists()
 
 def test_every_heading_and_sentence_is_on_its_page(built):
     proj, _ = built

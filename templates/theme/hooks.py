@@ -8,13 +8,23 @@
 2. mkdocs-material 9.8 writes its two drawer/search toggles as checkboxes with autocomplete="off", which
    HTML does not allow on a checkbox (the Nu HTML Checker reports it on every page). The attribute only
    stops Firefox restoring a checkbox on back/forward; atlas.js resets both toggles on `pageshow` instead.
+3. The search index (docs/search/, 73,000 small files at 10,000 documents) is left out of MkDocs' files and laid
+   into the site after the build, each file hard-linked where it can be: MkDocs would only copy them, and holding a
+   File for each cost its process 60 MiB. A file the site already holds, the same or newer, is left alone (a
+   build on the previous site, see publish.reuse_site). `extra.atlas_pages_only` (set by publish.sharded_build
+   for all but one of its processes) skips this.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 
+from mkdocs.structure.files import Files
 from mkdocs.structure.toc import get_toc
+
+LAID = "search"  # the folder of docs/ laid into the site beside MkDocs
 
 _STRETCH = re.compile(r"^<!-- atlas:html -->\n(.*?)\n<!-- /atlas:html -->$", re.S | re.M)
 _PLACEHOLDER = re.compile(r"<p>atlas-html-(\d+)</p>")
@@ -75,3 +85,36 @@ def on_post_page(output: str, page, config) -> str:  # noqa: ARG001 (MkDocs pass
 def on_post_template(output_content: str, template_name: str, config) -> str:  # noqa: ARG001
     """The same for the theme's own pages (404.html)."""
     return _TOGGLE.sub(r"\1>", output_content, count=2) if template_name.endswith(".html") else output_content
+
+
+def on_files(files: Files, config) -> Files:  # noqa: ARG001
+    """Leave the search index out of what MkDocs carries."""
+    return Files([f for f in files if not f.src_uri.startswith(LAID + "/")])
+
+
+def on_post_build(config) -> None:
+    """Lay the search index into the site: every file the site lacks, or holds older than docs/ does."""
+    if config.extra.get("atlas_pages_only"):
+        return
+    folders = [(os.path.join(config.docs_dir, LAID), os.path.join(config.site_dir, LAID))]
+    while folders:
+        source, target = folders.pop()
+        if not os.path.isdir(source):
+            continue
+        os.makedirs(target, exist_ok=True)
+        with os.scandir(source) as entries:
+            for entry in entries:
+                dest = os.path.join(target, entry.name)
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append((entry.path, dest))
+                    continue
+                try:
+                    if os.stat(dest).st_mtime >= entry.stat().st_mtime:  # the same file (a link) or newer
+                        continue
+                    os.unlink(dest)
+                except FileNotFoundError:
+                    pass
+                try:
+                    os.link(entry.path, dest)
+                except OSError:  # another file system (mkdocs serve builds in a temporary folder)
+                    shutil.copyfile(entry.path, dest)
