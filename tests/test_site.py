@@ -245,15 +245,21 @@ def test_build_of_shipped_data(built):
 
 
 
-def test_the_search_index_is_laid_beside_mkdocs_as_the_files_of_docs(built, tmp_path):
-    """MkDocs carries no search file (hooks.on_files); the built site and the archive hold every one, the very files
-    of docs/ (hard links, never copies), and a build on a site whose search file is older lays the new one."""
+def test_the_search_index_and_data_are_laid_into_the_site_as_the_files_of_docs(built, tmp_path):
+    """MkDocs carries no search file (hooks.on_files); the built site and the archive hold every one, and every data
+    download and asset, as the very files of docs/ (hard links, never copies; the theme's own files are copied), and
+    a build on a site whose search file is older lays the new one."""
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files
 
     proj, _ = built
-    docs, site = files_under(proj / "docs" / "search"), files_under(proj / "site" / "search")
-    assert docs and docs == site  # the same names, the same inodes
+    for folder in ("search", "data", "assets"):
+        docs, site = files_under(proj / "docs" / folder), files_under(proj / "site" / folder)
+        assert docs and {rel: site.get(rel) for rel in docs} == docs, folder  # the same names, the same inodes
+    assert files_under(proj / "docs" / "search") == files_under(proj / "site" / "search")  # and nothing else
+    theme = proj / "site" / "assets" / "javascripts"
+    assert not set(files_under(theme).values()) & set(files_under(proj / "docs").values())
+    docs = files_under(proj / "docs" / "search")
     with zipfile.ZipFile(proj / ARCHIVE) as zf:
         assert {n for n in zf.namelist() if n.startswith("policy-atlas/search/")} == {
             f"policy-atlas/search/{rel}" for rel in docs}
