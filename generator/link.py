@@ -136,6 +136,7 @@ class DocumentPage:
     # Collation notes numbered from 1 in reading order, each with its provision (none for metadata notes).
     collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list, repr=False)
     key: str = ""  # what its own result depends on (per_document.py): its file, the curated files, the code, its raw copy
+    compared: bytes = b""  # each comparable provision's text as relate groups it, KEY_SIZE bytes each (relate.text_keys)
 
     @property
     def slug(self) -> str:

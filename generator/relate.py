@@ -15,13 +15,16 @@ move every score:
 - weights come from a stored vocabulary (site-data/vocabulary.tsv: document frequencies over a
   reference corpus, refreshed deliberately with `policy-atlas vocabulary`), not from the corpus
   being built; without the file the corpus itself is the reference;
-- identical texts (local plans copy whole paragraphs) are scored once, as one group;
+- identical texts (local plans copy whole paragraphs) are scored once, as one group, found by a digest
+  of each text made in the map (text_keys, cached with the document), so a build folds and hashes only
+  one text of each group;
 - only texts sharing one of their KEYS heaviest terms are scored (candidate blocking); on the
   seeds this finds every pair the all-pairs comparison finds (tests/test_relate.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter
@@ -35,7 +38,7 @@ from scipy import sparse
 
 from .chinese import fold, load_jieba, squeeze
 from .classify import body_text
-from .link import ProvisionEntry, Related, Site
+from .link import DocumentPage, ProvisionEntry, Related, Site
 
 THRESHOLD = 0.16
 TOP = 3
@@ -44,6 +47,7 @@ SHARED_MIN = 6  # local plans copy phrases of 6+ characters, e.g. 产业配套�
 KEYS = 40  # a text's heaviest terms; two texts are scored only if they share one
 PAIRS = 200_000  # candidate pairs scored at a time: bounds memory on large corpora
 VOCABULARY = "vocabulary.tsv"  # under site-data/
+KEY_SIZE = 16  # bytes of a text's digest (text_keys): no two of a national atlas's texts share one
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 
@@ -97,22 +101,40 @@ def read_vocabulary(site_data: Path) -> Vocabulary | None:
     return Vocabulary.parse(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def text_keys(page: DocumentPage) -> bytes:
+    """Return the digest of each comparable provision's compared text (folded heading and body), joined: the map's
+    share of relate, so that the reduce groups identical texts without folding every copy."""
+    return b"".join(hashlib.blake2b("\0".join(_compared(e)).encode(), digest_size=KEY_SIZE).digest()
+                    for e in page.provisions if _comparable(e))
+
+
+def _compared(e: ProvisionEntry) -> tuple[str, str]:
+    """The folded heading and body relate compares."""
+    return fold(e.provision.heading or ""), body_text(e)
+
+
 def _groups(site: Site) -> tuple[list[ProvisionEntry], list[list[int]], list[str], list[str]]:
     """Return the comparable provisions, their groups of identical texts (the provisions' indices, in site order),
     and each group's folded body and compared text (heading + body). A text is held once per group, not per copy:
     local plans copy whole paragraphs, and a national atlas's texts are hundreds of megabytes."""
-    entries = [e for page in site.documents for e in page.provisions if _comparable(e)]
-    group: dict[tuple[str, str], int] = {}
+    entries: list[ProvisionEntry] = []
+    group: dict[bytes, int] = {}
     members: list[list[int]] = []
     folded: list[str] = []
-    for i, e in enumerate(entries):
-        head, body = fold(e.provision.heading or ""), body_text(e)
-        g = group.setdefault((head, body), len(members))
-        if g == len(members):
-            members.append([])
-            folded.append(body)
-        members[g].append(i)
-    return entries, members, folded, [head + "。" + body for head, body in group]
+    texts: list[str] = []
+    for page in site.documents:
+        keys = page.compared or text_keys(page)  # a page made outside the map has none
+        for k, e in enumerate(x for x in page.provisions if _comparable(x)):
+            i = len(entries)
+            entries.append(e)
+            g = group.setdefault(keys[k * KEY_SIZE:(k + 1) * KEY_SIZE], len(members))
+            if g == len(members):
+                head, body = _compared(e)
+                members.append([])
+                folded.append(body)
+                texts.append(head + "。" + body)
+            members[g].append(i)
+    return entries, members, folded, texts
 
 
 def vocabulary(site: Site) -> Vocabulary:

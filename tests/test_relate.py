@@ -117,3 +117,19 @@ def test_a_stored_vocabulary_keeps_scores_put_when_a_document_is_added():
     assert any(extra.id in a + b for a, b in after)  # the new document found its neighbours
     moved = scores(data.documents + [extra], None)
     assert any(moved[k] != v for k, v in before.items() if k in moved)  # what the stored vocabulary prevents
+
+
+def test_the_map_keeps_each_comparable_text_s_digest_and_copies_share_one(shipped):
+    """Each document's result holds the digest relate groups its texts by (made in the map, cached with it): one per
+    comparable provision, the digest of its folded heading and body; identical texts share one, others never."""
+    from generator.relate import KEY_SIZE, _comparable, _compared, _groups, text_keys
+
+    by_text: dict[tuple[str, str], set[bytes]] = {}
+    for page in shipped.documents:
+        entries = [e for e in page.provisions if _comparable(e)]
+        assert page.compared == text_keys(page) and len(page.compared) == KEY_SIZE * len(entries) > 0
+        for k, e in enumerate(entries):
+            by_text.setdefault(_compared(e), set()).add(page.compared[k * KEY_SIZE:(k + 1) * KEY_SIZE])
+    assert all(len(keys) == 1 for keys in by_text.values())
+    assert len({key for keys in by_text.values() for key in keys}) == len(by_text)
+    assert len(_groups(shipped)[1]) == len(by_text)
