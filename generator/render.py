@@ -26,7 +26,7 @@ from .cells import (PICKED, Cells, Column, how_title, html_block, html_environme
                     excerpt, picked, relative_url, target_value)
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
-from .link import (AgencyPage, Assignment, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
+from .link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
                    ProvisionEntry, Site, Target, Task, ThemePage)
 from .model import LEVELS, Correction
 from . import regions
