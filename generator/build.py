@@ -36,7 +36,7 @@ from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import CHUNK, BuildError, Deflated, deflate_chunk, files_under, publish
+from .publish import CHUNK, BuildError, Deflated, deflate_chunk, digest, files_under, mark, marked, publish
 from .search import build_index
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
@@ -205,11 +205,14 @@ def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStor
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         made = out[rel] = Deflated()
+        h = digest()
         with path.open("wb") as f:
             for chunk in [content] if isinstance(content, str) else content:
                 data = chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")
                 f.write(data)
                 made.add(data, store)
+                h.update(data)
+        mark(path, h.digest())
     return out
 
 
@@ -250,7 +253,7 @@ def static_files(project: Path) -> dict[str, str]:
 
 def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Path | None = None) -> None:
     """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk; a stored file
-    is hard-linked, never read).
+    is hard-linked, never read), its digest kept on it (publish.mark).
 
     A file given whole that `like` already holds byte for byte is hard-linked from there instead of written:
     after an edit most of docs/ is unchanged, and sync_tree then leaves it without comparing it again.
@@ -261,11 +264,21 @@ def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Path | None 
         if isinstance(content, Path):
             _link(content, path)
             continue
-        if like is not None and isinstance(content, str) and _holds(like / rel, content.encode()):
-            _link(like / rel, path)
-            continue
-        with path.open("w", encoding="utf-8", newline="") as f:
-            f.writelines([content] if isinstance(content, str) else content)
+        h = digest()
+        if isinstance(content, str):
+            data = content.encode()
+            h.update(data)
+            if like is not None and _holds(like / rel, data, h.digest()):
+                _link(like / rel, path)
+                continue
+            path.write_bytes(data)
+        else:
+            with path.open("wb") as f:
+                for chunk in content:
+                    data = chunk.encode() if isinstance(chunk, str) else chunk
+                    f.write(data)
+                    h.update(data)
+        mark(path, h.digest())
 
 
 def _link(source: Path, path: Path) -> None:
@@ -275,9 +288,13 @@ def _link(source: Path, path: Path) -> None:
         shutil.copyfile(source, path)
 
 
-def _holds(path: Path, data: bytes) -> bool:
+def _holds(path: Path, data: bytes, value: bytes) -> bool:
+    """Say whether the file at `path` holds `data` (whose digest is `value`): by its digest when it has one."""
     try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
+        if path.stat().st_size != len(data):
+            return False
+        kept = marked(path)
+        return kept == value if kept is not None else path.read_bytes() == data
     except OSError:
         return False
 
@@ -297,7 +314,7 @@ def sync_tree(target: Path, source: Path) -> None:
         if rel in old:
             if linked and old[rel] == ino:
                 continue
-            if same_bytes(dest, path):  # unchanged: it keeps its time, and the new link (the page store's) replaces
+            if same_file(dest, path):  # unchanged: it keeps its time, and the new link (the page store's) replaces
                 st = dest.stat()  # the old copy, so that the next build finds the very same file, unread
                 os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
                 path.replace(dest)
@@ -333,6 +350,14 @@ def remove_aside(folder: Path) -> threading.Thread:
     thread = threading.Thread(target=shutil.rmtree, args=(aside,), kwargs={"ignore_errors": True}, daemon=True)
     thread.start()
     return thread
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Say whether two files hold the same bytes: by the digests kept on them when both have one (not a byte read)."""
+    if a.stat().st_size != b.stat().st_size:
+        return False
+    x, y = marked(a), marked(b)
+    return x == y if x is not None and y is not None else same_bytes(a, b)
 
 
 def same_bytes(a: Path, b: Path, chunk: int = CHUNK) -> bool:

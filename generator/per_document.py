@@ -40,7 +40,7 @@ from .gazetteer import NATIONAL, Division
 from .link import (AgencyPage, DocumentPage, Entities, IndicatorEntry, ProvisionEntry, Site, ThemePage, Unit,
                    link_document)
 from .load import Problem
-from .publish import BuildError
+from .publish import BuildError, digest, mark
 from .relate import text_keys
 from .validate import Checked, Shared, check_document, document_paths
 
@@ -289,7 +289,9 @@ class PageStore:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         for i, (_, text) in enumerate(files):
-            (tmp / str(i)).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+            data = text if isinstance(text, bytes) else text.encode("utf-8")
+            (tmp / str(i)).write_bytes(data)
+            mark(tmp / str(i), digest(data).digest())
         (tmp / self.INDEX).write_text("\n".join(rel for rel, _ in files), encoding="utf-8")
         _remove(entry)  # a damaged entry, or a file of an older store
         try:

@@ -155,6 +155,38 @@ def files_under(root: Path) -> dict[str, int]:
     return out
 
 
+
+# The digest of a file's bytes, kept on the file as an extended attribute by whoever wrote it (write_tree, write_data,
+# PageStore.put) and carried by its hard links: two files are then compared without reading either. After a change
+# to the code every page of docs/ comes anew from the page store, and comparing 100,000 of them with docs/ by their
+# bytes, read off a disk at 1 MB/s of small reads, took 17 minutes at 10,000 documents.
+_DIGEST = "user.policy-atlas.blake2b"
+_XATTRS = hasattr(os, "setxattr")  # Linux
+
+
+def digest(data: bytes = b"") -> hashlib.blake2b:
+    """Return a hash of the kind kept on files, of `data` so far."""
+    return hashlib.blake2b(data, digest_size=16)
+
+
+def mark(path: Path, value: bytes) -> None:
+    """Keep `value`, the digest of the bytes just written to `path`, on the file (where the file system can)."""
+    if _XATTRS:
+        try:
+            os.setxattr(path, _DIGEST, value)
+        except OSError:  # no extended attributes here: the file is compared by its bytes
+            pass
+
+
+def marked(path: Path) -> bytes | None:
+    """Return the digest kept on `path`, or None."""
+    if _XATTRS:
+        try:
+            return os.getxattr(path, _DIGEST)
+        except OSError:
+            return None
+    return None
+
 class _NotDirty(logging.Filter):
     """Drop MkDocs' warning that a dirty build may leave navigation stale: reuse_site builds what a full build does."""
 

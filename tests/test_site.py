@@ -18,13 +18,14 @@ import markdown
 import pytest
 import yaml
 
+from generator import build as build_mod
 from generator import publish as publish_mod
-from generator.build import build, generate, same_bytes, schema_text, sync_tree
+from generator.build import build, generate, same_bytes, schema_text, sync_tree, write_tree
 from generator.cells import relative_url
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
                               PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS, indented)
 from generator.model import Agencies, Document, Indicators, Places, Taxonomy
-from generator.publish import ARCHIVE, STAMP, files_under
+from generator.publish import ARCHIVE, STAMP, files_under, marked
 from generator.render import md_escape
 from tests.conftest import FIXTURES, ROOT, copy_project
 
@@ -507,6 +508,29 @@ def test_sync_moves_over_only_changed_files_compared_a_chunk_at_a_time(tmp_path)
     assert (old / "late.md").read_text(encoding="utf-8") == "甲乙丙戊"
     assert os.stat(old / "late.md").st_mtime > os.stat(old / "same.md").st_mtime
 
+
+
+def test_files_written_with_their_digest_are_compared_unread(tmp_path, monkeypatch):
+    """write_tree keeps each file's digest on it (an extended attribute, carried by its hard links): sync_tree compares
+    two such files by their digests, reading neither, and reads only a file without one; write_tree links a file
+    docs/ holds with the same digest, unread."""
+    old, new, again = tmp_path / "old", tmp_path / "new", tmp_path / "again"
+    write_tree(old, [("same.md", "甲乙"), ("changed.md", "甲乙"), ("bare.md", "丙")])
+    write_tree(new, [("same.md", "甲乙"), ("changed.md", "甲丙")])  # the same size, other bytes
+    (new / "bare.md").write_text("丙", encoding="utf-8")  # not written by the build: no digest
+    assert marked(old / "same.md") == marked(new / "same.md") != marked(new / "changed.md")
+    assert marked(new / "bare.md") is None and len(marked(old / "bare.md")) == 16
+    read = []
+    real = build_mod.same_bytes
+    monkeypatch.setattr(build_mod, "same_bytes", lambda a, b: read.append(b.name) or real(a, b))
+    stored = os.stat(new / "same.md").st_ino
+    sync_tree(old, new)
+    assert read == ["bare.md"]
+    assert os.stat(old / "same.md").st_ino == stored and (old / "changed.md").read_text(encoding="utf-8") == "甲丙"
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read"))
+    write_tree(again, [("same.md", "甲乙"), ("changed.md", "甲乙")], like=old)
+    assert os.stat(again / "same.md").st_ino == stored and os.stat(again / "changed.md").st_ino != os.stat(
+        old / "changed.md").st_ino
 
 def test_sync_takes_new_folders_and_deletes_the_folders_it_empties(tmp_path):
     """A file in a new folder is moved over with its folder; a folder whose files are all gone goes too, and a
