@@ -155,7 +155,6 @@ def files_under(root: Path) -> dict[str, int]:
     return out
 
 
-
 # The digest of a file's bytes, kept on the file as an extended attribute by whoever wrote it (write_tree, write_data,
 # PageStore.put) and carried by its hard links: two files are then compared without reading either. After a change
 # to the code every page of docs/ comes anew from the page store, and comparing 100,000 of them with docs/ by their
@@ -186,6 +185,7 @@ def marked(path: Path) -> bytes | None:
         except OSError:
             return None
     return None
+
 
 class _NotDirty(logging.Filter):
     """Drop MkDocs' warning that a dirty build may leave navigation stale: reuse_site builds what a full build does."""
