@@ -245,7 +245,6 @@ def test_build_of_shipped_data(built):
                    for name in ("atlas.json", "provisions.csv", "themes.csv"))
 
 
-
 def test_the_search_index_and_data_are_laid_into_the_site_as_the_files_of_docs(built, tmp_path):
     """MkDocs carries no search file (hooks.on_files); the built site and the archive hold every one, and every data
     download and asset, as the very files of docs/ (hard links, never copies; the theme's own files are copied), and
@@ -281,6 +280,7 @@ def test_the_search_index_and_data_are_laid_into_the_site_as_the_files_of_docs(b
     stale.unlink()
     hooks.on_post_build(config)
     assert not stale.exists()
+
 
 def test_every_heading_and_sentence_is_on_its_page(built):
     proj, _ = built
@@ -509,7 +509,6 @@ def test_sync_moves_over_only_changed_files_compared_a_chunk_at_a_time(tmp_path)
     assert os.stat(old / "late.md").st_mtime > os.stat(old / "same.md").st_mtime
 
 
-
 def test_files_written_with_their_digest_are_compared_unread(tmp_path, monkeypatch):
     """write_tree keeps each file's digest on it (an extended attribute, carried by its hard links): sync_tree compares
     two such files by their digests, reading neither, and reads only a file without one; write_tree links a file
@@ -531,6 +530,7 @@ def test_files_written_with_their_digest_are_compared_unread(tmp_path, monkeypat
     write_tree(again, [("same.md", "甲乙"), ("changed.md", "甲乙")], like=old)
     assert os.stat(again / "same.md").st_ino == stored and os.stat(again / "changed.md").st_ino != os.stat(
         old / "changed.md").st_ino
+
 
 def test_sync_takes_new_folders_and_deletes_the_folders_it_empties(tmp_path):
     """A file in a new folder is moved over with its folder; a folder whose files are all gone goes too, and a
