@@ -205,14 +205,7 @@ def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStor
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         made = out[rel] = Deflated()
-        h = digest()
-        with path.open("wb") as f:
-            for chunk in [content] if isinstance(content, str) else content:
-                data = chunk if isinstance(chunk, bytes) else chunk.encode("utf-8")
-                f.write(data)
-                made.add(data, store)
-                h.update(data)
-        mark(path, h.digest())
+        _write_marked(path, [content] if isinstance(content, str) else content, lambda data: made.add(data, store))
     return out
 
 
@@ -264,21 +257,26 @@ def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Path | None 
         if isinstance(content, Path):
             _link(content, path)
             continue
-        h = digest()
         if isinstance(content, str):
             data = content.encode()
-            h.update(data)
-            if like is not None and _holds(like / rel, data, h.digest()):
+            if like is not None and _holds(like / rel, data):
                 _link(like / rel, path)
                 continue
-            path.write_bytes(data)
-        else:
-            with path.open("wb") as f:
-                for chunk in content:
-                    data = chunk.encode() if isinstance(chunk, str) else chunk
-                    f.write(data)
-                    h.update(data)
-        mark(path, h.digest())
+            content = [data]
+        _write_marked(path, content)
+
+
+def _write_marked(path: Path, chunks: Iterable[str | bytes], each: Callable[[bytes], None] | None = None) -> None:
+    """Write `chunks` (text as UTF-8) to `path`, handing each to `each` too, and keep their digest on the file."""
+    h = digest()
+    with path.open("wb") as f:
+        for chunk in chunks:
+            data = chunk.encode() if isinstance(chunk, str) else chunk
+            f.write(data)
+            h.update(data)
+            if each is not None:
+                each(data)
+    mark(path, h.digest())
 
 
 def _link(source: Path, path: Path) -> None:
@@ -288,13 +286,13 @@ def _link(source: Path, path: Path) -> None:
         shutil.copyfile(source, path)
 
 
-def _holds(path: Path, data: bytes, value: bytes) -> bool:
-    """Say whether the file at `path` holds `data` (whose digest is `value`): by its digest when it has one."""
+def _holds(path: Path, data: bytes) -> bool:
+    """Say whether the file at `path` holds `data`: by the digest kept on it when it has one."""
     try:
         if path.stat().st_size != len(data):
             return False
         kept = marked(path)
-        return kept == value if kept is not None else path.read_bytes() == data
+        return kept == digest(data).digest() if kept is not None else path.read_bytes() == data
     except OSError:
         return False
 
@@ -354,8 +352,6 @@ def remove_aside(folder: Path) -> threading.Thread:
 
 def same_file(a: Path, b: Path) -> bool:
     """Say whether two files hold the same bytes: by the digests kept on them when both have one (not a byte read)."""
-    if a.stat().st_size != b.stat().st_size:
-        return False
     x, y = marked(a), marked(b)
     return x == y if x is not None and y is not None else same_bytes(a, b)
 

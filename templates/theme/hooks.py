@@ -89,7 +89,6 @@ def on_post_template(output_content: str, template_name: str, config) -> str:  #
     return _TOGGLE.sub(r"\1>", output_content, count=2) if template_name.endswith(".html") else output_content
 
 
-
 class _Linked(File):
     """A file of docs/ MkDocs would copy, hard-linked instead."""
 
