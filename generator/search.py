@@ -189,18 +189,44 @@ def decode(text: str) -> list[int]:
 
 
 SEGMENT = 100  # documents per segment of the index: inverted on its own and kept, so an edit inverts one segment
+GROUP = 10  # segments joined and kept together: an edit joins its group's segments again, then the groups
 _SHARE: list[list[tuple[str, str, str]]] = []  # the segments' entries, which forked workers invert
 
 
 def _postings(segments: list[list[tuple[str, str, str]]], store: PageStore | None = None,
-              pad: int = 1) -> dict[str, list[str]]:
+              pad: int = 1, names: list[str] | None = None) -> dict[str, list[str]]:
     """Encoded postings [all, headings] of every key over the entries (head, body, theme) of `segments`, in order;
     each segment's entries are numbered from the multiple of `pad` after the last segment's (`padded`).
 
-    Each segment is inverted on its own (`_inverted`) and the segments joined in order (`join_segments`): the result
-    is the same whatever the machine, and a segment's postings depend on its entries alone.
+    Each segment is inverted on its own (`_inverted`), GROUP segments are joined in order (`_joined`), and the groups
+    joined in order (`join_segments`): the result is the same whatever the machine, and a segment's postings depend
+    on its entries alone. With a `store`, segments and groups are kept under a hash of their entries, or of `names`
+    when given (a string per segment saying what its entries are made from: its documents' keys), so a rebuild
+    inverts only the segments that changed and joins only their groups again.
     """
-    return join_segments(_inverted(segments, store, pad))
+    if store is None:
+        return join_segments(_offsets(segments, range(len(segments)), _inverted(segments, range(len(segments))), pad))
+    keys = [store.key("search", *([name] if names else [f for text in texts for f in text]))
+            for texts, name in zip(segments, names or segments)]
+    groups = [range(g, min(g + GROUP, len(segments))) for g in range(0, len(segments), GROUP)]
+    group_keys = [store.key("search/group", *(keys[i] for i in group)) for group in groups]
+    kept = [store.get(key) for key in group_keys]
+    todo = [group for group, files in zip(groups, kept) if files is None]
+    inverted = _inverted(segments, [i for group in todo for i in group], [keys[i] for group in todo for i in group],
+                         store)
+
+    def each() -> Iterator[tuple[int, dict[str, Part]]]:
+        offset = 0
+        for group, key, files in zip(groups, group_keys, kept):
+            if files:
+                part = pickle.loads(files[0][1].read_bytes())
+            else:
+                part = _as_part(_joined(_offsets(segments, group, (next(inverted) for _ in group), pad)))
+                store.put(key, [("postings", pickle.dumps(part, pickle.HIGHEST_PROTOCOL))])
+            yield offset, part
+            offset += sum(padded(len(segments[i]), pad) for i in group)
+
+    return join_segments(each())
 
 
 def padded(n: int, pad: int) -> int:
@@ -208,17 +234,25 @@ def padded(n: int, pad: int) -> int:
     return -(-n // pad) * pad
 
 
-def _inverted(segments: list[list[tuple[str, str, str]]], store: PageStore | None,
-              pad: int = 1) -> Iterator[tuple[int, dict]]:
-    """Yield each segment's postings (`_invert`) with the number of its first entry, in order, one at a time.
+def _offsets(segments: list[list[tuple[str, str, str]]], which: Iterable[int], parts: Iterable[dict[str, Part]],
+             pad: int) -> Iterator[tuple[int, dict[str, Part]]]:
+    """Pair the postings of the segments `which` with the number of each one's first entry, counted from the first."""
+    offset = 0
+    for i, part in zip(which, parts):
+        yield offset, part
+        offset += padded(len(segments[i]), pad)
 
-    With a `store`, a segment's postings are kept under a hash of its entries, so a rebuild inverts only the
-    segments whose entries changed; those are inverted by one process per core when there are several.
+
+def _inverted(segments: list[list[tuple[str, str, str]]], which: list[int] | range, keys: list[str] | None = None,
+              store: PageStore | None = None) -> Iterator[dict[str, Part]]:
+    """Yield the postings of the segments `which` (`_invert`), in order, one at a time.
+
+    With a `store`, a segment's postings are kept under its key (`keys`, one per segment of `which`), so a rebuild
+    inverts only the segments whose entries changed; those are inverted by one process per core when there are several.
     """
     global _SHARE
-    keys = [store.key("search", *(f for text in texts for f in text)) for texts in segments] if store else []
-    kept = [store.get(key) for key in keys] if store else [None] * len(segments)
-    todo = [i for i, files in enumerate(kept) if files is None]
+    kept = [store.get(key) for key in keys] if store else [None] * len(which)
+    todo = [i for i, files in zip(which, kept) if files is None]
     jobs = min(os.cpu_count() or 1, len(todo))
     _SHARE = segments  # workers inherit it by fork instead of receiving a copy
     try:
@@ -231,21 +265,19 @@ def _inverted(segments: list[list[tuple[str, str, str]]], store: PageStore | Non
 
                 pool = stack.enter_context(ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")))
                 made = iter(pool.map(_invert, todo))
-            offset = 0
-            for i, files in enumerate(kept):
+            for n, files in enumerate(kept):
                 if files:
-                    part = pickle.loads(files[0][1].read_bytes())
+                    yield pickle.loads(files[0][1].read_bytes())
                 else:
                     part = next(made)
                     if store:
-                        store.put(keys[i], [("postings", pickle.dumps(part, pickle.HIGHEST_PROTOCOL))])
-                yield offset, part
-                offset += padded(len(segments[i]), pad)
+                        store.put(keys[n], [("postings", pickle.dumps(part, pickle.HIGHEST_PROTOCOL))])
+                    yield part
     finally:
         _SHARE = []
 
 
-Part = list  # one key's postings in a segment: first number, the rest encoded, last; then the same for headings
+Part = tuple  # one key's postings in a segment: first number, the rest encoded, last; then the same for headings
 
 
 def _invert(segment: int) -> dict[str, Part]:
@@ -271,35 +303,54 @@ def _invert(segment: int) -> dict[str, Part]:
             postings["#" + theme].append(number)
     for key in full:  # a capped character still finds every heading that holds it
         postings[key] = array("I", sorted(set(postings[key]).union(heads[key])))
-    return {key: [*_part(numbers), *_part(heads.get(key, ()))] for key, numbers in postings.items()}
+    return {key: (*_part(numbers), *_part(heads.get(key, ()))) for key, numbers in postings.items()}
 
 
 def _part(numbers) -> tuple:
     return (numbers[0], encode(numbers[1:], numbers[0]), numbers[-1]) if numbers else (-1, "", -1)
 
 
-def join_segments(parts: Iterable[tuple[int, dict[str, Part]]]) -> dict[str, list[str]]:
-    """Join segments' postings (each with the number of its first entry) in order: each segment's first number is
-    re-encoded against the list so far, the rest is taken as it is."""
-    # key -> all, its last number, headings, their last; the encoded digits (ASCII) grow in place: at 10,000
-    # documents a list of pieces per key, then the joined strings beside them, held twice the postings' size
+def _joined(parts: Iterable[tuple[int, dict[str, Part]]]) -> dict[str, list]:
+    """Join postings (each part with the number of its first entry) in order: key -> [first, rest, last, headings'
+    first, rest, last], each rest's encoded digits (ASCII) a bytearray growing in place; a part's first number is
+    encoded against the list so far, its rest taken as it is."""
     joined: dict[str, list] = {}
     for offset, part in parts:
         for key, (first, rest, last, h_first, h_rest, h_last) in part.items():
             have = joined.get(key)
-            if have is None:
-                have = joined[key] = [bytearray(), -1, bytearray(), -1]
-            have[0] += encode([first + offset], have[1]).encode()
-            have[0] += rest.encode()
-            have[1] = last + offset
+            if have is None:  # every key a part holds has at least one entry
+                joined[key] = [first + offset, bytearray(rest.encode()), last + offset,
+                               h_first + offset if h_first >= 0 else -1, bytearray(h_rest.encode()),
+                               h_last + offset if h_first >= 0 else -1]
+                continue
+            have[1] += encode([first + offset], have[2]).encode()
+            have[1] += rest.encode()
+            have[2] = last + offset
             if h_first >= 0:
-                have[2] += encode([h_first + offset], have[3]).encode()
-                have[2] += h_rest.encode()
-                have[3] = h_last + offset
+                if have[3] >= 0:
+                    have[4] += encode([h_first + offset], have[5]).encode()
+                else:
+                    have[3] = h_first + offset
+                have[4] += h_rest.encode()
+                have[5] = h_last + offset
+    return joined
+
+
+def _as_part(joined: dict[str, list]) -> dict[str, Part]:
+    """Joined postings as one part, numbered from the first of the parts joined."""
+    return {key: (a, rest.decode(), z, h_a, h_rest.decode(), h_z) for key, (a, rest, z, h_a, h_rest, h_z) in joined.items()}
+
+
+def join_segments(parts: Iterable[tuple[int, dict[str, Part]]]) -> dict[str, list[str]]:
+    """Join segments' postings (each with the number of its first entry) in order: key -> [all, headings], each
+    encoded whole."""
+    # Let go one key at a time: at 10,000 documents the pieces, then the joined strings beside them, held twice the
+    # postings' size.
+    joined = _joined(parts)
     out = {}
     for key in list(joined):
-        have = joined.pop(key)
-        out[key] = [have[0].decode(), have[2].decode()]
+        first, rest, _, h_first, h_rest, _ = joined.pop(key)
+        out[key] = [encode([first]) + rest.decode(), encode([h_first]) + h_rest.decode() if h_first >= 0 else ""]
     return out
 
 
@@ -316,6 +367,11 @@ class DocEntries:
     province: str | None
     year: int
     records: tuple[Record, ...]
+    key: str = ""  # what it is made from (the document's key, per_document.py); "": its records say
+
+    def name(self) -> str:
+        """Say what its entries are: its key, or when it has none its records."""
+        return self.key or repr(self.records)
 
 
 def document_entries(page: DocumentPage) -> DocEntries:
@@ -323,7 +379,7 @@ def document_entries(page: DocumentPage) -> DocEntries:
     d = page.doc
     shown = (d.id, page.url, d.title or d.id, page.jurisdiction, page.jurisdiction_en, page.level_label,
              page.date.isoformat() if page.date else "")
-    return DocEntries(shown, d.level, d.province, page.date.year if page.date else 0, tuple(records(page)))
+    return DocEntries(shown, d.level, d.province, page.date.year if page.date else 0, tuple(records(page)), page.key)
 
 
 def build_index(site: Site, store: PageStore | None = None) -> Iterator[tuple[str, str | Path]]:
@@ -344,8 +400,9 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]],
     the atlas has 73,000). Each file is yielded as it is made (or as the store keeps it) and not kept: at 10,000
     documents the files are 0.4 GB of text, and the postings are let go once their shards are out."""
     segments = [docs[a:a + SEGMENT] for a in range(0, len(docs), SEGMENT)]
+    names = ["\0".join(doc.name() for doc in segment) for segment in segments]
     encoded = _postings([[(r.head, r.body + ("\n" + r.also if r.also else ""), r.theme) for doc in segment
-                          for r in doc.records] for segment in segments], store, CHUNK)
+                          for r in doc.records] for segment in segments], store, CHUNK, names)
     size = sum(len(k) + len(a) + len(h) + 8 for k, (a, h) in encoded.items())
     shards = 16
     while shards < 4096 and size / shards > SHARD_TARGET:
@@ -366,7 +423,7 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]],
         for doc in segment:
             starts.append(n)
             n += len(doc.records)
-        yield from _text_chunks(segment, k * SEGMENT, first, theme_index, store)
+        yield from _text_chunks(segment, k * SEGMENT, first, theme_index, store, names[k])
         first += padded(n - first, CHUNK)
     shown = [list(d.shown) for d in docs]
     for c in range(0, len(shown), DOC_CHUNK):
@@ -384,15 +441,16 @@ def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]],
 
 
 def _text_chunks(segment: list[DocEntries], doc: int, first: int, theme_index: dict[str, int],
-                 store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
+                 store: PageStore | None, name: str) -> Iterator[tuple[str, str | Path]]:
     """The text chunks of a segment whose first document is number `doc` and first entry `first` (a multiple of
     CHUNK): each entry's document, anchor, heading, text, theme, and url or Taiwan words if any. Taken as `store`
-    keeps them when what they hold is unchanged."""
-    rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url or r.also else [])
-            + ([r.also] if r.also else []) for d, entries in enumerate(segment, start=doc) for r in entries.records]
-    key = store.key("search/t", str(first), json.dumps(rows, ensure_ascii=False)) if store else ""
+    keeps them when what they are made from (`name`: its documents', DocEntries.name) and where they stand are
+    unchanged (the themes' order is the curated files', the store's salt)."""
+    key = store.key("search/t", str(first), str(doc), name) if store else ""
     kept = store.get(key) if store else None
     if kept is None:
+        rows = [[d, r.anchor, r.head, r.body, theme_index.get(r.theme, -1)] + ([r.url] if r.url or r.also else [])
+                + ([r.also] if r.also else []) for d, entries in enumerate(segment, start=doc) for r in entries.records]
         made = [(f"search/t/{(first + c) // CHUNK:05x}.js", _script("chunk", [(first + c) // CHUNK, rows[c:c + CHUNK]]))
                 for c in range(0, len(rows), CHUNK)]
         kept = store.put(key, made) if store else made

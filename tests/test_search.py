@@ -205,8 +205,8 @@ def test_the_index_is_the_same_whatever_the_machine(built, monkeypatch):
 
 
 def test_a_rebuild_inverts_only_the_segments_that_changed(built, tmp_path, monkeypatch):
-    """Kept in the page store, a segment whose entries are unchanged is read back, not inverted again; the
-    postings are those of a cold build."""
+    """Kept in the page store, a segment whose entries are unchanged is read back, not inverted again, and a group
+    of segments none of which changed is read back joined; the postings are those of a cold build."""
     from generator import search
     from generator.per_document import PageStore
 
@@ -216,16 +216,21 @@ def test_a_rebuild_inverts_only_the_segments_that_changed(built, tmp_path, monke
     inverted = []
     invert = search._invert
     monkeypatch.setattr(search, "_invert", lambda segment: inverted.append(segment) or invert(segment))
+    joined = []
+    as_part = search._as_part
+    monkeypatch.setattr(search, "_as_part", lambda group: joined.append(len(group)) or as_part(group))
     monkeypatch.setattr(search.os, "cpu_count", lambda: 1)
+    monkeypatch.setattr(search, "GROUP", 2)
     cut = len(texts) // 3
     segments = lambda: [texts[:cut], texts[cut:2 * cut], texts[2 * cut:]]  # noqa: E731
     assert _decoded(search._postings(segments(), store)) == _reference(segments(), 100)
-    assert inverted == [0, 1, 2]
+    assert inverted == [0, 1, 2] and len(joined) == 2  # groups [0, 1] and [2]
     head, body, theme = texts[cut + 5]
     texts[cut + 5] = (head, body + " 新增一句关于县城的话", theme)
     inverted.clear()
+    joined.clear()
     assert _decoded(search._postings(segments(), store)) == _reference(segments(), 100)
-    assert inverted == [1]
+    assert inverted == [1] and len(joined) == 1
 
 
 class _InTurn:
@@ -276,8 +281,8 @@ def test_segments_start_their_own_text_files_and_find_what_one_index_finds(shipp
 
 def test_a_rebuild_takes_the_text_files_of_unchanged_segments_from_the_page_store(shipped, built, tmp_path,
                                                                                   monkeypatch):
-    """The text files of a segment whose entries are unchanged are the page store's (linked, not written again);
-    an edited entry's segment makes its own again, with the new words."""
+    """The text files of a segment whose documents are unchanged (their keys) are the page store's (linked, not
+    written again); an edited document's segment makes its own again, with the new words."""
     from generator import search
     from generator.per_document import PageStore
 
@@ -291,6 +296,8 @@ def test_a_rebuild_takes_the_text_files_of_unchanged_segments_from_the_page_stor
         made.read_text(encoding="utf-8") for made in second.values()]
     edited = next(e for e in shipped.documents[3].provisions if e.provision.text)
     monkeypatch.setattr(edited.provision, "text", edited.provision.text + "新增一句关于县城的话")
+    assert shipped.documents[3].key  # what the map made it from: an edited file has another
+    monkeypatch.setattr(shipped.documents[3], "key", "edited")
     third = {rel: made if isinstance(made, str) else made.read_text(encoding="utf-8")
              for rel, made in search.build_index(shipped, store)}
     changed = [rel for rel in second if third[rel] != second[rel].read_text(encoding="utf-8")]
