@@ -315,29 +315,36 @@ def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), 
                  deflated: dict[str, Deflated] | None = None) -> str:
     """Zip `site_dir` as one folder, policy-atlas/, to be opened as policy-atlas/index.html from file://.
 
-    A file whose bytes are those of a member of the `previous` archive (same name, size and CRC-32) has that
-    member's compressed data copied, not compressed again: after an edit only changed pages are deflated. A file
-    that is the very file (a hard link, reuse_site) of `previous_site`, the site `previous` was packed from (its
-    stamp names the archive's label), is not even read. A file `deflated` holds (by its path under the site), when its
-    bytes are those deflated, is written from its fragments (the data export: see Deflated). Files are streamed: a
-    large data file is never held whole. Return the archive's label (its zip comment), for the stamp of the site packed.
+    A file that is the very file (a hard link, reuse_site) of `previous_site`, the site the `previous` archive was
+    packed from (its stamp names the archive's label), is not even read: its member's record is copied as it stands,
+    with the records of its unchanged neighbours in one copy (after an edit at 10,000 documents, 120,000 members
+    taken one by one cost 6 s of the 7 s packing them). A file whose bytes are those of a member of `previous` (same
+    name, size and CRC-32) has that member's compressed data copied, not compressed again. A file `deflated` holds
+    (by its path under the site), when its bytes are those deflated, is written from its fragments (the data
+    export: see Deflated). Files are streamed: a large data file is never held whole. Members are in the order of
+    their paths. Return the archive's label (its zip comment), for the stamp of the site packed.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".tmp")
     label = os.urandom(8).hex()  # pairs this archive with the site stamped with it (publish)
+    files = files_under(site_dir)
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf, _Members(previous, previous_site) as old:
         zf.comment = label.encode()
-        for path in sorted(site_dir.rglob("*")):
-            rel = path.relative_to(site_dir).as_posix()
-            if path.is_file() and rel not in leave_out:
-                name = ARCHIVE_FOLDER + "/" + rel
-                made = (deflated or {}).get(rel)
-                if old.copy(name, path, rel, zf) or made is not None and made.write(name, path, zf):
-                    continue
-                info = zipfile.ZipInfo.from_file(path, name)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                with path.open("rb") as src, zf.open(info, "w") as dest:
-                    shutil.copyfileobj(src, dest, CHUNK)
+        for rel in sorted(files):
+            if rel in leave_out:
+                continue
+            name, path = ARCHIVE_FOLDER + "/" + rel, site_dir / rel
+            if old.take(name, rel, files[rel]):
+                continue
+            old.flush(zf)
+            made = (deflated or {}).get(rel)
+            if old.copy(name, path, rel, zf) or made is not None and made.write(name, path, zf):
+                continue
+            info = zipfile.ZipInfo.from_file(path, name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with path.open("rb") as src, zf.open(info, "w") as dest:
+                shutil.copyfileobj(src, dest, CHUNK)
+        old.flush(zf)
         for name, text in sorted((extra or {}).items()):
             zf.writestr(ARCHIVE_FOLDER + "/" + name, text)
     tmp.replace(target)
@@ -370,6 +377,9 @@ class _Members:
         self.path, self.site = path, site
         self.zip: zipfile.ZipFile | None = None
         self.infos: dict[str, zipfile.ZipInfo] = {}
+        self.inodes: dict[str, int] = {}  # the files of the site it was packed from, when paired with it
+        self.ends: dict[str, int] = {}  # where each member's record ends (the next one starts)
+        self.run: list[zipfile.ZipInfo] = []  # members taken whose records are yet to be copied, one after another
 
     def __enter__(self) -> _Members:
         if self.path is not None:
@@ -384,17 +394,57 @@ class _Members:
         except (OSError, ValueError):
             paired = False
         self.site = self.site if paired else None
+        if paired:
+            self.inodes = files_under(self.site)
+            starts = sorted(self.infos.values(), key=lambda i: i.header_offset)
+            self.ends = {i.filename: j.header_offset for i, j in zip(starts, starts[1:])}
+            if starts:
+                self.ends[starts[-1].filename] = self.zip.start_dir
         return self
 
     def __exit__(self, *exc) -> None:
         if self.zip is not None:
             self.zip.close()
 
+    def take(self, name: str, rel: str, inode: int) -> bool:
+        """Take the previous member `name` as it stands if the file at `rel` is the very file it was packed from;
+        say whether it did. Taken members are copied by `flush`, a run of neighbours at once."""
+        info = self.infos.get(name)
+        if info is None or self.inodes.get(rel) != inode or not self._plain(info):
+            return False
+        if self.run and self.ends[self.run[-1].filename] != info.header_offset:
+            return False  # not the next record of the run: copied on its own after it
+        self.run.append(info)
+        return True
+
+    def flush(self, into: zipfile.ZipFile) -> None:
+        """Copy the records of the members taken into `into`, in one copy."""
+        if not self.run:
+            return
+        first, end = self.run[0].header_offset, self.ends[self.run[-1].filename]
+        here = into.fp.tell()
+        into.fp.flush()
+        _copy_range(self.zip.fp.fileno(), into.fp.fileno(), first, end - first, here)
+        into.fp.seek(here + end - first)
+        for info in self.run:
+            new = copy.copy(info)
+            new.header_offset = here + info.header_offset - first
+            new.extra = b""  # the central directory's; zipfile writes the ZIP64 field there when it needs one
+            into.filelist.append(new)
+            into.NameToInfo[new.filename] = new
+        into.start_dir = into.fp.tell()
+        into._didModify = True
+        self.run = []
+
+    @staticmethod
+    def _plain(info: zipfile.ZipInfo) -> bool:
+        """Say whether a member's record is what this module writes: deflated, sizes in its header."""
+        return not info.flag_bits & 0x08 and info.compress_type == zipfile.ZIP_DEFLATED
+
     def copy(self, name: str, path: Path, rel: str, into: zipfile.ZipFile) -> bool:
         """Write the previous member `name` into `into` if it holds exactly the bytes of `path`; say whether it did."""
         info = self.infos.get(name)
-        if (info is None or info.file_size != path.stat().st_size or info.flag_bits & 0x08  # a data descriptor: not ours
-                or info.compress_type != zipfile.ZIP_DEFLATED):
+        if info is None or info.file_size != path.stat().st_size or not self._plain(info):
             return False
         if not (self.site is not None and _same_file(path, self.site / rel)) and info.CRC != _crc(path):
             return False
@@ -415,6 +465,18 @@ class _Members:
 
         _write_member(into, new, data())
         return True
+
+
+def _copy_range(source: int, dest: int, offset: int, length: int, at: int) -> None:
+    """Copy `length` bytes of file `source` from `offset` to file `dest` at `at` (in the kernel where it can)."""
+    while length > 0:
+        try:
+            n = os.copy_file_range(source, dest, length, offset, at)
+        except (AttributeError, OSError):  # not Linux, or a file system that will not
+            n = os.pwrite(dest, os.pread(source, min(length, CHUNK), offset), at)
+        if n == 0:
+            raise OSError(f"the previous archive ended {length} bytes early")
+        offset, at, length = offset + n, at + n, length - n
 
 
 def _write_member(into: zipfile.ZipFile, info: zipfile.ZipInfo, data: Iterable[bytes]) -> None:

@@ -486,6 +486,38 @@ def test_a_file_linked_from_the_site_an_archive_was_packed_from_is_copied_unread
         assert read == ["b.html", "index.html"] and new.testzip() is None
 
 
+def test_the_unchanged_neighbours_of_a_linked_site_are_copied_from_the_previous_archive_in_runs(tmp_path, monkeypatch):
+    """Files that are the very files of the site the previous archive was packed from are taken with their records,
+    a run of neighbours in one copy; a changed or new file ends a run. The archive reads as one packed from nothing."""
+    old_site, new_site = tmp_path / "old", tmp_path / "new"
+    texts = {f"p/{i}.html": f"第{i}页" * (100 + i) for i in range(6)}
+    for rel, text in texts.items():
+        (old_site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (old_site / rel).write_text(text, encoding="utf-8")
+    label = publish_mod.pack_archive(old_site, tmp_path / "old.zip")
+    (old_site / STAMP).write_text(json.dumps({"archive": label}), encoding="utf-8")
+    (new_site / "p").mkdir(parents=True)
+    for rel in texts:
+        if rel != "p/3.html":
+            os.link(old_site / rel, new_site / rel)
+    (new_site / "p" / "3.html").write_text("改过的第三页", encoding="utf-8")
+    (new_site / "p" / "1a.html").write_text("新的一页", encoding="utf-8")
+    copies = []
+    real = publish_mod._copy_range
+    monkeypatch.setattr(publish_mod, "_copy_range", lambda *a: copies.append(a[3]) or real(*a))
+    read = []
+    crc = publish_mod._crc
+    monkeypatch.setattr(publish_mod, "_crc", lambda path: read.append(path.name) or crc(path))
+    publish_mod.pack_archive(new_site, tmp_path / "new.zip", extra={"README.txt": "读我"}, previous=tmp_path / "old.zip",
+                             previous_site=old_site)
+    assert len(copies) == 3 and read == []  # 0-1 | 1a (new) | 2 | 3 (changed: another size, unread) | 4-5
+    publish_mod.pack_archive(new_site, tmp_path / "fresh.zip", extra={"README.txt": "读我"})
+    with zipfile.ZipFile(tmp_path / "new.zip") as new, zipfile.ZipFile(tmp_path / "fresh.zip") as fresh:
+        assert new.testzip() is None and new.namelist() == fresh.namelist()
+        assert all(new.read(n) == fresh.read(n) for n in fresh.namelist())
+        assert new.read("policy-atlas/p/5.html").decode() == texts["p/5.html"]
+
+
 def test_sync_moves_over_only_changed_files_compared_a_chunk_at_a_time(tmp_path):
     """docs/ keeps an unchanged file's time (taking the new tree's copy, so that a file the page store keeps is
     linked from then on), takes a file whose bytes differ only past the first chunk, newer than its old copy even
