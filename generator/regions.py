@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Generic, TypeVar
 
 from .gazetteer import Division
@@ -38,9 +39,9 @@ class Region(Generic[T]):
     below: list[Region[T]] = field(default_factory=list)  # when cut: the places below, by code
     page_of: Callable[[T], DocumentPage] = field(default=lambda item: item.entry.page, repr=False)
 
-    @property
+    @cached_property
     def documents(self) -> int:
-        """Documents its items come from, below included."""
+        """Documents its items come from, below included (asked by every page linking it: counted once)."""
         return len({self.page_of(i) for i in self.total})
 
 

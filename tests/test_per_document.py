@@ -114,8 +114,12 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
         return {d.src_path for d in prepare(project).site.documents for e in d.provisions for r in e.related
                 if r.entry.page.doc.id == edited and r.entry.provision.id == "2.1.1"}
 
+    def lists() -> set[str]:  # the entries listing an agency's pages
+        return {p.name for p in (project / PAGES).iterdir()
+                if (p / PageStore.INDEX).read_text(encoding="utf-8") == PageStore.LINKS}
+
     build(project, run_mkdocs=False)
-    before, showed = _stored(project), similar()
+    before, showed, listed = _stored(project), similar(), lists()
     assert {rel.split("/")[0] for rel in before} == {"documents", "agencies", "themes", "timeline", "indicators"}
     path = project / "site-data" / "documents" / f"{edited}.yaml"
     text = path.read_text(encoding="utf-8")
@@ -129,7 +133,11 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
     entries = [(p / PageStore.INDEX).read_text(encoding="utf-8").split("\n") for p in (project / PAGES).iterdir()]
     assert sum(any(rel.endswith(".md") for rel in rels) for rels in entries) == len(after) == len(before)
     assert ({rels[0].split("/")[0] for rels in entries if not any(rel.endswith(".md") for rel in rels)}
-            == {"postings", "search", ROWS, "deflated"})
+            == {"postings", "search", ROWS, "deflated", PageStore.LINKS})
+    # The list of an agency's pages is kept under its documents' keys: only those naming the edited document list
+    # theirs again (the others' pages are neither cut nor rendered).
+    naming = {a for a in prepare(project).site.agencies if any(t.entry.page.doc.id == edited for t in a.tasks)}
+    assert naming and len(lists() - listed) == len(naming) < len(listed)
     again = {rel for rel in after if after[rel] != before.get(rel)}
     # A document's page shows others' provisions listed as similar; all other kept pages show the documents they link.
     showing = {rel for rel in after if f"{edited}.html" in docs[rel].decode()
