@@ -36,7 +36,7 @@ from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import CHUNK, BuildError, Deflated, deflate_chunk, digest, files_under, mark, marked, publish
+from .publish import CHUNK, BuildError, Deflated, Read, deflate_chunk, digest, files_under, mark, marked, publish
 from .search import build_index
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
@@ -128,17 +128,18 @@ def site_parts(project: Path, site: Site, store: PageStore | None = None) -> lis
     write_site)."""
     files_of = document_files(site, project / "templates")
     runs = range(0, len(site.documents), DOCUMENTS_PER_PART)
+    said: dict = {}  # what every run's documents show of other documents' provisions (shown_from_others)
     return [partial(build_index, site, store), *render_parts(site, project / "templates", store),
-            *(partial(_documents, site, i, files_of, store) for i in runs), lambda: static_files(project).items()]
+            *(partial(_documents, site, i, files_of, store, said) for i in runs), lambda: static_files(project).items()]
 
 
 def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[tuple[str, str]]],
-               store: PageStore | None) -> Iterator[tuple[str, Made]]:
+               store: PageStore | None, said: dict) -> Iterator[tuple[str, Made]]:
     """Make the files of a run of documents: each one's page and cells script (as the store keeps them, when given),
     then the run's rows of each export table (kept too, under the run's documents' keys: after an edit only the
     edited document's run joins its rows again)."""
     pages = site.documents[first:first + DOCUMENTS_PER_PART]
-    keys = [store.key(page.key, shown_from_others(page)) for page in pages] if store else [""] * len(pages)
+    keys = [store.key(page.key, shown_from_others(page, said)) for page in pages] if store else [""] * len(pages)
     run = store.key(ROWS, *keys) if store else ""
     joined = store.get(run) if store else None
     rows: dict[str, list[str]] = defaultdict(list)
@@ -190,7 +191,7 @@ def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> dict[str,
     if run_parts([partial(_write_part, scratch, project / "docs", part) for part in parts], jobs):
         raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
     rows = scratch / ROWS
-    deflated = write_data(scratch, export_files(site, lambda name: (p.read_bytes()  # as they are: 1.6 GB at 10,000
+    deflated = write_data(scratch, export_files(site, lambda name: (Read.of(p)  # as they are: 1.6 GB at 10,000
                                                                     for p in sorted((rows / name).glob("*")))), store)
     shutil.rmtree(rows, ignore_errors=True)
     store.prune(start)

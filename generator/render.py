@@ -439,7 +439,8 @@ def _agency_made(site: Site, agency: AgencyPage, env: Environment, html_env: Env
                                                                                 if not r.above]))
     for region in places:
         shown = [links[id(r)] for r in (region, *region.above, *region.below)]
-        yield _kept(store, lambda: _render(env, "agency_part.md.j2", _agency_part(site, agency, region, html_env, links)),
+        yield _kept(store, lambda: _render(env, "agency_part.md.j2",
+                                           _agency_part(site, agency, region, html_env, links)),
                     agency.part_src(region.division), [t.entry.page for t in region.items], _counts(shown))
 
 
@@ -459,13 +460,25 @@ def _counts(links: list[PlaceLink]) -> list[tuple[str, int, int, int]]:
     return [(link.src_path, link.documents, link.items, link.lead) for link in links]
 
 
-def shown_from_others(page: DocumentPage) -> str:
+def shown_from_others(page: DocumentPage, said: dict[ProvisionEntry, str] | None = None) -> str:
     """Say all that a document's page, cells script and export rows show of other documents: its similar provisions
     (where they are, what they are called, their words, their scores) and the policies it cites. All else they
-    show is the document's own (its key covers it), so files whose say is unchanged are those made last time."""
-    return repr([([(r.entry.url, r.entry.page.doc.title, r.entry.page.jurisdiction, r.entry.name, r.score, r.shared,
-                    r.spans, r.entry.provision.text) for r in e.related],
-                  [(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations]) for e in page.provisions])
+    show is the document's own (its key covers it), so files whose say is unchanged are those made last time.
+
+    `said`: what is shown of each similar provision, kept across calls (the same few are similar to many: at
+    10,000 documents, 1.1 million similar provisions named 7 s of keys)."""
+    said = {} if said is None else said
+
+    def of(entry: ProvisionEntry) -> str:
+        out = said.get(entry)
+        if out is None:
+            out = said[entry] = repr((entry.url, entry.page.doc.title, entry.page.jurisdiction, entry.name,
+                                      entry.provision.text))
+        return out
+
+    return repr([(i, [(of(r.entry), r.score, r.shared, r.spans) for r in e.related],
+                  [(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations])
+                 for i, e in enumerate(page.provisions) if e.related or e.citations])
 
 
 def _document(page: DocumentPage, env: Environment, html_env: Environment) -> str:
@@ -495,17 +508,22 @@ def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | Non
     with_text = {p: sum(1 for e in p.provisions if e.has_text) for p in site.documents}
     yield "themes/index.md", _render(env, "matrix.md.j2", _matrix(site, with_text))
     places = place_pages(site.provinces, regions.PLACE)
+    # Each place's links, made once for every page showing them (a province's, for each place below it).
+    place_links = {p: _place_link(p, with_text) for p in places}
     for place in places:  # a place's pages are keyed by what they list and the counts of the places they link
-        yield _kept(store, lambda: _render(env, "province.md.j2", _province(site, place, with_text)), place.src_path,
-                    place.listed, len(place.documents),
-                    _counts([_place_link(p, with_text) for p in (*place.above, *place.below)]))
+        yield _kept(store, lambda: _render(env, "province.md.j2", _province(site, place, with_text, place_links)),
+                    place.src_path, place.listed, len(place.documents),
+                    _counts([place_links[p] for p in (*place.above, *place.below)]))
     targets = site.targets
+    of_theme: dict[ThemePage | None, list[Target]] = defaultdict(list)
+    for t in targets:
+        of_theme[t.theme].append(t)
     for theme in site.themes:
         shown = picked(theme, columns)
         yield _kept(store, lambda: _render(env, "theme.md.j2", ThemeContext(
             theme=theme, columns=[cells.column(theme, p, "../") for p in shown], documents=len(columns),
             addressed=len(theme.cells), picked=PICKED,
-            targets=[t for t in targets if t.theme is theme and t.entry.page in shown])),
+            targets=[t for t in of_theme[theme] if t.entry.page in shown])),
             theme.src_path, shown, len(columns), len(theme.cells))
     first, second = columns[0], columns[min(1, len(columns) - 1)]
     # One page holds every theme, so a column's anchor names the theme too.
@@ -519,13 +537,18 @@ def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | Non
             yield ind.src_path, _render(env, "indicator.md.j2", _indicator(ind, parts))
             for part in parts:
                 yield _part(store, env, "indicator_part.md.j2", part)
+    others = {d: sum(1 for e in d.provisions for t in e.targets if t.canonical is None) for d in site.documents}
+    target_links = {p: _targets_link(p, others) for p in places}
     for place in places:
-        yield _kept(store, lambda: _render(env, "province_targets.md.j2", _province_targets(site, place)),
-                    place.targets_src, place.listed, _counts([_targets_link(p) for p in (*place.above, *place.below)]))
+        yield _kept(store, lambda: _render(env, "province_targets.md.j2",
+                                           _province_targets(site, place, target_links)), place.targets_src,
+                    place.listed, _counts([target_links[p] for p in (*place.above, *place.below)]))
     yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site))
+    deadlines = {d: sum(len(e.deadlines) for e in d.provisions) for d in site.documents}
+    timeline_links = {p: _timeline_link(p, deadlines) for p in places}
     for place in places:
-        yield _kept(store, lambda: _render(env, "timeline.md.j2", _timeline(place)), place.timeline_src, place.listed,
-                    _counts([_timeline_link(p) for p in (*place.above, *place.below)]))
+        yield _kept(store, lambda: _render(env, "timeline.md.j2", _timeline(place, timeline_links)), place.timeline_src,
+                    place.listed, _counts([timeline_links[p] for p in (*place.above, *place.below)]))
     first, last = TIMELINE
     counts = [_due(province.documents) for province in site.provinces]
     yield "timeline.md", _render(env, "timelines.md.j2", TimelinesContext(
@@ -575,13 +598,13 @@ def _matrix(site: Site, with_text: dict[DocumentPage, int]) -> MatrixContext:
     return MatrixContext(provinces=site.provinces, rows=rows, unassigned=unassigned)
 
 
-def _province(site: Site, province: ProvincePage, with_text: dict[DocumentPage, int]) -> ProvinceContext:
+def _province(site: Site, province: ProvincePage, with_text: dict[DocumentPage, int],
+              links: dict[ProvincePage, PlaceLink]) -> ProvinceContext:
     groups = [(f"{zh} {en}", [p for p in province.listed if p.doc.level == level]) for level, (zh, en) in LEVELS.items()]
     columns = sorted(province.listed, key=_column_order)
     rows = [(theme, [_cell(theme, [p], theme.column_url(p), with_text) for p in columns]) for theme in site.themes]
     return ProvinceContext(province=province, groups=[g for g in groups if g[1]], documents=columns, rows=rows,
-                           up=[_place_link(p, with_text) for p in province.above],
-                           below=[_place_link(p, with_text) for p in province.below])
+                           up=[links[p] for p in province.above], below=[links[p] for p in province.below])
 
 
 def _place_link(p: ProvincePage, with_text: dict[DocumentPage, int]) -> PlaceLink:
@@ -661,19 +684,19 @@ def _indicator(ind: IndicatorEntry, parts: list[PartContext]) -> IndicatorContex
     return IndicatorContext(ind, chart, False, targets, links, documents)
 
 
-def _province_targets(site: Site, province: ProvincePage) -> ProvinceTargetsContext:
+def _province_targets(site: Site, province: ProvincePage, links: dict[ProvincePage, PlaceLink]) -> ProvinceTargetsContext:
     groups: dict[ThemePage | None, list[Target]] = defaultdict(list)
     for t in _others(province.listed):
         groups[t.theme].append(t)
     order = {theme: i for i, theme in enumerate(site.themes)}
     return ProvinceTargetsContext(province=province, src_path=province.targets_src,
                                   groups=sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))),
-                                  up=[_targets_link(p) for p in province.above],
-                                  below=[_targets_link(p) for p in province.below])
+                                  up=[links[p] for p in province.above], below=[links[p] for p in province.below])
 
 
-def _targets_link(p: ProvincePage) -> PlaceLink:
-    return PlaceLink(p.division, p.targets_src, len(p.documents), len(_others(p.documents)))
+def _targets_link(p: ProvincePage, others: dict[DocumentPage, int]) -> PlaceLink:
+    """`others`: each document's targets no canonical indicator matches (_others), counted once."""
+    return PlaceLink(p.division, p.targets_src, len(p.documents), sum(others[d] for d in p.documents))
 
 
 def _others(documents: list[DocumentPage]) -> list[Target]:
@@ -746,7 +769,7 @@ def _agency_part(site: Site, agency: AgencyPage, region: Region[Task], html_env:
 TIMELINE = (2020, 2035)
 
 
-def _timeline(province: ProvincePage) -> TimelineContext:
+def _timeline(province: ProvincePage, links: dict[ProvincePage, PlaceLink]) -> TimelineContext:
     first, last = TIMELINE
     documents = sorted(province.listed, key=_column_order)
     by_year, outside = _due(documents)
@@ -754,13 +777,12 @@ def _timeline(province: ProvincePage) -> TimelineContext:
     grid = [(y, [len(by_year[y][d]) if y in by_year else 0 for d in documents]) for y in range(first, last + 1)]
     return TimelineContext(province=province, src_path=province.timeline_src, first=first, last=last, years=years,
                            documents=documents, grid=grid, plans=[d for d in documents if d.plan_year], outside=outside,
-                           up=[_timeline_link(p) for p in province.above],
-                           below=[_timeline_link(p) for p in province.below])
+                           up=[links[p] for p in province.above], below=[links[p] for p in province.below])
 
 
-def _timeline_link(p: ProvincePage) -> PlaceLink:
-    return PlaceLink(p.division, p.timeline_src, len(p.documents),
-                     sum(len(e.deadlines) for d in p.documents for e in d.provisions))
+def _timeline_link(p: ProvincePage, deadlines: dict[DocumentPage, int]) -> PlaceLink:
+    """`deadlines`: each document's time commitments, counted once."""
+    return PlaceLink(p.division, p.timeline_src, len(p.documents), sum(deadlines[d] for d in p.documents))
 
 
 def _due(documents: list[DocumentPage]) -> tuple[dict[int, dict[DocumentPage, list[Deadline]]], list[Deadline]]:

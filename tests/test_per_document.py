@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 
 import pytest
@@ -215,19 +216,25 @@ def test_kept_place_pages_follow_the_counts_of_the_places_they_link(project, mon
 
 def test_the_export_is_deflated_by_the_parts_and_write_data_only_joins_it(tmp_path, monkeypatch):
     """A run's export rows are deflated where the run is made (in the processes taking parts); write_data then finds
-    every long chunk in the page store and deflates only the short pieces between them."""
+    every long chunk in the page store, by the digest the run's file carries (not hashing it again), and deflates only
+    the short pieces between them."""
     from generator import build as build_mod, publish as publish_mod
 
     project = copy_project(tmp_path / "proj")
     sizes: list[int] = []
     real_deflate, real_write_data = publish_mod._deflate, build_mod.write_data
 
+    hashed: list[int] = []  # long chunks hashed whole by write_data
+    blake2b = hashlib.blake2b
+
     def write_data(*args):
         monkeypatch.setattr(publish_mod, "_deflate", lambda data: sizes.append(len(data)) or real_deflate(data))
+        monkeypatch.setattr(hashlib, "blake2b", lambda data=b"", **kw: (
+            hashed.append(len(data)) if len(data) >= publish_mod.DEFLATE_KEPT else None) or blake2b(data, **kw))
         return real_write_data(*args)
 
     monkeypatch.setattr(build_mod, "write_data", write_data)
     build(project, run_mkdocs=False, jobs=1)
-    assert sizes and max(sizes) < publish_mod.DEFLATE_KEPT
+    assert sizes and max(sizes) < publish_mod.DEFLATE_KEPT and hashed == []
     kept = [p for p in (project / PAGES).iterdir() if (p / PageStore.INDEX).read_text(encoding="utf-8") == "deflated"]
     assert len(kept) >= 4  # long chunks there were: the provisions of atlas.json and of three CSV files at least

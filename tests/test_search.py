@@ -304,3 +304,14 @@ def test_a_rebuild_takes_the_text_files_of_unchanged_segments_from_the_page_stor
     segment = decode(Searcher(third).meta["starts"])[2]  # the first entry of documents 2 and 3's segment
     assert changed and all(int(rel[9:14], 16) * search.CHUNK >= segment for rel in changed)
     assert any("新增一句关于县城的话" in third[rel] for rel in changed)
+
+
+def test_a_document_s_entries_are_counted_without_being_made_and_made_as_records_makes_them(shipped):
+    """The index counts each document's entries to number them, and makes them only for the segments the page store
+    does not keep: the count is the number made, and what is made is what `records` makes."""
+    from generator.search import document_entries, records
+
+    for page in shipped.documents:
+        entries = document_entries(page).records
+        assert len(entries) == len(records(page)) and entries._made is None  # counted, not made
+        assert list(entries) == records(page) and len(entries) == len(records(page))
