@@ -36,7 +36,8 @@ from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import CHUNK, BuildError, Deflated, Read, deflate_chunk, digest, files_under, mark, marked, publish
+from .publish import (CHUNK, BuildError, Deflated, Read, deflate_chunk, digest, files_under, lay_site, mark, marked,
+                      publish)
 from .search import build_index
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
@@ -389,6 +390,9 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
     jobs = jobs or os.cpu_count() or 1
     say(f"validating site-data/, reading each document's facts and themes ({jobs} process(es))")
     with ExitStack() as atlas:
+        laid = lay_site(project) if run_mkdocs else None  # the previous site, hard-linked beside the map
+        if laid is not None:
+            atlas.callback(laid.stop)  # what is left of it when the build fails
         with collector(on=False):
             analysis = prepare(project, strict, jobs, scheduler)
             atlas.enter_context(frozen())  # before the collector runs again: no collection walks the atlas
@@ -406,7 +410,7 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
         summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
                           len(analysis.warnings), len(site.documents) + len(site.drafts) - analysis.mapped)
         if run_mkdocs:
-            publish(project, site, summary, say, jobs=jobs, deflated=deflated)
+            publish(project, site, summary, say, jobs=jobs, deflated=deflated, laid=laid)
     summary.seconds = time.perf_counter() - start
     return summary
 

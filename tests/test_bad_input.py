@@ -177,7 +177,11 @@ def test_a_failing_render_process_stops_the_build_and_keeps_everything(published
         return [parts[0], fails, *parts[2:]]
 
     monkeypatch.setattr(build_mod, "site_parts", second_part_fails)
+    laid = []  # the previous site, laid for reuse as the build began
+    lay = build_mod.lay_site
+    monkeypatch.setattr(build_mod, "lay_site", lambda project: laid.append(lay(project)) or laid[-1])
     with pytest.raises(BuildError, match="rendering docs/ failed in a worker process"):
         build(published, jobs=2)
     assert _state(published) == before
     assert not (published / ".build-tmp").exists()
+    assert laid[0] is not None and not (published / publish_mod.LAID).exists()

@@ -356,12 +356,19 @@ def _tree(root: Path) -> dict[str, bytes]:
 def test_an_edit_rebuilds_only_changed_pages_and_yields_the_full_build(tmp_path):
     """After one document changes, MkDocs rebuilds only the pages whose source changed (the rest of the previous
     site is reused, the very files), and the site is byte for byte the one a full build of the same data makes."""
+    from generator import build as build_mod
+
     proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
     build(proj)
     untouched = os.stat(proj / "site" / "about.html").st_ino
     doc = proj / "site-data" / "documents" / "shilixian-2024-work-points.yaml"
     doc.write_text(doc.read_text(encoding="utf-8").replace("。", "。新增一句。", 1), encoding="utf-8")
-    build(proj)
+    laid = []  # the previous site, laid for reuse (hard links) beside the map as the build began
+    lay = build_mod.lay_site
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(build_mod, "lay_site", lambda project: laid.append(lay(project)) or laid[-1])
+        build(proj)
+    assert laid[0] is not None and not (proj / publish_mod.LAID).exists()
     assert os.stat(proj / "site" / "about.html").st_ino == untouched  # reused, not rebuilt
     assert "新增一句" in (proj / "site" / "documents" / "shilixian-2024-work-points.html").read_text(encoding="utf-8")
     full = copy_project(tmp_path / "full", proj / "site-data")
