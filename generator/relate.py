@@ -205,6 +205,37 @@ def _comparable(e: ProvisionEntry) -> bool:
     return e.has_text and e.pid.path[0] != "notice" and len(e.provision.text or "") >= MIN_CHARS
 
 
+Candidate = tuple[float, str, int, float, bool]  # -score (rounded), id, provision, score, last taken of a group cut
+
+
+def _ranked(near: list[tuple[float, int]], members: list[list[int]], ids: list[str], doc_of: list[DocumentPage],
+            take: int, own: DocumentPage | None = None) -> list[Candidate]:
+    """Return the provisions of the groups near one (`near`: score, group), best first (score, then id): from each
+    group its first `take` in documents other than `own` (any document when None), the last marked when the group had
+    more. Within a group every score is equal, so its smallest ids suffice."""
+    found = []
+    for score, h in near:
+        rank = -round(score, 6)
+        taken = list(islice((j for j in members[h] if own is None or doc_of[j] is not own), take + 1))
+        cut = len(taken) > take
+        found.extend((rank, ids[j], j, score, cut and k == take - 1) for k, j in enumerate(taken[:take]))
+    return sorted(found)
+
+
+def _best(ranked: list[Candidate], doc_of: list[DocumentPage], own: DocumentPage) -> list[Candidate] | None:
+    """Return the TOP best of `ranked` in documents other than `own`, or None when that needs a provision the ranking
+    left out (it passed the last taken of a group that had more)."""
+    best: list[Candidate] = []
+    for c in ranked:
+        if doc_of[c[2]] is not own:
+            best.append(c)
+            if len(best) == TOP:
+                return best
+        if c[4]:
+            return None
+    return best
+
+
 def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     """Fill `related` on every comparable provision: up to TOP from other documents, above THRESHOLD."""
     entries, members, folded, texts = _groups(site)
@@ -228,16 +259,18 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     # for texts with copies only (a corpus of distinct texts would otherwise hold every text's pieces at once).
     grams: dict[int, set[str]] = {}
     wording: dict[tuple[int, int], tuple[list[str], list[tuple[int, int]]]] = {}  # (group, j) -> (shared, spans)
+    ranked: dict[int, list[tuple[float, str, int, float, bool]]] = {}  # a copied text's candidates, for every copy
     for i, e in enumerate(entries):
         g = group_of[i]
         copied = len(members[g]) > 1
-        found = []  # within a group every score is equal, so its TOP smallest ids in other documents suffice
-        for score, h in near[g]:
-            others = (j for j in members[h] if doc_of[j] is not doc_of[i])
-            rank = -round(score, 6)
-            found.extend((rank, ids[j], j, score) for j in islice(others, TOP))
+        best = None
+        if copied:  # ranked once for the group, each provision then leaves out its own document's
+            best = _best(ranked.get(g) or ranked.setdefault(g, _ranked(near[g], members, ids, doc_of, 2 * TOP)),
+                         doc_of, doc_of[i])
+        if best is None:  # no copies, or its document holds more of the candidates than the group's ranking spared
+            best = _ranked(near[g], members, ids, doc_of, TOP, doc_of[i])[:TOP]
         mine, related = None, []
-        for _, _, j, score in sorted(found)[:TOP]:
+        for _, _, j, score, _ in best:
             said = wording.get((g, j))
             if said is None:
                 mine = mine or grams.get(g) or _grams(folded[g], SHARED_MIN)

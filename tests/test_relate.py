@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.relate import THRESHOLD, relate, shared_spans
+from generator.relate import THRESHOLD, TOP, relate, shared_spans
 from tests.test_classify import _doc, _p, _site
 
 PHRASE = "推动产业配套设施提质增效"
@@ -53,6 +53,25 @@ def test_at_most_three_most_similar_first_and_ties_break_on_id():
     rel = _related([_p("1", text=text)], [_p(str(i), text=text) for i in (3, 1, 2, 4)])
     assert [r[0] for r in rel["shilixian-2024-work-points:1"]] == [
         "shilishi-2022-work-points:1", "shilishi-2022-work-points:2", "shilishi-2022-work-points:3"]
+
+
+def test_copies_ranked_once_per_group_find_what_each_provision_ranked_alone_finds(monkeypatch):
+    """A copied text's candidates are ranked once for the group and each copy leaves out its own document's; a
+    document holding more copies than the ranking spares is ranked alone: every provision's similar ones are those
+    ranking each provision on its own finds."""
+    from generator import relate as relate_mod
+
+    text = "推进县城供水管网改造,加快排水防涝设施建设,完善燃气管网。"
+    near = "推进县城供水管网改造,加快排水防涝设施建设,完善燃气和供热管网。"
+    outlines = ([_p(str(i), text=text) for i in range(1, 6)] + [_p("6", text=near)],  # five copies in one document
+                [_p("1", text=text), _p("2", text=near)], [_p("1", text=near), _p("2", text=text)])
+    alone = []
+    best = relate_mod._best
+    monkeypatch.setattr(relate_mod, "_best", lambda *a: alone.append(best(*a)) or None)
+    each = _related(*outlines)
+    monkeypatch.undo()
+    assert None in alone and any(alone)  # some copies need ranking alone, some do not
+    assert _related(*outlines) == each and all(len(rel) == TOP for rel in each.values())
 
 
 def test_shared_spans_are_maximal_runs_of_six_or_more():
