@@ -22,6 +22,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
@@ -193,22 +194,28 @@ def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> dict[str,
         raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
     rows = scratch / ROWS
     deflated = write_data(scratch, export_files(site, lambda name: (Read.of(p)  # as they are: 1.6 GB at 10,000
-                                                                    for p in sorted((rows / name).glob("*")))), store)
+                                                                    for p in sorted((rows / name).glob("*")))), store,
+                          jobs)
     shutil.rmtree(rows, ignore_errors=True)
     store.prune(start)
     return deflated
 
 
-def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStore | None) -> dict[str, Deflated]:
-    """Write the data export under `root` as it comes, each chunk also deflated for the archive (its fragment kept in
-    `store`, so after an edit only the chunks that changed are deflated); return each file's Deflated by its path."""
-    out = {}
-    for rel, content in files:
+def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStore | None,
+               jobs: int = 2) -> dict[str, Deflated]:
+    """Write the data export under `root`, each file as it comes and `jobs` at once, each chunk also deflated for
+    the archive (its fragment kept in `store`, so after an edit only the chunks that changed are deflated); return
+    each file's Deflated by its path. Threads suffice: hashing, deflating and writing let go of the interpreter, and
+    the two largest files (1.4 GB at 10,000 documents) are then written side by side."""
+    def write(rel: str, content: Content) -> tuple[str, Deflated]:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        made = out[rel] = Deflated()
+        made = Deflated()
         _write_marked(path, [content] if isinstance(content, str) else content, lambda data: made.add(data, store))
-    return out
+        return rel, made
+
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        return dict(pool.map(lambda file: write(*file), files))
 
 
 def _write_part(scratch: Path, docs: Path, part: FilePart) -> None:

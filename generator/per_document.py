@@ -25,6 +25,7 @@ import os
 import pickle
 import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -288,7 +289,7 @@ class PageStore:
     def put(self, key: str, files: list[tuple[str, str | bytes]]) -> list[tuple[str, Path]]:
         """Keep `files` (path under docs/, text or bytes) under `key`; return them as get does."""
         entry = self.folder / key
-        tmp = self.folder / f"{key}.{os.getpid()}.tmp"
+        tmp = self.folder / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"  # processes and threads (write_data)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         for i, (_, text) in enumerate(files):

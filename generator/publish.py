@@ -174,11 +174,11 @@ def reuse_site(previous: Path, target: Path, docs: Path, stamp: dict, laid: Layi
 
     Only a site built the same day, from the same theme, config and packages, is reused: every page's
     footer, navigation and markup depend on those. Its files are hard-linked (instant, no copy; `laid`: as
-    lay_site began to when the build did), and every
-    file MkDocs is about to write is unlinked first, so a write never reaches the published site through a
-    shared link: pages and files whose source in docs/ is newer (MkDocs' own test), and the theme's 404
-    page and sitemap, written on every build. Outputs whose source is gone are dropped. The result is the
-    site a full build makes (tested); nav and other pages depend on no document's own page.
+    lay_site began to when the build did), and every file MkDocs is about to write is unlinked first, so a
+    write never reaches the published site through a shared link: pages and files whose source in docs/ is
+    newer (MkDocs' own test, against the site's stamp), and the theme's 404 page and sitemap, written on every
+    build. Outputs whose source is gone are dropped. The result is the site a full build makes (tested); nav
+    and other pages depend on no document's own page.
     """
     if laid is not None:
         if not laid.wait() or any(laid.old.get(key) != stamp[key] for key in _EVERY_PAGE):
@@ -194,13 +194,15 @@ def reuse_site(previous: Path, target: Path, docs: Path, stamp: dict, laid: Layi
     now = set(stamp["outputs"])
     for rel in set(old.get("outputs", [])) - now:
         (target / rel).unlink(missing_ok=True)
+    # A source newer than the previous site's stamp, written once all of it was, is newer than its output (one stat a
+    # file, not two: 100,000 sources at 10,000 documents).
+    built = os.stat(previous / STAMP).st_mtime_ns
     for rel in files_under(docs):
-        dest = os.path.join(target, _output_of(rel))
-        try:
-            if os.stat(dest).st_mtime < os.stat(os.path.join(docs, rel)).st_mtime:
-                os.unlink(dest)
-        except FileNotFoundError:  # no output yet
-            pass
+        if os.stat(os.path.join(docs, rel)).st_mtime_ns > built:
+            try:
+                os.unlink(os.path.join(target, _output_of(rel)))
+            except FileNotFoundError:  # no output yet
+                pass
     for rel in ("404.html", "sitemap.xml", "sitemap.xml.gz"):
         (target / rel).unlink(missing_ok=True)
     return True
