@@ -3,7 +3,8 @@
 Both are made in a scratch folder and swapped in only when both succeed. One build serves the web and the
 archive: urls end in .html and search loads its index as scripts, so the same files work on a static host
 and from the unzipped archive over file://. After an edit, MkDocs rebuilds only the pages whose source
-changed (reuse_site); the result is the site a full build makes.
+changed (reuse_site: the previous site, hard-linked by a process forked as the build began, lay_site); the result
+is the site a full build makes, and the archive takes the previous archive's records of unchanged files as they are.
 """
 
 from __future__ import annotations
@@ -415,7 +416,7 @@ def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), 
             if rel in leave_out:
                 continue
             name, path = ARCHIVE_FOLDER + "/" + rel, site_dir / rel
-            if old.take(name, rel, files[rel]):
+            if old.take(name, rel, files[rel], zf):
                 continue
             old.flush(zf)
             made = (deflated or {}).get(rel)
@@ -487,14 +488,14 @@ class _Members:
         if self.zip is not None:
             self.zip.close()
 
-    def take(self, name: str, rel: str, inode: int) -> bool:
+    def take(self, name: str, rel: str, inode: int, into: zipfile.ZipFile) -> bool:
         """Take the previous member `name` as it stands if the file at `rel` is the very file it was packed from;
-        say whether it did. Taken members are copied by `flush`, a run of neighbours at once."""
+        say whether it did. Taken members are copied into `into` by `flush`, a run of neighbours at once."""
         info = self.infos.get(name)
         if info is None or self.inodes.get(rel) != inode or not self._plain(info):
             return False
         if self.run and self.ends[self.run[-1].filename] != info.header_offset:
-            return False  # not the next record of the run: copied on its own after it
+            self.flush(into)  # not the next record of the run: it starts another
         self.run.append(info)
         return True
 

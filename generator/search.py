@@ -23,7 +23,8 @@ document number, issuer, jurisdiction in Chinese and English, English title), so
 37号, Yang County and hukou all find something. Every exact substring of two or more characters of an
 entry finds it, in either script: the index and the query are normalised the same way (`normalise`,
 mirrored in search.js). Entries are built per document (`records`) and inverted SEGMENT documents at a time,
-each segment's postings kept in the page store, so after an edit only the changed document's segment is inverted.
+each segment's postings kept in the page store under its documents' keys, and joined GROUP segments at a time (each
+group's join kept too), so after an edit only the changed document's segment is inverted and its group joined again.
 """
 
 from __future__ import annotations
