@@ -264,6 +264,7 @@ class PageStore:
     """
 
     INDEX = "index"
+    LINKS = "links"  # the one file of an entry listing other entries' files (link)
 
     def __init__(self, folder: Path, root: Path, templates: Path) -> None:
         h = hashlib.sha256(_digest(root).encode())
@@ -303,8 +304,6 @@ class PageStore:
         except OSError:  # another process kept the same files meanwhile
             shutil.rmtree(tmp, ignore_errors=True)
         return [(rel, entry / str(i)) for i, (rel, _) in enumerate(files)]
-
-    LINKS = "links"
 
     def link(self, key: str, files: list[tuple[str, str | Path]]) -> list[tuple[str, Path]]:
         """Keep under `key` the list of `files` (path under docs/, text or a file of another entry): a text is kept
