@@ -181,16 +181,25 @@ def classify_document(site: Site, page: DocumentPage, rules: Rules, curated: boo
     return problems
 
 
+def cells_of(page: DocumentPage) -> dict[str, tuple[int, ...]]:
+    """The map's share of the cells: per theme, the document's provisions with text on it (their places in
+    `page.provisions`), those with the theme as primary first, each group in reading order."""
+    out: dict[str, list[int]] = {}
+    for i, e in enumerate(page.provisions):
+        if e.has_text:
+            for a in e.themes:
+                out.setdefault(a.theme.slug, []).append(i)
+    return {slug: tuple(sorted(cell, key=lambda i: page.provisions[i].themes[0].theme.slug != slug))
+            for slug, cell in out.items()}
+
+
 def fill_cells(site: Site) -> None:
-    """The reduce: each theme's cells, per document its provisions with text on the theme, primary first."""
+    """The reduce: each theme's cells, per document its provisions with text on the theme, primary first; from what
+    each document's map kept (`DocumentPage.cells`), not from its 50 provisions again (1.3 s at 10,000 documents)."""
+    by_slug = {t.slug: t for t in site.themes}
     for page in site.documents:
-        for e in page.provisions:
-            if e.has_text:
-                for a in e.themes:
-                    a.theme.cells.setdefault(page.doc.id, []).append(e)
-    for theme in site.themes:  # in each cell, provisions with the theme as primary first, each group in reading order
-        for cell in theme.cells.values():
-            cell.sort(key=lambda e: e.themes[0].theme is not theme)
+        for slug, cell in (page.cells if page.cells is not None else cells_of(page)).items():
+            by_slug[slug].cells[page.doc.id] = [page.provisions[i] for i in cell]
 
 
 def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], structural: dict[str, ThemePage],

@@ -137,6 +137,7 @@ class DocumentPage:
     collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list, repr=False)
     key: str = ""  # what its own result depends on (per_document.py): its file, the curated files, the code, its raw copy
     compared: bytes = b""  # each comparable provision's text as relate groups it, KEY_SIZE bytes each (relate.text_keys)
+    cells: dict[str, tuple[int, ...]] | None = None  # its provisions on each theme, as the map found them (classify.cells_of)
 
     @property
     def slug(self) -> str:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
-from .classify import Rules, classify_document
+from .classify import Rules, cells_of, classify_document
 from .facts import extract_document
 from .facts.citations import FoundCitation
 from .facts.notes import Lexicon
@@ -141,6 +141,7 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     result.unlisted, result.found = extract_document(site, page, ctx.lexicon)
     result.unthemed = classify_document(site, page, ctx.rules)
     page.compared = text_keys(page)
+    page.cells = cells_of(page)
     for e in page.provisions:  # the entries hold the tree now: the outline is let go, each unit kept lean
         e.provision = Unit.of(e.provision)
     page.doc.outline = []

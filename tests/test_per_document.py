@@ -43,6 +43,27 @@ def test_one_process_two_processes_and_the_cache_make_the_same_site(project):
     assert [p for p in alone if not alone[p] == forked[p] == cached[p]] == []
 
 
+def test_the_cells_are_filled_from_what_each_document_s_map_kept(project):
+    """Each document's map keeps its provisions on each theme (`cells_of`); the reduce fills the themes' cells from
+    them alone, as it fills them from the provisions of documents made outside the map."""
+    from generator.classify import cells_of, fill_cells
+
+    site = analyse(project).site
+    kept = {t.slug: {doc: [e.id for e in cell] for doc, cell in t.cells.items()} for t in site.themes}
+    assert all(page.cells == cells_of(page) for page in site.documents) and any(kept.values())
+    for page in site.documents:
+        page.cells = None
+    for t in site.themes:
+        t.cells = {}
+    fill_cells(site)
+    assert {t.slug: {doc: [e.id for e in cell] for doc, cell in t.cells.items()} for t in site.themes} == kept
+    for t in site.themes:  # the theme's primary provisions first, each group in reading order
+        for cell in t.cells.values():
+            order = [(e.themes[0].theme is not t, e.page.provisions.index(e)) for e in cell]
+            assert order == sorted(order)
+    assert any(e.themes[0].theme is not t for t in site.themes for cell in t.cells.values() for e in cell)
+
+
 def test_only_what_changed_is_mapped_again(project):
     _site(project)
     doc = project / DOC
