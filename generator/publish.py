@@ -420,7 +420,7 @@ def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), 
                 continue
             old.flush(zf)
             made = (deflated or {}).get(rel)
-            if old.copy(name, path, rel, zf) or made is not None and made.write(name, path, zf):
+            if old.copy(name, path, zf) or made is not None and made.write(name, path, zf):
                 continue
             info = zipfile.ZipInfo.from_file(path, name)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -475,7 +475,6 @@ class _Members:
                 (self.site / STAMP).read_text(encoding="utf-8")).get("archive") == self.zip.comment.decode()
         except (OSError, ValueError):
             paired = False
-        self.site = self.site if paired else None
         if paired:
             self.inodes = files_under(self.site)
             starts = sorted(self.infos.values(), key=lambda i: i.header_offset)
@@ -523,12 +522,11 @@ class _Members:
         """Say whether a member's record is what this module writes: deflated, sizes in its header."""
         return not info.flag_bits & 0x08 and info.compress_type == zipfile.ZIP_DEFLATED
 
-    def copy(self, name: str, path: Path, rel: str, into: zipfile.ZipFile) -> bool:
-        """Write the previous member `name` into `into` if it holds exactly the bytes of `path`; say whether it did."""
+    def copy(self, name: str, path: Path, into: zipfile.ZipFile) -> bool:
+        """Write the previous member `name` into `into` if it holds exactly the bytes of `path` (its size and CRC-32:
+        the very file it was packed from is taken unread, `take`); say whether it did."""
         info = self.infos.get(name)
-        if info is None or info.file_size != path.stat().st_size or not self._plain(info):
-            return False
-        if not (self.site is not None and _same_file(path, self.site / rel)) and info.CRC != _crc(path):
+        if info is None or info.file_size != path.stat().st_size or not self._plain(info) or info.CRC != _crc(path):
             return False
         fp = self.zip.fp
         fp.seek(info.header_offset)
@@ -635,10 +633,3 @@ def _deflate(data: bytes) -> bytes:
 
 
 _END = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15).flush(zlib.Z_FINISH)  # the final, empty block
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False

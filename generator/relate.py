@@ -259,14 +259,15 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     # for texts with copies only (a corpus of distinct texts would otherwise hold every text's pieces at once).
     grams: dict[int, set[str]] = {}
     wording: dict[tuple[int, int], tuple[list[str], list[tuple[int, int]]]] = {}  # (group, j) -> (shared, spans)
-    ranked: dict[int, list[tuple[float, str, int, float, bool]]] = {}  # a copied text's candidates, for every copy
+    ranked: dict[int, list[Candidate]] = {}  # a copied text's candidates, for every copy
     for i, e in enumerate(entries):
         g = group_of[i]
         copied = len(members[g]) > 1
         best = None
         if copied:  # ranked once for the group, each provision then leaves out its own document's
-            best = _best(ranked.get(g) or ranked.setdefault(g, _ranked(near[g], members, ids, doc_of, 2 * TOP)),
-                         doc_of, doc_of[i])
+            if g not in ranked:
+                ranked[g] = _ranked(near[g], members, ids, doc_of, 2 * TOP)
+            best = _best(ranked[g], doc_of, doc_of[i])
         if best is None:  # no copies, or its document holds more of the candidates than the group's ranking spared
             best = _ranked(near[g], members, ids, doc_of, TOP, doc_of[i])[:TOP]
         mine, related = None, []
