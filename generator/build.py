@@ -4,7 +4,8 @@ The map (per_document.py) checks, links, reads the facts of and classifies each 
 several processes, and caches each result; the reduce gathers policies, agencies' tasks, indicators'
 targets and theme cells from all of them. Nothing is written until every document has been validated. Pages and data files are then
 made one at a time, in parts that several processes take in turn, and written to a scratch folder as
-they come (a large atlas never holds them all); once every one is made, docs/ is synced from it (changed files moved in, stale ones
+they come (a large atlas never holds them all): first the search index and the pages gathering documents,
+while this process relates the provisions, then the documents' own files, which show similar provisions; once every one is made, docs/ is synced from it (changed files moved in, stale ones
 deleted, unchanged ones left with their old times); then publish.py: MkDocs builds the
 site once into a scratch directory, and the archive is that same site zipped (search is the
 atlas's own and runs from file://); site/ and dist/policy-atlas-offline.zip are replaced only
@@ -119,20 +120,30 @@ def _analyse(project: Path, strict: bool, jobs: int | None, cache: bool, schedul
 
 
 ROWS = ".rows"  # in the scratch folder: each run of documents' export rows (ROWS/NAME/FIRST), joined into data/ last
+LEFT = ".left"  # in the scratch folder: each part's list of the files docs/ holds already (write_tree), left there
 DOCUMENTS_PER_PART = 20  # documents one part makes: enough that a part's overhead is nothing, few enough to balance
 
 
 def site_parts(project: Path, site: Site, store: PageStore | None = None) -> list[FilePart]:
-    """Return every file of docs/ as parts of work, the largest first: the search index, the pages that gather
-    documents (render_parts), runs of documents (each one's page, cells script and export rows), the assets. What
-    `store` keeps unchanged is taken as it is. Each part yields (path, text whole or in chunks, or a stored file)
-    as it makes them; a run's export rows come as files under ROWS, for export_files to join (site_files,
-    write_site)."""
-    files_of = document_files(site, project / "templates")
-    runs = range(0, len(site.documents), DOCUMENTS_PER_PART)
-    said: dict = {}  # what every run's documents show of other documents' provisions (shown_from_others)
+    """Return every file of docs/ as parts of work (gathering_parts, then document_parts). What `store` keeps
+    unchanged is taken as it is. Each part yields (path, text whole or in chunks, or a stored file) as it makes them;
+    a run's export rows come as files under ROWS, for export_files to join (site_files, write_site)."""
+    return [*gathering_parts(project, site, store), *document_parts(project, site, store)]
+
+
+def gathering_parts(project: Path, site: Site, store: PageStore | None = None) -> list[FilePart]:
+    """The parts none of whose files shows similar provisions, the largest first: the search index, the pages that
+    gather documents (render_parts), the assets. They are made while relate runs (write_site)."""
     return [partial(build_index, site, store), *render_parts(site, project / "templates", store),
-            *(partial(_documents, site, i, files_of, store, said) for i in runs), lambda: static_files(project).items()]
+            lambda: static_files(project).items()]
+
+
+def document_parts(project: Path, site: Site, store: PageStore | None = None) -> list[FilePart]:
+    """Runs of documents: each one's page, cells script and export rows."""
+    files_of = document_files(site, project / "templates")
+    said: dict = {}  # what every run's documents show of other documents' provisions (shown_from_others)
+    return [partial(_documents, site, i, files_of, store, said)
+            for i in range(0, len(site.documents), DOCUMENTS_PER_PART)]
 
 
 def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[tuple[str, str]]],
@@ -182,23 +193,37 @@ def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
     yield from export_files(site, rows.__getitem__)
 
 
-def write_site(project: Path, site: Site, scratch: Path, jobs: int) -> dict[str, Deflated]:
+@dataclass
+class Written:
+    """What write_site made of docs/."""
+
+    deflated: dict[str, Deflated]  # the data files, deflated for the archive (write_data)
+    left: set[str]  # the files docs/ holds already: not in the scratch folder, left where they are (sync_tree)
+
+
+def write_site(project: Path, site: Site, scratch: Path, jobs: int,
+               relating: Callable[[], None] | None = None) -> Written:
     """Write every file of docs/ into `scratch`, its parts taken in turn by `jobs` processes (forked: they share the
     atlas), then the data export from the runs' rows; documents' files that show nothing new are taken from the
-    last build's (PageStore), and files docs/ already holds are hard-linked from there (write_tree). Return the data
-    files deflated for the archive (write_data)."""
+    last build's (PageStore), and the files docs/ already holds are only listed (write_tree). Return them and the
+    data files deflated for the archive (write_data).
+
+    `relating`: relate the site, run here while the other processes make the gathering parts, none of which shows
+    similar provisions (3 s at 10,000 documents); the documents' runs are made once it is done."""
     start = time.time()
     store = PageStore(project / PAGES, project / "site-data", project / "templates")
-    parts = site_parts(project, site, store)
-    if run_parts([partial(_write_part, scratch, project / "docs", part) for part in parts], jobs):
-        raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
+    for parts, first in ((gathering_parts(project, site, store), relating), (document_parts(project, site, store), None)):
+        if run_parts([partial(_write_part, scratch, project / "docs", part) for part in parts], jobs, first):
+            raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
     rows = scratch / ROWS
     deflated = write_data(scratch, export_files(site, lambda name: (Read.of(p)  # as they are: 1.6 GB at 10,000
                                                                     for p in sorted((rows / name).glob("*")))), store,
                           jobs)
     shutil.rmtree(rows, ignore_errors=True)
+    left = {rel for path in (scratch / LEFT).glob("*") for rel in path.read_text(encoding="utf-8").split("\n")}
+    shutil.rmtree(scratch / LEFT, ignore_errors=True)
     store.prune(start)
-    return deflated
+    return Written(deflated, left - {""})
 
 
 def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStore | None,
@@ -219,7 +244,10 @@ def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStor
 
 
 def _write_part(scratch: Path, docs: Path, part: FilePart) -> None:
-    write_tree(scratch, part(), like=docs)
+    left = write_tree(scratch, part(), like=docs)
+    if left:  # listed for write_site, one file per part (parts run in several processes)
+        (scratch / LEFT).mkdir(parents=True, exist_ok=True)
+        (scratch / LEFT / f"{os.getpid()}-{time.monotonic_ns()}").write_text("\n".join(left), encoding="utf-8")
 
 
 def generate(project: Path, strict: bool = False) -> tuple[Analysis, dict[str, str]]:
@@ -236,8 +264,13 @@ def prepare(project: Path, strict: bool = False, jobs: int | None = None, schedu
     load_jieba()
     with collector(on=False):
         analysis = analyse(project, strict, jobs, scheduler=scheduler)
-        relate(analysis.site, read_vocabulary(project / "site-data"))
+        _relate(project, analysis.site)
     return analysis
+
+
+def _relate(project: Path, site: Site) -> None:
+    with collector(on=False):  # it makes half a million lists of similar provisions and no garbage
+        relate(site, read_vocabulary(project / "site-data"))
 
 
 def static_files(project: Path) -> dict[str, str]:
@@ -253,26 +286,42 @@ def static_files(project: Path) -> dict[str, str]:
     return files
 
 
-def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Path | None = None) -> None:
+def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Path | None = None) -> list[str]:
     """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk; a stored file
-    is hard-linked, never read), its digest kept on it (publish.mark).
+    is hard-linked, never read), its digest kept on it (publish.mark); return the files it left to `like`.
 
-    A file given whole that `like` already holds byte for byte is hard-linked from there instead of written:
-    after an edit most of docs/ is unchanged, and sync_tree then leaves it without comparing it again.
+    A stored file that `like` holds as the very same file, and a file given whole that `like` holds byte for byte,
+    are not written anywhere, only returned: after an edit nearly all of docs/ is unchanged (at 10,000 documents,
+    linking its 120,000 files into the scratch folder, then walking and deleting them, took seconds), and
+    sync_tree leaves them where they are.
     """
+    left = []
     for rel, content in files:
         path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(content, Path):
+            if like is not None and _same_inode(like / rel, content):
+                left.append(rel)
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
             _link(content, path)
             continue
         if isinstance(content, str):
             data = content.encode()
             if like is not None and _holds(like / rel, data):
-                _link(like / rel, path)
+                left.append(rel)
                 continue
             content = [data]
+        path.parent.mkdir(parents=True, exist_ok=True)
         _write_marked(path, content)
+    return left
+
+
+def _same_inode(a: Path, b: Path) -> bool:
+    try:
+        x, y = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (x.st_ino, x.st_dev) == (y.st_ino, y.st_dev)
 
 
 def _write_marked(path: Path, chunks: Iterable[str | bytes], each: Callable[[bytes], None] | None = None) -> None:
@@ -306,8 +355,8 @@ def _holds(path: Path, data: bytes) -> bool:
         return False
 
 
-def sync_tree(target: Path, source: Path) -> None:
-    """Make `target` hold exactly the files of `source`, moving over only what changed.
+def sync_tree(target: Path, source: Path, keep: set[str] | frozenset[str] = frozenset()) -> None:
+    """Make `target` hold exactly the files of `source` and its files `keep`, moving over only what changed.
 
     An unchanged file keeps its time, so live reload stays calm and MkDocs sees what changed; a changed one is
     newer than anything built from its old copy. Both trees are read from their directory entries, with no call
@@ -329,7 +378,7 @@ def sync_tree(target: Path, source: Path) -> None:
         dest.parent.mkdir(parents=True, exist_ok=True)
         path.replace(dest)
         os.utime(dest)  # newer than what was built from the file it replaces (a stored file keeps the time it was made)
-    for rel in old.keys() - new.keys():
+    for rel in old.keys() - new.keys() - keep:
         gone = target / rel
         gone.unlink()
         for folder in gone.parents:  # and the folders it leaves empty
@@ -339,24 +388,6 @@ def sync_tree(target: Path, source: Path) -> None:
                 folder.rmdir()
             except OSError:  # not empty
                 break
-
-
-ASIDE = ".old"  # the suffix of a folder remove_aside is deleting
-
-
-def remove_aside(folder: Path) -> threading.Thread:
-    """Rename `folder` aside and delete it in a thread; return the thread (join it before the build ends).
-
-    After an edit the scratch copy of docs/ still holds 100,000 links at 10,000 documents (the files sync_tree
-    found unchanged): unlinking them took 10 s, the time MkDocs and the zip take."""
-    aside = folder.with_name(f"{folder.name}.{os.getpid()}{ASIDE}")
-    try:
-        folder.rename(aside)
-    except OSError:  # there is none
-        aside = folder
-    thread = threading.Thread(target=shutil.rmtree, args=(aside,), kwargs={"ignore_errors": True}, daemon=True)
-    thread.start()
-    return thread
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -400,24 +431,24 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
         laid = lay_site(project) if run_mkdocs else None  # the previous site, hard-linked beside the map
         if laid is not None:
             atlas.callback(laid.stop)  # what is left of it when the build fails
+        load_jieba()  # before the atlas is made (see prepare)
         with collector(on=False):
-            analysis = prepare(project, strict, jobs, scheduler)
+            analysis = analyse(project, strict, jobs, scheduler=scheduler)
             atlas.enter_context(frozen())  # before the collector runs again: no collection walks the atlas
         site = analysis.site
         say(f"rendering docs/ page by page ({jobs} process(es))")
         scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
-        for old in (scratch.parent, *project.glob(f"{scratch.parent.name}.*{ASIDE}")):  # and what a stopped build left
-            shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(scratch.parent, ignore_errors=True)  # what a stopped build left
         try:
-            deflated = write_site(project, site, scratch, jobs)
-            pages = sum(1 for _ in scratch.rglob("*.md"))
-            sync_tree(project / "docs", scratch)
+            written = write_site(project, site, scratch, jobs, partial(_relate, project, site))
+            pages = sum(1 for _ in scratch.rglob("*.md")) + sum(1 for rel in written.left if rel.endswith(".md"))
+            sync_tree(project / "docs", scratch, written.left)
         finally:
-            atlas.callback(remove_aside(scratch.parent).join)  # while MkDocs and the zip run
+            shutil.rmtree(scratch.parent, ignore_errors=True)  # what sync_tree found unchanged, or a failed build made
         summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
                           len(analysis.warnings), len(site.documents) + len(site.drafts) - analysis.mapped)
         if run_mkdocs:
-            publish(project, site, summary, say, jobs=jobs, deflated=deflated, laid=laid)
+            publish(project, site, summary, say, jobs=jobs, deflated=written.deflated, laid=laid)
     summary.seconds = time.perf_counter() - start
     return summary
 

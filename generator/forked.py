@@ -49,19 +49,32 @@ def _share(work: Callable[[int], None], k: int) -> None:
     os._exit(0)
 
 
-def run_parts(parts: list[Callable[[], None]], n: int) -> list[int]:
+def run_parts(parts: list[Callable[[], None]], n: int, first: Callable[[], None] | None = None) -> list[int]:
     """Run every part in `n` processes (see run_shares): share k takes part k, then the next part no share has taken.
 
-    Parts are best given largest first. Return the shares that failed.
+    `first`: run by share 0 (this process) before it takes a part, while the shares forked before it take parts:
+    what it makes is this process's alone, so no part may need it (build.write_site relates meanwhile). Parts
+    are best given largest first. Return the shares that failed.
     """
-    taken = multiprocessing.get_context("fork").Value("l", min(n, len(parts)))  # in shared memory: forks see one counter
+    ahead = n if first is None else n - 1  # parts the shares take before any takes a second
+    taken = multiprocessing.get_context("fork").Value("l", min(ahead, len(parts)))  # in shared memory: forks see one counter
+
+    def take() -> int:
+        with taken.get_lock():
+            i, taken.value = taken.value, taken.value + 1
+        return i
 
     def work(k: int) -> None:
-        i = k
+        if first is None:
+            i = k
+        elif k:
+            i = k - 1
+        else:
+            first()
+            i = take()
         while i < len(parts):
             parts[i]()
-            with taken.get_lock():
-                i, taken.value = taken.value, taken.value + 1
+            i = take()
 
     return run_shares(work, n)
 

@@ -38,7 +38,7 @@ from .facts.citations import FoundCitation
 from .facts.notes import Lexicon
 from .forked import collector, frozen
 from .gazetteer import NATIONAL, Division
-from .link import (AgencyPage, DocumentPage, Entities, IndicatorEntry, ProvisionEntry, Site, ThemePage, Unit,
+from .link import (AgencyPage, DocumentPage, Entities, IndicatorEntry, ProvisionEntry, Site, Tally, ThemePage, Unit,
                    link_document)
 from .load import Problem
 from .publish import BuildError, digest, mark
@@ -108,11 +108,14 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
     _CONTEXT = _Context(root, shared, entities, site, Lexicon([a.agency for a in entities.agencies]) if entities else None,
                         Rules.of(site) if site else None)
     paths = document_paths(root)
+    prefetch(paths)
     base = _digest(root) if cache is not None else ""
     keys = [hashlib.sha256(base.encode() + path.name.encode() + b"\0" + path.read_bytes()).hexdigest()
             for path in paths]
     # Read with the collector paused (build.analyse): results make no garbage, and each collection would walk the
     # growing atlas again.
+    if cache is not None:
+        prefetch([cache / key for key in keys])
     results: list[Mapped | None] = [_read(cache / key, root) if cache is not None else None for key in keys]
     todo = [i for i, r in enumerate(results) if r is None]
     mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
@@ -142,6 +145,7 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     result.unthemed = classify_document(site, page, ctx.rules)
     page.compared = text_keys(page)
     page.cells = cells_of(page)
+    page.tally = Tally.of(page)
     for e in page.provisions:  # the entries hold the tree now: the outline is let go, each unit kept lean
         e.provision = Unit.of(e.provision)
     page.doc.outline = []
@@ -350,6 +354,32 @@ def _write(path: Path, blob: bytes) -> None:
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_bytes(blob)
     tmp.replace(path)
+
+
+def prefetch(paths: list[Path]) -> threading.Thread | None:
+    """Ask the kernel to read `paths` ahead, from a thread, while this one reads them in turn: from a cold disk the
+    10,000 results of an edit's build were read one after another, each waited for (up to 8 s). Nothing is held in
+    memory here; a file that cannot be opened is left to its reader. Return the thread (none where the system
+    takes no such advice)."""
+    if not hasattr(os, "posix_fadvise"):
+        return None
+
+    def ask() -> None:
+        for path in paths:
+            try:
+                fd = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+    thread = threading.Thread(target=ask, name="prefetch", daemon=True)
+    thread.start()
+    return thread
 
 
 def _raw_stamp(root: Path, checked: Checked) -> tuple[int, int] | None:

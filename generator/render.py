@@ -416,28 +416,44 @@ def document_files(site: Site, templates: Path) -> Callable[[DocumentPage], list
 
 def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: Environment,
                   store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
-    """Render an agency's page, and its part for each place (as `store` keeps it when nothing it shows changed).
+    """Render an agency's page, and its part for each place (as `store` keeps them when nothing they show changed).
 
     All they show comes from the documents naming the agency: when `store` keeps the pages made from the same
     documents (their keys, in site order), those are taken whole, nothing cut or rendered (after an edit at
-    10,000 documents, cutting every agency's tasks by place to learn its pages were unchanged took 8 s)."""
+    10,000 documents, cutting every agency's tasks by place to learn its pages were unchanged took 8 s). So are a
+    province's parts, which show its documents only: an edit cuts the edited document's province alone."""
     if store is None:
         yield from _agency_made(site, agency, env, html_env, None)
         return
     key = store.key("agency", agency.src_path, *dict.fromkeys(t.entry.page.key for t in agency.tasks))
     kept = store.linked(key)
     if kept is None:
-        made = list(_agency_made(site, agency, env, html_env, store))
-        kept = store.link(key, made)
+        kept = store.link(key, list(_agency_made(site, agency, env, html_env, store)))
     yield from kept
 
 
 def _agency_made(site: Site, agency: AgencyPage, env: Environment, html_env: Environment,
                  store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
-    places = cut(agency.tasks, regions.AGENCY_PART)
+    provinces = _by_province(agency.tasks)
+    links = [PlaceLink(province, agency.part_src(province), len({t.entry.page for t in tasks}), len(tasks),
+                       sum(1 for t in tasks if t.role == "lead")) for province, tasks in provinces]
+    yield agency.src_path, _render(env, "agency.md.j2", _agency(site, agency, links))
+    for province, tasks in provinces:
+        if store is None:
+            yield from _agency_province(site, agency, tasks, env, html_env, None)
+            continue
+        key = store.key("agency", agency.part_src(province), *dict.fromkeys(t.entry.page.key for t in tasks))
+        kept = store.linked(key)
+        if kept is None:
+            kept = store.link(key, list(_agency_province(site, agency, tasks, env, html_env, store)))
+        yield from kept
+
+
+def _agency_province(site: Site, agency: AgencyPage, tasks: list[Task], env: Environment, html_env: Environment,
+                     store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
+    """Render an agency's parts for one province's `tasks`: the province's, and when it is cut, those below it."""
+    places = cut(tasks, regions.AGENCY_PART)
     links = {id(r): _agency_link(agency, r) for r in places}  # each place's link, made once for every page showing it
-    yield agency.src_path, _render(env, "agency.md.j2", _agency(site, agency, [links[id(r)] for r in places
-                                                                                if not r.above]))
     for region in places:
         shown = [links[id(r)] for r in (region, *region.above, *region.below)]
         yield _kept(store, lambda: _render(env, "agency_part.md.j2",
@@ -508,7 +524,7 @@ def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | Non
     yield "about.md", _render(env, "about.md.j2", StaticContext(site))
     yield "data.md", _render(env, "data.md.j2", StaticContext(site))
     columns = sorted(site.documents, key=_column_order)
-    with_text = {p: sum(1 for e in p.provisions if e.has_text) for p in site.documents}
+    with_text = {p: p.counted.with_text for p in site.documents}
     yield "themes/index.md", _render(env, "matrix.md.j2", _matrix(site, with_text))
     places = place_pages(site.provinces, regions.PLACE)
     # Each place's links, made once for every page showing them (a province's, for each place below it).
@@ -517,47 +533,45 @@ def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | Non
         yield _kept(store, lambda: _render(env, "province.md.j2", _province(site, place, with_text, place_links)),
                     place.src_path, place.listed, len(place.documents),
                     _counts([place_links[p] for p in (*place.above, *place.below)]))
-    targets = site.targets
-    of_theme: dict[ThemePage | None, list[Target]] = defaultdict(list)
-    for t in targets:
-        of_theme[t.theme].append(t)
+    order = {p: i for i, p in enumerate(site.documents)}
     for theme in site.themes:
         shown = picked(theme, columns)
         yield _kept(store, lambda: _render(env, "theme.md.j2", ThemeContext(
             theme=theme, columns=[cells.column(theme, p, "../") for p in shown], documents=len(columns),
             addressed=len(theme.cells), picked=PICKED,
-            targets=[t for t in of_theme[theme] if t.entry.page in shown])),
+            targets=[t for p in sorted(shown, key=order.__getitem__) for e in p.provisions for t in e.targets
+                     if t.theme is theme])),
             theme.src_path, shown, len(columns), len(theme.cells))
     first, second = columns[0], columns[min(1, len(columns) - 1)]
     # One page holds every theme, so a column's anchor names the theme too.
     rows = [(t, [cells.column(t, p, "", f"{t.slug}--{p.slug}") for p in (first, second)]) for t in site.themes]
     yield "compare.md", _render(env, "compare.md.j2", CompareContext(rows=rows, first=first, second=second))
     yield f"{CELLS}/index.js", index_script(site, columns)
-    yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site, targets))
+    yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site))
     for ind in site.indicators:
         if ind.targets:
             parts = _parts(ind, ind.targets, regions.INDICATOR)
             yield ind.src_path, _render(env, "indicator.md.j2", _indicator(ind, parts))
             for part in parts:
                 yield _part(store, env, "indicator_part.md.j2", part)
-    others = {d: sum(1 for e in d.provisions for t in e.targets if t.canonical is None) for d in site.documents}
+    others = {d: d.counted.others for d in site.documents}
     target_links = {p: _targets_link(p, others) for p in places}
     for place in places:
         yield _kept(store, lambda: _render(env, "province_targets.md.j2",
                                            _province_targets(site, place, target_links)), place.targets_src,
                     place.listed, _counts([target_links[p] for p in (*place.above, *place.below)]))
     yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site))
-    deadlines = {d: sum(len(e.deadlines) for e in d.provisions) for d in site.documents}
+    deadlines = {d: d.counted.deadlines for d in site.documents}
     timeline_links = {p: _timeline_link(p, deadlines) for p in places}
     for place in places:
         yield _kept(store, lambda: _render(env, "timeline.md.j2", _timeline(place, timeline_links)), place.timeline_src,
                     place.listed, _counts([timeline_links[p] for p in (*place.above, *place.below)]))
     first, last = TIMELINE
-    counts = [_due(province.documents) for province in site.provinces]
+    counts = [_due_counts(province.documents) for province in site.provinces]
     yield "timeline.md", _render(env, "timelines.md.j2", TimelinesContext(
-        first=first, last=last, provinces=site.provinces, outside=sum(len(out) for _, out in counts),
-        grid=[(y, [sum(len(dls) for dls in by_year.get(y, {}).values()) for by_year, _ in counts])
-              for y in range(first, last + 1)]))
+        first=first, last=last, provinces=site.provinces,
+        outside=sum(deadlines[d] for p in site.provinces for d in p.documents) - sum(sum(c.values()) for c in counts),
+        grid=[(y, [by_year.get(y, 0) for by_year in counts]) for y in range(first, last + 1)]))
     yield "policies/index.md", _render(env, "policies.md.j2", _policies(site))
     for policy in site.policies:
         parts = _parts(policy, policy.citations, regions.POLICY)
@@ -597,7 +611,7 @@ def _matrix(site: Site, with_text: dict[DocumentPage, int]) -> MatrixContext:
             on = [p.slug for p in province.documents if p.doc.id in theme.cells]
             cells.append(_cell(theme, province.documents, theme.reader_url(province.division, on[:PICKED]), with_text))
         rows.append((theme, cells))
-    unassigned = sum(1 for p in site.documents for e in p.provisions if e.has_text and not e.themes)
+    unassigned = sum(p.counted.unthemed for p in site.documents)
     return MatrixContext(provinces=site.provinces, rows=rows, unassigned=unassigned)
 
 
@@ -628,13 +642,14 @@ def _shade(n: int) -> int:
 CHART_BARS = 60  # an indicator with more targets is charted per province (lowest to highest), not per target
 
 
-def _indicators(site: Site, targets: list[Target]) -> IndicatorsContext:
+def _indicators(site: Site) -> IndicatorsContext:
     rows = []
     for ind in site.indicators:
         if ind.targets:
             rows.append((ind, len({t.entry.page for t in ind.targets}), _span(*_range(ind.targets), ind.indicator.unit)))
-    return IndicatorsContext(rows=rows, provinces=[(p, len(_others(p.documents))) for p in site.provinces],
-                             total=len(targets), matched=sum(1 for t in targets if t.canonical))
+    return IndicatorsContext(rows=rows, provinces=[(p, sum(d.counted.others for d in p.documents)) for p in site.provinces],
+                             total=sum(d.counted.targets for d in site.documents),
+                             matched=sum(d.counted.matched for d in site.documents))
 
 
 def _by_province(items: list) -> list[tuple[Division, list]]:
@@ -728,11 +743,12 @@ def _agencies(site: Site) -> AgenciesContext:
                 counts[a][t.entry.themes[0].theme] += 1
     themes = [th for th in site.themes if any(counts[a][th] for a in listed)]
     matrix = [(a, [(th, counts[a][th], _shade(counts[a][th])) for th in themes]) for a in listed]
-    entries = [e for d in site.documents for e in d.provisions]
-    damaged = _uses([t for e in entries for t in e.tasks if t.agency is None and t.listed])
-    unresolved = _uses([t for e in entries for t in e.tasks if not t.listed])
+    odd = [t for d in site.documents if d.counted.odd_names for e in d.provisions for t in e.tasks
+           if t.agency is None or not t.listed]
+    damaged = _uses([t for t in odd if t.listed])
+    unresolved = _uses([t for t in odd if not t.listed])
     return AgenciesContext(rows=rows, themes=themes, matrix=matrix, damaged=damaged, unresolved=unresolved,
-                           notes=sum(1 for e in entries if e.notes))
+                           notes=sum(d.counted.noted for d in site.documents))
 
 
 def _by_theme(site: Site, tasks: list[Task]) -> list[tuple[ThemePage | None, list[Task]]]:
@@ -788,6 +804,17 @@ def _timeline_link(p: ProvincePage, deadlines: dict[DocumentPage, int]) -> Place
     return PlaceLink(p.division, p.timeline_src, len(p.documents), sum(deadlines[d] for d in p.documents))
 
 
+def _due_counts(documents: list[DocumentPage]) -> dict[int, int]:
+    """Count the time commitments of `documents` by the year they fall due, within TIMELINE."""
+    first, last = TIMELINE
+    out: dict[int, int] = defaultdict(int)
+    for d in documents:
+        for year, n in d.counted.due:
+            if first <= year <= last:
+                out[year] += n
+    return out
+
+
 def _due(documents: list[DocumentPage]) -> tuple[dict[int, dict[DocumentPage, list[Deadline]]], list[Deadline]]:
     """Group the time commitments of `documents` by the year they fall due, then by document; and those outside TIMELINE."""
     first, last = TIMELINE
@@ -809,7 +836,8 @@ CITED_BY = 10  # citing documents named in a policy's row; its page lists them a
 
 def _policies(site: Site) -> PoliciesContext:
     here = "policies/index.html"
-    citing = [d for d in site.documents if any(e.citations for e in d.provisions)]
+    cited = {c.entry.page for p in site.policies for c in p.citations}
+    citing = [d for d in site.documents if d in cited]
     graph = None
     if len(citing) <= GRAPH_DOCUMENTS:
         left = [Node(d, d.jurisdiction, f"{d.jurisdiction} {d.doc.title}", None, "") for d in citing]

@@ -45,6 +45,7 @@ from .chinese import TAIWAN_WORDS, CharTable, _fold_char, traditional
 from .forked import collector
 from .link import DocumentPage, Site
 from .model import LEVELS
+from .per_document import prefetch
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -212,6 +213,7 @@ def _postings(segments: list[list[tuple[str, str, str]]], store: PageStore | Non
     groups = [range(g, min(g + GROUP, len(segments))) for g in range(0, len(segments), GROUP)]
     group_keys = [store.key("search/group", *(keys[i] for i in group)) for group in groups]
     kept = [store.get(key) for key in group_keys]
+    prefetch([files[0][1] for files in kept if files])  # read in turn as they are joined: hundreds of megabytes
     todo = [group for group, files in zip(groups, kept) if files is None]
     inverted = _inverted(segments, [i for group in todo for i in group], [keys[i] for group in todo for i in group],
                          store)

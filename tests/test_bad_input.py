@@ -7,6 +7,7 @@ More cases (unknown fields, duplicate ids, unknown agencies, the taxonomy …) a
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import pytest
@@ -165,18 +166,19 @@ def test_a_failing_render_process_stops_the_build_and_keeps_everything(published
     from generator import build as build_mod
 
     before = _state(published)
-    real = build_mod.site_parts
+    real, parent = build_mod.gathering_parts, os.getpid()
 
-    def second_part_fails(project, site, store=None):  # the second process takes the second part first
-        parts = real(project, site, store)
+    def fail_in_workers(project, site, store=None):  # the second process takes the first part while this one relates
+        def failing(part):
+            def run():
+                if os.getpid() != parent:
+                    raise RuntimeError("simulated")
+                yield from part()
+            return run
 
-        def fails():
-            raise RuntimeError("simulated")
-            yield
+        return [failing(part) for part in real(project, site, store)]
 
-        return [parts[0], fails, *parts[2:]]
-
-    monkeypatch.setattr(build_mod, "site_parts", second_part_fails)
+    monkeypatch.setattr(build_mod, "gathering_parts", fail_in_workers)
     laid = []  # the previous site, laid for reuse as the build began
     lay = build_mod.lay_site
     monkeypatch.setattr(build_mod, "lay_site", lambda project: laid.append(lay(project)) or laid[-1])

@@ -64,6 +64,25 @@ def test_the_cells_are_filled_from_what_each_document_s_map_kept(project):
     assert any(e.themes[0].theme is not t for t in site.themes for cell in t.cells.values() for e in cell)
 
 
+def test_the_gathered_pages_count_from_each_document_s_tally(project):
+    """Each document's map counts what the pages gathering the atlas count of it (`Tally`): the counts the reduce
+    reads equal those counted from the linked, related site, and the pages made from them are those made from a
+    site whose documents were never counted."""
+    from generator.link import Tally
+
+    analysis = analyse(project)
+    relate(analysis.site, read_vocabulary(project / "site-data"))
+    site = analysis.site
+    assert all(page.tally is not None and page.tally == Tally.of(page) for page in site.documents)
+    counted = [page.tally for page in site.documents]
+    assert all(any(getattr(t, name) for t in counted) for name in ("with_text", "noted", "targets", "matched", "due"))
+    made = {rel: text if isinstance(text, str) else "".join(text) for rel, text in site_files(project, site)}
+    for page in site.documents:
+        page.tally = None
+    again = {rel: text if isinstance(text, str) else "".join(text) for rel, text in site_files(project, site)}
+    assert again == made and all(page.tally is not None for page in site.documents)
+
+
 def test_only_what_changed_is_mapped_again(project):
     _site(project)
     doc = project / DOC
@@ -156,10 +175,13 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
     assert sum(any(rel.endswith(".md") for rel in rels) for rels in entries) == len(after) == len(before)
     assert ({rels[0].split("/")[0] for rels in entries if not any(rel.endswith(".md") for rel in rels)}
             == {"postings", "search", ROWS, "deflated", PageStore.LINKS})
-    # The list of an agency's pages is kept under its documents' keys: only those naming the edited document list
-    # theirs again (the others' pages are neither cut nor rendered).
-    naming = {a for a in prepare(project).site.agencies if any(t.entry.page.doc.id == edited for t in a.tasks)}
-    assert naming and len(lists() - listed) == len(naming) < len(listed)
+    # The list of an agency's pages is kept under its documents' keys, and so is the list of its parts in each
+    # province: only the agencies naming the edited document list theirs again, and of their parts only those of
+    # its province (the others' pages are neither cut nor rendered).
+    agencies = [a for a in prepare(project).site.agencies if a.tasks]
+    naming = {a for a in agencies if any(t.entry.page.doc.id == edited for t in a.tasks)}
+    assert naming and len(lists() - listed) == 2 * len(naming) and len(naming) < len(agencies)
+    assert any(len({t.entry.page.province for t in a.tasks}) > 1 for a in naming)  # parts of other provinces kept
     again = {rel for rel in after if after[rel] != before.get(rel)}
     # A document's page shows others' provisions listed as similar; all other kept pages show the documents they link.
     showing = {rel for rel in after if f"{edited}.html" in docs[rel].decode()
@@ -192,11 +214,37 @@ def test_the_collector_is_paused_while_the_atlas_is_read_and_left_as_it_was(proj
     map_one = per_document.map_one
     monkeypatch.setattr(per_document, "map_one", lambda *a: (seen.append(gc.isenabled()), map_one(*a))[1])
     states = []
-    monkeypatch.setattr("generator.build.relate", lambda *a: states.append((gc.isenabled(), gc.get_freeze_count())))
+    monkeypatch.setattr("generator.build.relate", lambda *a: states.append(gc.isenabled()))
     build(project, run_mkdocs=False, jobs=1)
     assert seen and all(seen)
-    assert states == [(False, 0)]  # related with the collector paused, before the atlas is frozen
+    assert states == [False]  # related with the collector paused (the atlas frozen: the gathering pages are made)
     assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_parts_are_taken_by_the_other_processes_while_this_one_runs_first(tmp_path):
+    """run_parts with `first`: this process runs it before taking a part, while the processes forked before it take
+    parts (they never see what it made); every part is run once, in one process or another."""
+    import os
+
+    from generator.forked import run_parts
+
+    made: list[str] = []
+
+    def first() -> None:
+        (tmp_path / "first").write_text(str(os.getpid()))
+        made.append("first")
+
+    def part(i: int):
+        return lambda: (tmp_path / f"part{i}").write_text(f"{os.getpid()} {bool(made)}")
+
+    assert run_parts([part(i) for i in range(6)], 2, first) == []
+    runs = [(tmp_path / f"part{i}").read_text().split() for i in range(6)]
+    here = str(os.getpid())
+    assert (tmp_path / "first").read_text() == here
+    assert any(pid != here for pid, _ in runs)  # the forked process took the first part while this one ran `first`
+    assert all(seen == ("True" if pid == here else "False") for pid, seen in runs)
+    assert run_parts([part(i) for i in range(3)], 1, first) == [] and len(made) == 2  # alone: first, then every part
+    assert all((tmp_path / f"part{i}").read_text() == f"{here} True" for i in range(3))
 
 
 def test_a_stored_page_that_comes_back_into_docs_is_built_again(project):

@@ -551,7 +551,7 @@ def test_sync_moves_over_only_changed_files_compared_a_chunk_at_a_time(tmp_path)
 
 def test_files_written_with_their_digest_are_compared_unread(tmp_path, monkeypatch):
     """write_tree keeps each file's digest on it (an extended attribute, carried by its hard links): sync_tree compares
-    two such files by their digests, reading neither, and reads only a file without one; write_tree links a file
+    two such files by their digests, reading neither, and reads only a file without one; write_tree leaves a file
     docs/ holds with the same digest, unread."""
     old, new, again = tmp_path / "old", tmp_path / "new", tmp_path / "again"
     write_tree(old, [("same.md", "甲乙"), ("changed.md", "甲乙"), ("bare.md", "丙")])
@@ -567,9 +567,16 @@ def test_files_written_with_their_digest_are_compared_unread(tmp_path, monkeypat
     assert read == ["bare.md"]
     assert os.stat(old / "same.md").st_ino == stored and (old / "changed.md").read_text(encoding="utf-8") == "甲丙"
     monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} read"))
-    write_tree(again, [("same.md", "甲乙"), ("changed.md", "甲乙")], like=old)
-    assert os.stat(again / "same.md").st_ino == stored and os.stat(again / "changed.md").st_ino != os.stat(
-        old / "changed.md").st_ino
+    # What docs/ holds already (the same bytes, or a stored file that is its very file) is only listed: sync_tree
+    # keeps it where it is.
+    assert write_tree(again, [("same.md", "甲乙"), ("changed.md", "甲乙"), ("stored.md", old / "same.md"),
+                              ("other.md", old / "bare.md")], like=old) == ["same.md"]
+    assert sorted(p.name for p in again.iterdir()) == ["changed.md", "other.md", "stored.md"]
+    (old / "stored.md").hardlink_to(old / "same.md")
+    assert write_tree(tmp_path / "third", [("stored.md", old / "same.md")], like=old) == ["stored.md"]
+    sync_tree(old, again, keep={"same.md"})
+    assert sorted(p.name for p in old.iterdir()) == ["changed.md", "other.md", "same.md", "stored.md"]
+    assert os.stat(old / "same.md").st_ino == stored and (old / "changed.md").read_text(encoding="utf-8") == "甲乙"
 
 
 def test_sync_takes_new_folders_and_deletes_the_folders_it_empties(tmp_path):
@@ -617,13 +624,18 @@ def test_relative_links_are_what_relpath_gives():
         assert relative_url(target, here) == posixpath.relpath(target, posixpath.dirname(here) or "."), (target, here)
 
 
-def test_a_build_leaves_no_scratch_folder_and_deletes_one_a_stopped_build_left(tmp_path):
-    """The scratch copy of docs/ is deleted aside while MkDocs runs, and gone when the build returns; one that a
-    stopped build left aside is deleted by the next."""
+def test_the_site_a_build_replaced_is_deleted_by_the_next_beside_its_map(tmp_path):
+    """A build leaves no scratch folder; what it replaced (the old site) is set aside and deleted by the next build's
+    laying process, beside its map, with whatever else earlier builds set aside."""
     proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
-    left = proj / ".build-tmp.99999.old" / "docs" / "index.md"
-    left.parent.mkdir(parents=True)
-    left.write_text("left by a stopped build", encoding="utf-8")
     build(proj)
-    assert [p.name for p in proj.iterdir() if p.name.startswith(".build-tmp")] == []
-    assert (proj / "site" / "index.html").is_file()
+    first = list(proj.glob(f"{publish_mod.GONE}*"))
+    assert len(first) == 1 and not (proj / ".build-tmp").exists()
+    older = proj / f"{publish_mod.GONE}1" / "old-site" / "index.html"
+    older.parent.mkdir(parents=True)
+    older.write_text("set aside by an earlier build", encoding="utf-8")
+    build(proj)
+    gone = list(proj.glob(f"{publish_mod.GONE}*"))
+    assert len(gone) == 1 and gone[0] not in first and gone[0] != older.parent.parent
+    assert (gone[0] / "old-site" / "index.html").is_file() and (proj / "site" / "index.html").is_file()
+    assert [p.name for p in proj.iterdir() if p.name.startswith((".build-tmp", publish_mod.LAID))] == []
