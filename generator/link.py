@@ -232,6 +232,16 @@ class DocumentPage:
 
 
 @dataclass(frozen=True, slots=True)
+class Named:
+    """What one document's notes give one agency (Tally.agencies)."""
+
+    tasks: int  # the notes naming it
+    lead: int  # of those, the ones naming it the lead
+    names: tuple[str, ...]  # as printed, in order of first use
+    themes: tuple[tuple[str, int], ...]  # its tasks by their provision's primary theme (slug, "" for none), first use first
+
+
+@dataclass(frozen=True, slots=True)
 class Tally:
     """What the pages gathering the atlas count of one document once its facts are read and its units classified,
     counted once, so that they count 10,000 documents without reading half a million provisions again."""
@@ -243,20 +253,32 @@ class Tally:
     targets: int  # quantitative targets
     matched: int  # of those, the ones a canonical indicator matches
     due: tuple[tuple[int, int], ...]  # time commitments per year they fall due, by year
+    agencies: dict[str, Named]  # what its notes give each agency they name (by slug), in order of first use
 
     @classmethod
     def of(cls, page: DocumentPage) -> Tally:
         due: dict[int, int] = {}
+        named: dict[str, tuple[list[int], dict[str, None], dict[str, int]]] = {}
         for e in page.provisions:
             for d in e.deadlines:
                 due[d.year] = due.get(d.year, 0) + 1
+            theme = e.themes[0].theme.slug if e.themes else ""
+            for t in e.tasks:
+                if t.agency is not None:
+                    counts, names, themes = named.setdefault(t.agency.slug, ([0, 0], {}, {}))
+                    counts[0] += 1
+                    counts[1] += t.role == "lead"
+                    names[t.name] = None
+                    themes[theme] = themes.get(theme, 0) + 1
         entries = page.provisions
         return cls(with_text=sum(1 for e in entries if e.has_text),
                    unthemed=sum(1 for e in entries if e.has_text and not e.themes),
                    noted=sum(1 for e in entries if e.notes),
                    odd_names=sum(1 for e in entries for t in e.tasks if t.agency is None or not t.listed),
                    targets=sum(len(e.targets) for e in entries),
-                   matched=sum(1 for e in entries for t in e.targets if t.canonical), due=tuple(sorted(due.items())))
+                   matched=sum(1 for e in entries for t in e.targets if t.canonical), due=tuple(sorted(due.items())),
+                   agencies={slug: Named(tasks, lead, tuple(names), tuple(themes.items()))
+                             for slug, ((tasks, lead), names, themes) in named.items()})
 
     @property
     def deadlines(self) -> int:
@@ -365,6 +387,7 @@ class AgencyPage:
 
     agency: Agency  # the curated definition
     tasks: list[Task] = field(default_factory=list, repr=False)  # every note naming it, in site order
+    documents: dict[DocumentPage, None] = field(default_factory=dict, repr=False)  # those naming it, in site order
 
     @property
     def slug(self) -> str:

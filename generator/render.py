@@ -425,7 +425,7 @@ def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: En
     if store is None:
         yield from _agency_made(site, agency, env, html_env, None)
         return
-    key = store.key("agency", agency.src_path, *dict.fromkeys(t.entry.page.key for t in agency.tasks))
+    key = store.key("agency", agency.src_path, *(d.key for d in agency.documents))
     kept = store.linked(key)
     if kept is None:
         kept = store.link(key, list(_agency_made(site, agency, env, html_env, store)))
@@ -434,18 +434,26 @@ def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: En
 
 def _agency_made(site: Site, agency: AgencyPage, env: Environment, html_env: Environment,
                  store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
-    provinces = _by_province(agency.tasks)
-    links = [PlaceLink(province, agency.part_src(province), len({t.entry.page for t in tasks}), len(tasks),
-                       sum(1 for t in tasks if t.role == "lead")) for province, tasks in provinces]
+    """Render an agency's page from what each document gives it (its Tally), and its parts province by province
+    (only those of a province whose documents changed, when `store` is given)."""
+    by_code: dict[str, list[DocumentPage]] = defaultdict(list)
+    for d in agency.documents:
+        by_code[d.province.code].append(d)
+    provinces = [(docs[0].province, docs) for _, docs in sorted(by_code.items())]
+    links = []
+    for province, docs in provinces:
+        named = [d.counted.agencies[agency.slug] for d in docs]
+        links.append(PlaceLink(province, agency.part_src(province), len(docs), sum(n.tasks for n in named),
+                               sum(n.lead for n in named)))
     yield agency.src_path, _render(env, "agency.md.j2", _agency(site, agency, links))
-    for province, tasks in provinces:
-        if store is None:
-            yield from _agency_province(site, agency, tasks, env, html_env, None)
-            continue
-        key = store.key("agency", agency.part_src(province), *dict.fromkeys(t.entry.page.key for t in tasks))
-        kept = store.linked(key)
+    for province, docs in provinces:
+        key = store.key("agency", agency.part_src(province), *(d.key for d in docs)) if store else ""
+        kept = store.linked(key) if store else None
         if kept is None:
-            kept = store.link(key, list(_agency_province(site, agency, tasks, env, html_env, store)))
+            tasks = [t for t in agency.tasks if t.entry.page.province.code == province.code]
+            kept = list(_agency_province(site, agency, tasks, env, html_env, store))
+            if store:
+                kept = store.link(key, kept)
         yield from kept
 
 
@@ -653,7 +661,7 @@ def _indicators(site: Site) -> IndicatorsContext:
 
 
 def _by_province(items: list) -> list[tuple[Division, list]]:
-    """Group targets or tasks by their document's province: national first, then by code."""
+    """Group targets by their document's province: national first, then by code."""
     groups: dict[str, list] = defaultdict(list)
     for item in items:
         groups[item.entry.page.province.code].append(item)
@@ -733,14 +741,25 @@ def _uses(tasks: list[Task]) -> list[NameUses]:
     return [NameUses(name, uses[:NAME_USES], len(uses), len({t.entry.page for t in uses})) for name, uses in by_name.items()]
 
 
+def _named(site: Site, agency: AgencyPage) -> tuple[int, dict[ThemePage | None, int]]:
+    """An agency's lead tasks, and its tasks by their provision's primary theme in taxonomy order (none last), from
+    what each document gives it (its Tally), not from its tasks (a million at 10,000 documents)."""
+    lead, by_slug = 0, defaultdict(int)
+    for d in agency.documents:
+        named = d.counted.agencies[agency.slug]
+        lead += named.lead
+        for slug, n in named.themes:
+            by_slug[slug] += n
+    themes = {t.slug: t for t in site.themes}
+    order = {slug: i for i, slug in enumerate(themes)}
+    return lead, {themes.get(slug): by_slug[slug] for slug in sorted(by_slug, key=lambda s: order.get(s, len(order)))}
+
+
 def _agencies(site: Site) -> AgenciesContext:
     listed = [a for a in site.agencies if a.tasks]
-    rows = [(a, sum(1 for t in a.tasks if t.role == "lead"), len({t.entry.page for t in a.tasks})) for a in listed]
-    counts = {a: defaultdict(int) for a in listed}
-    for a in listed:
-        for t in a.tasks:
-            if t.entry.themes:
-                counts[a][t.entry.themes[0].theme] += 1
+    named = {a: _named(site, a) for a in listed}
+    rows = [(a, named[a][0], len(a.documents)) for a in listed]
+    counts = {a: defaultdict(int, {th: n for th, n in named[a][1].items() if th is not None}) for a in listed}
     themes = [th for th in site.themes if any(counts[a][th] for a in listed)]
     matrix = [(a, [(th, counts[a][th], _shade(counts[a][th])) for th in themes]) for a in listed]
     odd = [t for d in site.documents if d.counted.odd_names for e in d.provisions for t in e.tasks
@@ -766,11 +785,10 @@ def _agency_link(agency: AgencyPage, region: Region[Task]) -> PlaceLink:
 
 
 def _agency(site: Site, agency: AgencyPage, provinces: list[PlaceLink]) -> AgencyContext:
-    return AgencyContext(agency=agency, names=list(dict.fromkeys(t.name for t in agency.tasks)),
-                         lead=sum(1 for t in agency.tasks if t.role == "lead"),
-                         documents=len({t.entry.page for t in agency.tasks}),
-                         themes=[(theme, len(tasks)) for theme, tasks in _by_theme(site, agency.tasks)],
-                         provinces=provinces)
+    lead, themes = _named(site, agency)
+    return AgencyContext(agency=agency, names=list(dict.fromkeys(
+        name for d in agency.documents for name in d.counted.agencies[agency.slug].names)), lead=lead,
+        documents=len(agency.documents), themes=list(themes.items()), provinces=provinces)
 
 
 def _agency_part(site: Site, agency: AgencyPage, region: Region[Task], html_env: Environment,

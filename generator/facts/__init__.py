@@ -108,13 +108,15 @@ def extract_document(site: Site, page: DocumentPage,
 
 
 def gather(site: Site, found: list[tuple[ProvisionEntry, FoundCitation]]) -> None:
-    """The reduce: group every citation into policies, and list each agency's tasks and each indicator's targets."""
+    """The reduce: group every citation into policies, and list each agency's tasks (and the documents naming it) and
+    each indicator's targets."""
     site.policies = _policies(site, found)
     for page in site.documents:
         for e in page.provisions:
             for task in e.tasks:
                 if task.agency:
                     task.agency.tasks.append(task)
+                    task.agency.documents[page] = None
             for target in e.targets:
                 if target.canonical and target.restates is None:  # a restatement is not a second value to chart
                     target.canonical.targets.append(target)
