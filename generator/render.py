@@ -152,10 +152,14 @@ class MatrixCell:
 def _cell(theme: ThemePage, documents: list[DocumentPage], url: str, with_text: dict[DocumentPage, int]) -> MatrixCell:
     """`with_text`: each document's provisions with text, counted once for every cell of every matrix."""
     on = [p for p in documents if p.doc.id in theme.cells]
-    n = sum(len(theme.cells[p.doc.id]) for p in on)
-    total = sum(with_text[p] for p in documents) or 1
-    share = n / total
-    return MatrixCell(provisions=n, documents=len(on), shade=_shade(round(n / len(documents))), share=f"{share:.0%}",
+    return _shaded(sum(len(theme.cells[p.doc.id]) for p in on), len(on), len(documents),
+                   sum(with_text[p] for p in documents), url)
+
+
+def _shaded(n: int, on: int, documents: int, with_text: int, url: str) -> MatrixCell:
+    """A cell of `n` provisions on a theme in `on` of `documents` documents holding `with_text` provisions with text."""
+    share = n / (with_text or 1)
+    return MatrixCell(provisions=n, documents=on, shade=_shade(round(n / documents)), share=f"{share:.0%}",
                       share_shade=0 if n == 0 else 1 if share < .05 else 2 if share < .1 else 3 if share < .2 else 4,
                       url=url)
 
@@ -436,21 +440,16 @@ def _agency_made(site: Site, agency: AgencyPage, env: Environment, html_env: Env
                  store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
     """Render an agency's page from what each document gives it (its Tally), and its parts province by province
     (only those of a province whose documents changed, when `store` is given)."""
-    by_code: dict[str, list[DocumentPage]] = defaultdict(list)
-    for d in agency.documents:
-        by_code[d.province.code].append(d)
-    provinces = [(docs[0].province, docs) for _, docs in sorted(by_code.items())]
-    links = []
-    for province, docs in provinces:
-        named = [d.counted.agencies[agency.slug] for d in docs]
-        links.append(PlaceLink(province, agency.part_src(province), len(docs), sum(n.tasks for n in named),
-                               sum(n.lead for n in named)))
-    yield agency.src_path, _render(env, "agency.md.j2", _agency(site, agency, links))
-    for province, docs in provinces:
+    named = _named(site, agency, store)
+    yield agency.src_path, _render(env, "agency.md.j2", AgencyContext(
+        agency=agency, names=named.names, lead=named.lead, documents=len(agency.documents), themes=named.themes,
+        provinces=[PlaceLink(province, agency.part_src(province), len(docs), tasks, lead)
+                   for province, docs, tasks, lead in named.provinces]))
+    for province, docs, _, _ in named.provinces:
         key = store.key("agency", agency.part_src(province), *(d.key for d in docs)) if store else ""
         kept = store.linked(key) if store else None
         if kept is None:
-            tasks = [t for t in agency.tasks if t.entry.page.province.code == province.code]
+            tasks = [t for d in docs for e in d.provisions for t in e.tasks if t.agency is agency]  # in site order
             kept = list(_agency_province(site, agency, tasks, env, html_env, store))
             if store:
                 kept = store.link(key, kept)
@@ -568,7 +567,7 @@ def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | Non
         yield _kept(store, lambda: _render(env, "province_targets.md.j2",
                                            _province_targets(site, place, target_links)), place.targets_src,
                     place.listed, _counts([target_links[p] for p in (*place.above, *place.below)]))
-    yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site))
+    yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site, store))
     deadlines = {d: d.counted.deadlines for d in site.documents}
     timeline_links = {p: _timeline_link(p, deadlines) for p in places}
     for place in places:
@@ -612,13 +611,22 @@ def _column_order(page: DocumentPage) -> tuple:
 
 
 def _matrix(site: Site, with_text: dict[DocumentPage, int]) -> MatrixContext:
+    """Each theme's cell in each province, from the documents each theme's cells hold (not every province's documents
+    again for every theme)."""
+    of_id = {p.doc.id: p for p in site.documents}
+    where = {p: i for i, province in enumerate(site.provinces) for p in province.documents}
+    totals = [sum(with_text[p] for p in province.documents) for province in site.provinces]
     rows = []
     for theme in site.themes:
-        cells = []
-        for province in site.provinces:
-            on = [p.slug for p in province.documents if p.doc.id in theme.cells]
-            cells.append(_cell(theme, province.documents, theme.reader_url(province.division, on[:PICKED]), with_text))
-        rows.append((theme, cells))
+        on: list[list[DocumentPage]] = [[] for _ in site.provinces]  # in site order, as the cells are
+        n = [0] * len(site.provinces)
+        for doc, cell in theme.cells.items():
+            page = of_id[doc]
+            on[where[page]].append(page)
+            n[where[page]] += len(cell)
+        rows.append((theme, [_shaded(n[i], len(on[i]), len(province.documents), totals[i],
+                                     theme.reader_url(province.division, [p.slug for p in on[i][:PICKED]]))
+                             for i, province in enumerate(site.provinces)]))
     unassigned = sum(p.counted.unthemed for p in site.documents)
     return MatrixContext(provinces=site.provinces, rows=rows, unassigned=unassigned)
 
@@ -741,25 +749,82 @@ def _uses(tasks: list[Task]) -> list[NameUses]:
     return [NameUses(name, uses[:NAME_USES], len(uses), len({t.entry.page for t in uses})) for name, uses in by_name.items()]
 
 
-def _named(site: Site, agency: AgencyPage) -> tuple[int, dict[ThemePage | None, int]]:
-    """An agency's lead tasks, and its tasks by their provision's primary theme in taxonomy order (none last), from
-    what each document gives it (its Tally), not from its tasks (a million at 10,000 documents)."""
-    lead, by_slug = 0, defaultdict(int)
+@dataclass
+class _Named:
+    """What the documents naming an agency give it, summed from their Tallies."""
+
+    lead: int  # tasks naming it the lead
+    names: list[str]  # as printed, in order of first use
+    themes: list[tuple[ThemePage | None, int]]  # its tasks by their provision's primary theme, in taxonomy order (none last)
+    provinces: list[tuple[Division, list[DocumentPage], int, int]]  # by code: the documents, tasks and leads in each
+
+
+def _named(site: Site, agency: AgencyPage, store: PageStore | None = None) -> _Named:
+    """Sum what the documents naming `agency` give it (their Tallies), not its tasks (a million at 10,000 documents),
+    province by province: what a province's documents give it is kept in `store` under their keys, so after an edit
+    a national agency reads its other provinces' sums, not the 10,000 documents again."""
+    by_code: dict[str, list[DocumentPage]] = {}
     for d in agency.documents:
-        named = d.counted.agencies[agency.slug]
-        lead += named.lead
-        for slug, n in named.themes:
-            by_slug[slug] += n
+        by_code.setdefault(d.chain[0].code, []).append(d)
+    order = _site_order(site)
+    lead, first, by_slug, provinces = 0, {}, defaultdict(int), []
+    for code in sorted(by_code):
+        docs = by_code[code]
+        tasks, here, names, themes = _province_sum(agency, docs, store)
+        lead += here
+        for name, doc, k in names:  # each name's first use in site order, whichever province it is in
+            at = (order[doc], k)
+            if at < first.get(name, (len(order), 0)):
+                first[name] = at
+        for theme, n in themes:
+            by_slug[theme] += n
+        provinces.append((docs[0].chain[0], docs, tasks, here))
     themes = {t.slug: t for t in site.themes}
-    order = {slug: i for i, slug in enumerate(themes)}
-    return lead, {themes.get(slug): by_slug[slug] for slug in sorted(by_slug, key=lambda s: order.get(s, len(order)))}
+    rank = {theme: i for i, theme in enumerate(themes)}
+    return _Named(lead, sorted(first, key=first.__getitem__),
+                  [(themes.get(theme), by_slug[theme]) for theme in sorted(by_slug, key=lambda t: rank.get(t, len(rank)))],
+                  provinces)
 
 
-def _agencies(site: Site) -> AgenciesContext:
+def _province_sum(agency: AgencyPage, docs: list[DocumentPage], store: PageStore | None) -> tuple:
+    """What `docs` (of one province) give `agency`: tasks, leads, each name's first use (name, document id, its place
+    among the document's names), tasks by primary theme; as `store` keeps it under the documents' keys."""
+    key = store.key("agency/sum", agency.src_path, *(d.key for d in docs)) if store else ""
+    kept = store.get(key) if store else None
+    if kept:
+        return tuple(json.loads(kept[0][1].read_text(encoding="utf-8")))
+    slug, tasks, lead = agency.slug, 0, 0
+    first: dict[str, tuple[str, int]] = {}
+    themes: dict[str, int] = defaultdict(int)
+    for d in docs:
+        named = d.counted.agencies[slug]
+        tasks += named.tasks
+        lead += named.lead
+        for k, name in enumerate(named.names):
+            first.setdefault(name, (d.doc.id, k))
+        for theme, n in named.themes:
+            themes[theme] += n
+    made = (tasks, lead, [(name, doc, k) for name, (doc, k) in first.items()], list(themes.items()))
+    if store:
+        store.put(key, [("agency/sum", json.dumps(made, ensure_ascii=False))])
+    return made
+
+
+_ORDER: list = [None, {}]  # the site the order was read from, and each document's place in it (by id)
+
+
+def _site_order(site: Site) -> dict[str, int]:
+    """Each document's place in the site (by id), read once per site."""
+    if _ORDER[0] is not site:
+        _ORDER[:] = [site, {p.doc.id: i for i, p in enumerate(site.documents)}]
+    return _ORDER[1]
+
+
+def _agencies(site: Site, store: PageStore | None = None) -> AgenciesContext:
     listed = [a for a in site.agencies if a.tasks]
-    named = {a: _named(site, a) for a in listed}
-    rows = [(a, named[a][0], len(a.documents)) for a in listed]
-    counts = {a: defaultdict(int, {th: n for th, n in named[a][1].items() if th is not None}) for a in listed}
+    named = {a: _named(site, a, store) for a in listed}
+    rows = [(a, named[a].lead, len(a.documents)) for a in listed]
+    counts = {a: defaultdict(int, {th: n for th, n in named[a].themes if th is not None}) for a in listed}
     themes = [th for th in site.themes if any(counts[a][th] for a in listed)]
     matrix = [(a, [(th, counts[a][th], _shade(counts[a][th])) for th in themes]) for a in listed]
     odd = [t for d in site.documents if d.counted.odd_names for e in d.provisions for t in e.tasks
@@ -782,13 +847,6 @@ def _by_theme(site: Site, tasks: list[Task]) -> list[tuple[ThemePage | None, lis
 def _agency_link(agency: AgencyPage, region: Region[Task]) -> PlaceLink:
     return PlaceLink(region.division, agency.part_src(region.division), region.documents, len(region.total),
                      sum(1 for t in region.total if t.role == "lead"))
-
-
-def _agency(site: Site, agency: AgencyPage, provinces: list[PlaceLink]) -> AgencyContext:
-    lead, themes = _named(site, agency)
-    return AgencyContext(agency=agency, names=list(dict.fromkeys(
-        name for d in agency.documents for name in d.counted.agencies[agency.slug].names)), lead=lead,
-        documents=len(agency.documents), themes=list(themes.items()), provinces=provinces)
 
 
 def _agency_part(site: Site, agency: AgencyPage, region: Region[Task], html_env: Environment,

@@ -170,11 +170,11 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
     build(project, run_mkdocs=False)
     after, docs = _stored(project), _docs(project)
     # The stale entries are gone; the others hold the search index's segment (its postings, its text files), the
-    # run's export rows and deflated chunks of the data export.
+    # run's export rows, deflated chunks of the data export, lists of an agency's pages and its sums per province.
     entries = [(p / PageStore.INDEX).read_text(encoding="utf-8").split("\n") for p in (project / PAGES).iterdir()]
     assert sum(any(rel.endswith(".md") for rel in rels) for rels in entries) == len(after) == len(before)
     assert ({rels[0].split("/")[0] for rels in entries if not any(rel.endswith(".md") for rel in rels)}
-            == {"postings", "search", ROWS, "deflated", PageStore.LINKS})
+            == {"postings", "search", ROWS, "deflated", PageStore.LINKS, "agency"})
     # The list of an agency's pages is kept under its documents' keys, and so is the list of its parts in each
     # province: only the agencies naming the edited document list theirs again, and of their parts only those of
     # its province (the others' pages are neither cut nor rendered).
