@@ -124,7 +124,7 @@ def _groups(site: Site) -> tuple[list[ProvisionEntry], list[list[int]], list[str
     texts: list[str] = []
     for page in site.documents:
         keys = page.compared or text_keys(page)  # a page made outside the map has none
-        for k, e in enumerate(x for x in page.provisions if _comparable(x)):
+        for k, e in enumerate([x for x in page.provisions if _comparable(x)]):
             i = len(entries)
             entries.append(e)
             g = group.setdefault(keys[k * KEY_SIZE:(k + 1) * KEY_SIZE], len(members))
@@ -202,10 +202,11 @@ def _spans(text: str, grams: set[str], size: int) -> list[tuple[int, int]]:
 
 
 def _comparable(e: ProvisionEntry) -> bool:
-    return e.has_text and e.pid.path[0] != "notice" and len(e.provision.text or "") >= MIN_CHARS
+    text = e.provision.text
+    return text is not None and len(text) >= MIN_CHARS and e.pid.path[0] != "notice"
 
 
-Candidate = tuple[float, str, int, float, bool]  # -score (rounded), id, provision, score, last taken of a group cut
+Candidate = tuple[float, str, int, float, bool]  # -score (rounded), id, provision, score as shown, last taken of a group cut
 
 
 def _ranked(near: list[tuple[float, int]], members: list[list[int]], ids: list[str], doc_of: list[DocumentPage],
@@ -215,10 +216,10 @@ def _ranked(near: list[tuple[float, int]], members: list[list[int]], ids: list[s
     more. Within a group every score is equal, so its smallest ids suffice."""
     found = []
     for score, h in near:
-        rank = -round(score, 6)
+        rank, shown = -round(score, 6), round(float(score), 3)
         taken = list(islice((j for j in members[h] if own is None or doc_of[j] is not own), take + 1))
         cut = len(taken) > take
-        found.extend((rank, ids[j], j, score, cut and k == take - 1) for k, j in enumerate(taken[:take]))
+        found.extend((rank, ids[j], j, shown, cut and k == take - 1) for k, j in enumerate(taken[:take]))
     return sorted(found)
 
 
@@ -242,7 +243,7 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     if len(entries) < 2:
         return
     # Identical texts form one group, scored once: a paragraph copied by 200 counties is one row, not 200.
-    ids = [e.id for e in entries]
+    ids = [f"{e.page.doc.id}:{e.provision.id}" for e in entries]  # e.id, without making each one's ProvisionId say it
     for m in members:
         m.sort(key=ids.__getitem__)
     group_of = [0] * len(entries)
@@ -260,6 +261,7 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     grams: dict[int, set[str]] = {}
     wording: dict[tuple[int, int], tuple[list[str], list[tuple[int, int]]]] = {}  # (group, j) -> (shared, spans)
     ranked: dict[int, list[Candidate]] = {}  # a copied text's candidates, for every copy
+    lists: dict[tuple[int, ...], list[Related]] = {}  # (group, provisions) -> the one list the copies listing them share
     for i, e in enumerate(entries):
         g = group_of[i]
         copied = len(members[g]) > 1
@@ -270,15 +272,20 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
             best = _best(ranked[g], doc_of, doc_of[i])
         if best is None:  # no copies, or its document holds more of the candidates than the group's ranking spared
             best = _ranked(near[g], members, ids, doc_of, TOP, doc_of[i])[:TOP]
-        mine, related = None, []
-        for _, _, j, score, _ in best:
-            said = wording.get((g, j))
-            if said is None:
-                mine = mine or grams.get(g) or _grams(folded[g], SHARED_MIN)
-                theirs = _spans(folded[group_of[j]], mine, SHARED_MIN)
-                text = entries[j].provision.text or ""
-                said = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs
-                if copied:
-                    grams[g], wording[(g, j)] = mine, said
-            related.append(Related(entries[j], round(float(score), 3), *said))
+        key = (g, *[c[2] for c in best])
+        related = lists.get(key)
+        if related is None:
+            mine, related = None, []
+            for _, _, j, score, _ in best:
+                said = wording.get((g, j))
+                if said is None:
+                    mine = mine or grams.get(g) or _grams(folded[g], SHARED_MIN)
+                    theirs = _spans(folded[group_of[j]], mine, SHARED_MIN)
+                    text = entries[j].provision.text or ""
+                    said = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs
+                    if copied:
+                        grams[g], wording[(g, j)] = mine, said
+                related.append(Related(entries[j], score, *said))
+            if copied:
+                lists[key] = related
         e.related = related
