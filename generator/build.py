@@ -39,7 +39,7 @@ from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
 from .publish import (CHUNK, BuildError, Deflated, Read, deflate_chunk, digest, files_under, lay_site, mark, marked,
-                      publish)
+                      publish, start_mkdocs)
 from .search import build_index
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
@@ -431,6 +431,8 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
         laid = lay_site(project) if run_mkdocs else None  # the previous site, hard-linked beside the map
         if laid is not None:
             atlas.callback(laid.stop)  # what is left of it when the build fails
+        if run_mkdocs:
+            start_mkdocs()
         load_jieba()  # before the atlas is made (see prepare)
         with collector(on=False):
             analysis = analyse(project, strict, jobs, scheduler=scheduler)

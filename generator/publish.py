@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import resource
 import shutil
@@ -294,6 +295,13 @@ def mkdocs_build(project: Path, site_dir: Path, dirty: bool = False, jobs: int =
         return sharded_build(project, site_dir, jobs)
     with ProcessPoolExecutor(1, mp_context=_fresh()) as pool:
         return pool.submit(_mkdocs, project.resolve(), site_dir.resolve(), dirty, built_date().isoformat()).result()
+
+
+def start_mkdocs() -> None:
+    """Start the server MkDocs processes are forked from (_fresh) now, beside the map: loading MkDocs and the theme
+    takes a core for a while, and the build leaves one idle then."""
+    _fresh()
+    multiprocessing.forkserver.ensure_running()
 
 
 def _fresh() -> BaseContext:
