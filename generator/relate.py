@@ -243,7 +243,7 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     if len(entries) < 2:
         return
     # Identical texts form one group, scored once: a paragraph copied by 200 counties is one row, not 200.
-    ids = [f"{e.page.doc.id}:{e.provision.id}" for e in entries]  # e.id, without making each one's ProvisionId say it
+    ids = [e.id for e in entries]
     for m in members:
         m.sort(key=ids.__getitem__)
     group_of = [0] * len(entries)

@@ -764,9 +764,10 @@ def _named(site: Site, agency: AgencyPage, store: PageStore | None = None) -> _N
     province by province: what a province's documents give it is kept in `store` under their keys, so after an edit
     a national agency reads its other provinces' sums, not the 10,000 documents again."""
     by_code: dict[str, list[DocumentPage]] = {}
+    order: dict[str, int] = {}  # each document's place among those naming it (they are in site order)
     for d in agency.documents:
         by_code.setdefault(d.chain[0].code, []).append(d)
-    order = _site_order(site)
+        order[d.doc.id] = len(order)
     lead, first, by_slug, provinces = 0, {}, defaultdict(int), []
     for code in sorted(by_code):
         docs = by_code[code]
@@ -808,16 +809,6 @@ def _province_sum(agency: AgencyPage, docs: list[DocumentPage], store: PageStore
     if store:
         store.put(key, [("agency/sum", json.dumps(made, ensure_ascii=False))])
     return made
-
-
-_ORDER: list = [None, {}]  # the site the order was read from, and each document's place in it (by id)
-
-
-def _site_order(site: Site) -> dict[str, int]:
-    """Each document's place in the site (by id), read once per site."""
-    if _ORDER[0] is not site:
-        _ORDER[:] = [site, {p.doc.id: i for i, p in enumerate(site.documents)}]
-    return _ORDER[1]
 
 
 def _agencies(site: Site, store: PageStore | None = None) -> AgenciesContext:
