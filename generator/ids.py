@@ -14,9 +14,29 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
+from typing import TypeVar
 
 _DOC_RE = re.compile(r"^(?P<place>[a-z][a-z0-9]*)-(?P<year>\d{4})-(?P<type>[a-z]+(?:-[a-z]+)*?)(?:-(?P<seq>\d+))?$")
 _SEGMENT_RE = re.compile(r"^(notice|a\d+|\d+|p\d+)$")
+
+
+_T = TypeVar("_T")
+
+
+def slot_state(cls: type[_T]) -> type[_T]:
+    """Pickle a frozen, slotted dataclass as the tuple of its fields, set back in a loop over its slots: dataclasses'
+    own setstate looks up the fields for every object read (850,000 from the map's cache at 10,000 documents: 1 s)."""
+    names = cls.__slots__
+
+    def getstate(self) -> tuple:
+        return tuple(getattr(self, name) for name in names)
+
+    def setstate(self, state: tuple, _set=object.__setattr__) -> None:  # frozen: its own __setattr__ refuses
+        for name, value in zip(names, state):
+            _set(self, name, value)
+
+    cls.__getstate__, cls.__setstate__ = getstate, setstate
+    return cls
 
 
 @dataclass(frozen=True, order=True)
@@ -42,6 +62,7 @@ class DocumentId:
         return f"{base}-{self.seq}" if self.seq else base
 
 
+@slot_state
 @dataclass(frozen=True, slots=True)
 class ProvisionId:
     """An atlas-wide provision id: a document id and a path inside it."""

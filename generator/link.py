@@ -16,7 +16,7 @@ from functools import cached_property
 from urllib.parse import quote
 
 from .chinese import fold, simplified_reading
-from .ids import ProvisionId
+from .ids import ProvisionId, slot_state
 from .gazetteer import NATIONAL, Division, Gazetteer
 from .model import (DOC_TYPES, LEVELS, Agencies, Agency, Correction, Document, Indicator, Indicators, Provision, Taxonomy,
                     Theme)
@@ -231,6 +231,7 @@ class DocumentPage:
         return simplified_reading(text)
 
 
+@slot_state
 @dataclass(frozen=True, slots=True)
 class Named:
     """What one document's notes give one agency (Tally.agencies)."""
@@ -241,12 +242,14 @@ class Named:
     themes: tuple[tuple[str, int], ...]  # its tasks by their provision's primary theme (slug, "" for none), first use first
 
 
+@slot_state
 @dataclass(frozen=True, slots=True)
 class Tally:
     """What the pages gathering the atlas count of one document once its facts are read and its units classified,
     counted once, so that they count 10,000 documents without reading half a million provisions again."""
 
     with_text: int  # provisions with text
+    searched: int  # provisions with text or a caption: the search index's entries of it besides its own
     unthemed: int  # of those, the ones no theme was given
     noted: int  # provisions with a responsibility note
     odd_names: int  # tasks naming a body agencies.yaml lacks, or with a name too damaged to read
@@ -272,6 +275,7 @@ class Tally:
                     themes[theme] = themes.get(theme, 0) + 1
         entries = page.provisions
         return cls(with_text=sum(1 for e in entries if e.has_text),
+                   searched=sum(1 for e in entries if e.provision.text or e.caption),
                    unthemed=sum(1 for e in entries if e.has_text and not e.themes),
                    noted=sum(1 for e in entries if e.notes),
                    odd_names=sum(1 for e in entries for t in e.tasks if t.agency is None or not t.listed),

@@ -28,7 +28,7 @@ from .cells import (PICKED, Cells, Column, how_title, html_block, html_environme
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
 from .link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
-                   ProvisionEntry, Site, Target, Task, ThemePage)
+                   ProvisionEntry, Related, Site, Target, Task, ThemePage)
 from .model import LEVELS, Correction
 from . import regions
 from .regions import Region, cut, place_pages
@@ -484,14 +484,15 @@ def _counts(links: list[PlaceLink]) -> list[tuple[str, int, int, int]]:
     return [(link.src_path, link.documents, link.items, link.lead) for link in links]
 
 
-def shown_from_others(page: DocumentPage, said: dict[ProvisionEntry, str] | None = None) -> str:
+def shown_from_others(page: DocumentPage, said: dict | None = None) -> str:
     """Say all that a document's page, cells script and export rows show of other documents: its similar provisions
     (where they are, what they are called, their words, their scores, where the passages shared stand: the passages
     are their words there) and the policies it cites. All else they show is the document's own (its key covers it),
     so files whose say is unchanged are those made last time.
 
-    `said`: a digest of what is shown of each similar provision, kept across calls (the same few are similar to many:
-    at 10,000 documents 1.1 million similar provisions, whose words made 600 MB of keys and 7 s)."""
+    `said`: what is said of each list of similar provisions, kept across calls by the list (relate gives copies of a
+    text one list: at 10,000 documents 1.1 million similar provisions in far fewer lists, and saying each one every
+    time was 1.7 s of the documents' runs), and a digest of what is shown of each similar provision."""
     said = {} if said is None else said
 
     def of(entry: ProvisionEntry) -> str:
@@ -502,8 +503,14 @@ def shown_from_others(page: DocumentPage, said: dict[ProvisionEntry, str] | None
                 digest_size=16).hexdigest()
         return out
 
-    return "\n".join([f"{i} " + " ".join([f"{of(r.entry)}:{r.score!r}:{r.spans!r}" for r in e.related])
-                      + repr([(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations])
+    def listed(related: list[Related]) -> str:
+        kept = said.get(id(related))
+        if kept is None:  # the list is kept beside what it says, so its id names no other list while the dict lives
+            kept = said[id(related)] = (related, " ".join([f"{of(r.entry)}:{r.score!r}:{r.spans!r}" for r in related]))
+        return kept[1]
+
+    return "\n".join([f"{i} " + listed(e.related) + repr([(c.policy.slug, c.policy.title, c.policy.issuer)
+                                                            for c in e.citations])
                       for i, e in enumerate(page.provisions) if e.related or e.citations])
 
 

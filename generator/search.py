@@ -417,8 +417,7 @@ def document_entries(page: DocumentPage) -> DocEntries:
     shown = (d.id, page.url, d.title or d.id, page.jurisdiction, page.jurisdiction_en, page.level_label,
              page.date.isoformat() if page.date else "")
     return DocEntries(shown, d.level, d.province, page.date.year if page.date else 0,
-                      Made(lambda: tuple(records(page)), lambda: 1 + sum(
-                          1 for e in page.provisions if e.provision.text or e.caption)), page.key)
+                      Made(lambda: tuple(records(page)), lambda: 1 + page.counted.searched), page.key)
 
 
 def build_index(site: Site, store: PageStore | None = None) -> Iterator[tuple[str, str | Path]]:
