@@ -195,18 +195,19 @@ def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
 
 @dataclass
 class Written:
-    """What write_site made of docs/."""
+    """What write_site made of docs/, and what the data export is joined from (write_export)."""
 
-    deflated: dict[str, Deflated]  # the data files, deflated for the archive (write_data)
     left: set[str]  # the files docs/ holds already: not in the scratch folder, left where they are (sync_tree)
+    rows: Path  # each run's rows of each export table (ROWS/NAME/FIRST), outside the scratch folder
+    store: PageStore
+    since: float  # when writing began: what the store kept and this build did not touch is pruned after the export
 
 
 def write_site(project: Path, site: Site, scratch: Path, jobs: int,
                relating: Callable[[], None] | None = None) -> Written:
-    """Write every file of docs/ into `scratch`, its parts taken in turn by `jobs` processes (forked: they share the
-    atlas), then the data export from the runs' rows; documents' files that show nothing new are taken from the
-    last build's (PageStore), and the files docs/ already holds are only listed (write_tree). Return them and the
-    data files deflated for the archive (write_data).
+    """Write every file of docs/ but the data export into `scratch`, its parts taken in turn by `jobs` processes
+    (forked: they share the atlas), and each run's export rows beside it; documents' files that show nothing new are
+    taken from the last build's (PageStore), and the files docs/ already holds are only listed (write_tree).
 
     `relating`: relate the site, run here while the other processes make the gathering parts, none of which shows
     similar provisions (3 s at 10,000 documents); the documents' runs are made once it is done."""
@@ -215,15 +216,37 @@ def write_site(project: Path, site: Site, scratch: Path, jobs: int,
     for parts, first in ((gathering_parts(project, site, store), relating), (document_parts(project, site, store), None)):
         if run_parts([partial(_write_part, scratch, project / "docs", part) for part in parts], jobs, first):
             raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
-    rows = scratch / ROWS
-    deflated = write_data(scratch, export_files(site, lambda name: (Read.of(p)  # as they are: 1.6 GB at 10,000
-                                                                    for p in sorted((rows / name).glob("*")))), store,
-                          jobs)
+    rows = scratch.parent / "rows"  # out of the tree docs/ is synced from
     shutil.rmtree(rows, ignore_errors=True)
+    if (scratch / ROWS).exists():
+        (scratch / ROWS).rename(rows)
     left = {rel for path in (scratch / LEFT).glob("*") for rel in path.read_text(encoding="utf-8").split("\n")}
     shutil.rmtree(scratch / LEFT, ignore_errors=True)
-    store.prune(start)
-    return Written(deflated, left - {""})
+    return Written(left - {""}, rows, store, start)
+
+
+def write_export(site: Site, written: Written, into: Path, jobs: int) -> dict[str, Deflated]:
+    """Join the runs' rows into the data export under `into` (write_data: 1.6 GB at 10,000 documents, read as they
+    are); then prune the page store. Return each data file deflated for the archive, by its path under docs/."""
+    rows = written.rows
+    deflated = write_data(into, export_files(site, lambda name: (Read.of(p) for p in sorted((rows / name).glob("*")))),
+                          written.store, jobs)
+    shutil.rmtree(rows, ignore_errors=True)
+    written.store.prune(written.since)  # after the export: its deflated fragments are the store's too
+    return deflated
+
+
+def export_paths(site: Site) -> list[str]:
+    """The data export's files, as paths under docs/ (nothing is made)."""
+    return [rel for rel, _ in export_files(site, lambda name: ())]
+
+
+def _export(site: Site, written: Written, folder: Path, docs: Path, jobs: int) -> dict[str, Deflated]:
+    """Write the data export into `folder`, then move each file into `docs` (an unchanged one keeps its time)."""
+    deflated = write_export(site, written, folder, jobs)
+    for rel in deflated:
+        move_file(folder / rel, docs / rel)
+    return deflated
 
 
 def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStore | None,
@@ -366,18 +389,8 @@ def sync_tree(target: Path, source: Path, keep: set[str] | frozenset[str] = froz
     old, new = files_under(target), files_under(source)
     linked = os.stat(target).st_dev == os.stat(source).st_dev  # an inode number names one file on one device only
     for rel, ino in new.items():
-        path, dest = source / rel, target / rel
-        if rel in old:
-            if linked and old[rel] == ino:
-                continue
-            if same_file(dest, path):  # unchanged: it keeps its time, and the new link (the page store's) replaces
-                st = dest.stat()  # the old copy, so that the next build finds the very same file, unread
-                os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
-                path.replace(dest)
-                continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        path.replace(dest)
-        os.utime(dest)  # newer than what was built from the file it replaces (a stored file keeps the time it was made)
+        if not (linked and old.get(rel) == ino):
+            move_file(source / rel, target / rel)
     for rel in old.keys() - new.keys() - keep:
         gone = target / rel
         gone.unlink()
@@ -388,6 +401,24 @@ def sync_tree(target: Path, source: Path, keep: set[str] | frozenset[str] = froz
                 folder.rmdir()
             except OSError:  # not empty
                 break
+
+
+def move_file(path: Path, dest: Path) -> None:
+    """Move the file at `path` to `dest`. Over the same bytes it takes their time, so live reload stays calm and MkDocs
+    sees nothing changed, and the new file (a link of the page store's) replaces the old copy, so that the next build
+    finds the very same file, unread; else it is newer than anything built from the file it replaces (a stored file
+    keeps the time it was made)."""
+    try:
+        st = dest.stat()
+    except FileNotFoundError:
+        st = None
+    if st is not None and same_file(dest, path):
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        path.replace(dest)
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    path.replace(dest)
+    os.utime(dest)
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -444,13 +475,20 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
         try:
             written = write_site(project, site, scratch, jobs, partial(_relate, project, site))
             pages = sum(1 for _ in scratch.rglob("*.md")) + sum(1 for rel in written.left if rel.endswith(".md"))
-            sync_tree(project / "docs", scratch, written.left)
+            docs, data = project / "docs", export_paths(site)
+            export = partial(_export, site, written, scratch.parent / "export", docs, jobs)
+            # MkDocs only carries the export's files through, and its pages link them by name: when docs/ holds each
+            # of them, MkDocs builds on those while the new ones are written (publish); else they are written first
+            # (a strict build fails on a link to a file docs/ lacks).
+            late = run_mkdocs and all((docs / rel).is_file() for rel in data)
+            deflated = None if late else export()
+            sync_tree(docs, scratch, written.left | set(data))  # the export's files are moved in by _export
+            summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
+                              len(analysis.warnings), len(site.documents) + len(site.drafts) - analysis.mapped)
+            if run_mkdocs:
+                publish(project, site, summary, say, jobs=jobs, deflated=deflated, laid=laid, late=export if late else None)
         finally:
             shutil.rmtree(scratch.parent, ignore_errors=True)  # what sync_tree found unchanged, or a failed build made
-        summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
-                          len(analysis.warnings), len(site.documents) + len(site.drafts) - analysis.mapped)
-        if run_mkdocs:
-            publish(project, site, summary, say, jobs=jobs, deflated=written.deflated, laid=laid)
     summary.seconds = time.perf_counter() - start
     return summary
 

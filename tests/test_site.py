@@ -25,7 +25,7 @@ from generator.cells import relative_url
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
                               PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS, indented)
 from generator.model import Agencies, Document, Indicators, Places, Taxonomy
-from generator.publish import ARCHIVE, STAMP, files_under, marked
+from generator.publish import ARCHIVE, ARCHIVE_FOLDER, STAMP, files_under, marked
 from generator.render import md_escape
 from tests.conftest import FIXTURES, ROOT, copy_project
 
@@ -364,19 +364,50 @@ def test_an_edit_rebuilds_only_changed_pages_and_yields_the_full_build(tmp_path)
     doc = proj / "site-data" / "documents" / "shilixian-2024-work-points.yaml"
     doc.write_text(doc.read_text(encoding="utf-8").replace("。", "。新增一句。", 1), encoding="utf-8")
     laid = []  # the previous site, laid for reuse (hard links) beside the map as the build began
-    lay = build_mod.lay_site
+    lay, publish = build_mod.lay_site, build_mod.publish
+    late = []  # whether the export was written while MkDocs built on the last one
     with pytest.MonkeyPatch.context() as m:
         m.setattr(build_mod, "lay_site", lambda project: laid.append(lay(project)) or laid[-1])
+        m.setattr(build_mod, "publish", lambda *a, **k: late.append(k["late"] is not None) or publish(*a, **k))
         build(proj)
     assert laid[0] is not None and not (proj / publish_mod.LAID).exists()
+    assert late == [True]
+    data = proj / "site" / "data" / "atlas.json"  # the new export, laid into the site in the last one's stead
+    assert "新增一句" in data.read_text(encoding="utf-8")
+    assert os.stat(data).st_ino == os.stat(proj / "docs" / "data" / "atlas.json").st_ino
+    assert zipfile.ZipFile(proj / ARCHIVE).read(f"{ARCHIVE_FOLDER}/data/atlas.json") == data.read_bytes()
     assert os.stat(proj / "site" / "about.html").st_ino == untouched  # reused, not rebuilt
     assert "新增一句" in (proj / "site" / "documents" / "shilixian-2024-work-points.html").read_text(encoding="utf-8")
     full = copy_project(tmp_path / "full", proj / "site-data")
-    build(full)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(build_mod, "publish", lambda *a, **k: late.append(k["late"] is not None) or publish(*a, **k))
+        build(full)
+    assert late == [True, False]  # a first build writes the export before MkDocs, which checks the links to it
     edited, fresh = _tree(proj / "site"), _tree(full / "site")
     assert edited.pop(STAMP) and fresh.pop(STAMP)
     assert edited.keys() == fresh.keys() and [p for p in edited if edited[p] != fresh[p]] == []
     assert not [n for n in zipfile.ZipFile(proj / ARCHIVE).namelist() if n.endswith(STAMP)]
+
+
+def test_an_export_failing_beside_mkdocs_leaves_the_site_and_the_archive_as_they_were(tmp_path, monkeypatch):
+    """The export written while MkDocs builds (publish's `late`) fails like any step: MkDocs is waited for, nothing is
+    swapped in, and nothing is left behind."""
+    from generator import build as build_mod
+
+    proj = copy_project(tmp_path / "proj", FIXTURES / "site-data")
+    build(proj)
+    site, archive = _tree(proj / "site"), (proj / ARCHIVE).read_bytes()
+    doc = proj / "site-data" / "documents" / "shilixian-2024-work-points.yaml"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("。", "。新增一句。", 1), encoding="utf-8")
+
+    def write_data(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(build_mod, "write_data", write_data)
+    with pytest.raises(OSError, match="No space left on device"):
+        build(proj)
+    assert _tree(proj / "site") == site and (proj / ARCHIVE).read_bytes() == archive
+    assert [p.name for p in proj.iterdir() if p.name.startswith((".build-tmp", publish_mod.LAID))] == []
 
 
 def test_an_archive_packed_over_the_last_one_copies_unchanged_members_and_equals_a_fresh_one(tmp_path, monkeypatch):
