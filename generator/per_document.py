@@ -303,11 +303,17 @@ class PageStore:
             (tmp / str(i)).write_bytes(data)
             mark(tmp / str(i), digest(data).digest())
         (tmp / self.INDEX).write_text("\n".join(rel for rel, _ in files), encoding="utf-8")
-        _remove(entry)  # a damaged entry, or a file of an older store
-        try:
-            tmp.rename(entry)
-        except OSError:  # another process kept the same files meanwhile
-            shutil.rmtree(tmp, ignore_errors=True)
+        for attempt in range(3):
+            try:
+                tmp.rename(entry)
+                break
+            except OSError:  # the entry is there: kept by another process or thread meanwhile, or damaged
+                if self.get(key) is not None:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    break
+                if attempt == 2:
+                    raise
+                _remove(entry)  # moved aside first: another put may be renaming its own entry into place
         return [(rel, entry / str(i)) for i, (rel, _) in enumerate(files)]
 
     def link(self, key: str, files: list[tuple[str, str | Path]]) -> list[tuple[str, Path]]:
@@ -342,10 +348,16 @@ class PageStore:
 
 
 def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
+    """Delete a file or folder that other processes may be replacing: it is renamed aside, then deleted."""
+    aside = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.gone")
+    try:
+        path.rename(aside)
+    except FileNotFoundError:
+        return
+    if aside.is_dir():
+        shutil.rmtree(aside, ignore_errors=True)
     else:
-        path.unlink(missing_ok=True)
+        aside.unlink(missing_ok=True)
 
 
 def _write(path: Path, blob: bytes) -> None:

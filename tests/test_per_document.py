@@ -307,3 +307,33 @@ def test_the_export_is_deflated_by_the_parts_and_write_data_only_joins_it(tmp_pa
     assert sizes and max(sizes) < publish_mod.DEFLATE_KEPT and hashed == []
     kept = [p for p in (project / PAGES).iterdir() if (p / PageStore.INDEX).read_text(encoding="utf-8") == "deflated"]
     assert len(kept) >= 4  # long chunks there were: the provisions of atlas.json and of three CSV files at least
+
+
+def test_processes_and_threads_keeping_the_same_files_at_once_all_get_them(tmp_path):
+    """PageStore.put from many threads at once (parts render the same province's sums): each gets files that are
+    there and hold what was kept, and an older store's plain file where an entry goes is replaced."""
+    import threading
+
+    store = PageStore(tmp_path / "pages", tmp_path, tmp_path)
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "pages" / store.key("old")).write_text("a file of an older store")
+    keys = [store.key("old")] + [store.key(str(i)) for i in range(40)]
+    barrier, got, failed = threading.Barrier(6), [], []
+
+    def keep() -> None:
+        for key in keys:
+            barrier.wait()
+            try:
+                got.append([(rel, path.read_text(encoding="utf-8")) for rel, path in store.put(key, [("a.md", key)])])
+            except OSError as e:
+                failed.append(e)
+
+    threads = [threading.Thread(target=keep) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failed == []
+    assert sorted(got) == sorted([("a.md", key)] for key in keys * 6)  # every put read back what it kept
+    assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == sorted(keys)
+    assert all(store.get(key) == [("a.md", tmp_path / "pages" / key / "0")] for key in keys)
