@@ -38,8 +38,8 @@ from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import (CHUNK, BuildError, Deflated, Read, deflate_chunk, digest, files_under, lay_site, mark, marked,
-                      publish, start_mkdocs)
+from .publish import (CHUNK, BuildError, Deflated, Stored, copy_range, deflate_chunk, digest, files_under, lay_site,
+                      mark, marked, publish, start_mkdocs)
 from .search import build_index
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents
@@ -229,7 +229,7 @@ def write_export(site: Site, written: Written, into: Path, jobs: int) -> dict[st
     """Join the runs' rows into the data export under `into` (write_data: 1.6 GB at 10,000 documents, read as they
     are); then prune the page store. Return each data file deflated for the archive, by its path under docs/."""
     rows = written.rows
-    deflated = write_data(into, export_files(site, lambda name: (Read.of(p) for p in sorted((rows / name).glob("*")))),
+    deflated = write_data(into, export_files(site, lambda name: (Stored.of(p) for p in sorted((rows / name).glob("*")))),
                           written.store, jobs)
     shutil.rmtree(rows, ignore_errors=True)
     written.store.prune(written.since)  # after the export: its deflated fragments are the store's too
@@ -253,13 +253,15 @@ def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStor
                jobs: int = 2) -> dict[str, Deflated]:
     """Write the data export under `root`, each file as it comes and `jobs` at once, each chunk also deflated for
     the archive (its fragment kept in `store`, so after an edit only the chunks that changed are deflated); return
-    each file's Deflated by its path. Threads suffice: hashing, deflating and writing let go of the interpreter, and
-    the two largest files (1.4 GB at 10,000 documents) are then written side by side."""
+    each file's Deflated by its path. A Stored chunk (a run's rows) is copied in the kernel and found deflated by the
+    digest it carries, never read here. Threads suffice: copying, CRCs, deflating and writing let go of the
+    interpreter, and the two largest files (1.4 GB at 10,000 documents) are then written side by side."""
     def write(rel: str, content: Content) -> tuple[str, Deflated]:
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         made = Deflated()
-        _write_marked(path, [content] if isinstance(content, str) else content, lambda data: made.add(data, store))
+        made.mark = _write_joined(path, [content] if isinstance(content, str) else content,
+                                  lambda data: made.add(data, store))
         return rel, made
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
@@ -358,6 +360,32 @@ def _write_marked(path: Path, chunks: Iterable[str | bytes], each: Callable[[byt
             if each is not None:
                 each(data)
     mark(path, h.digest())
+
+
+def _write_joined(path: Path, parts: Iterable[str | bytes | Stored], each: Callable[[bytes | Stored], None]) -> bytes:
+    """Write `parts` (text as UTF-8; a Stored file copied in the kernel, unread) to `path`, handing each to `each` too;
+    keep on the file the digest of its parts' digests (a Stored one's is kept on it), and return it. A data file is
+    compared only with data files (move_file), so its digest need not be of its bytes: 1.6 GB at 10,000 documents
+    would be read and hashed again on every edit."""
+    h = digest()
+    with path.open("wb") as f:
+        for part in parts:
+            if isinstance(part, Stored) and part.digest is not None:
+                f.flush()
+                at = f.tell()
+                with part.path.open("rb") as source:
+                    copy_range(source.fileno(), f.fileno(), 0, part.size, at)
+                f.seek(at + part.size)
+                h.update(part.digest)
+            else:
+                data = (part.path.read_bytes() if isinstance(part, Stored) else
+                        part.encode() if isinstance(part, str) else part)
+                f.write(data)
+                h.update(digest(data).digest())
+                part = data
+            each(part)
+    mark(path, h.digest())
+    return h.digest()
 
 
 def _link(source: Path, path: Path) -> None:

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from generator.build import ROWS, analyse, build, prepare, site_files
+from generator.build import ROWS, analyse, build, generate, prepare, site_files
 from generator import per_document
 from generator.per_document import CACHE, PAGES, PageStore
 from generator.publish import BuildError
@@ -285,26 +285,33 @@ def test_kept_place_pages_follow_the_counts_of_the_places_they_link(project, mon
 
 def test_the_export_is_deflated_by_the_parts_and_write_data_only_joins_it(tmp_path, monkeypatch):
     """A run's export rows are deflated where the run is made (in the processes taking parts); write_data then finds
-    every long chunk in the page store, by the digest the run's file carries (not hashing it again), and deflates only
-    the short pieces between them."""
+    every long chunk in the page store, by the digest the run's file carries (not hashing it again), deflates only
+    the short pieces between them, and copies the runs' files into the export unread."""
+    from pathlib import Path
+
     from generator import build as build_mod, publish as publish_mod
 
     project = copy_project(tmp_path / "proj")
     sizes: list[int] = []
-    real_deflate, real_write_data = publish_mod._deflate, build_mod.write_data
+    real_deflate, real_write_data, read_bytes = publish_mod._deflate, build_mod.write_data, Path.read_bytes
 
     hashed: list[int] = []  # long chunks hashed whole by write_data
+    read: list[Path] = []  # the runs' long files read into the process (a short one is deflated here)
     blake2b = hashlib.blake2b
 
     def write_data(*args):
         monkeypatch.setattr(publish_mod, "_deflate", lambda data: sizes.append(len(data)) or real_deflate(data))
         monkeypatch.setattr(hashlib, "blake2b", lambda data=b"", **kw: (
             hashed.append(len(data)) if len(data) >= publish_mod.DEFLATE_KEPT else None) or blake2b(data, **kw))
+        monkeypatch.setattr(Path, "read_bytes", lambda path: (read.append(path) if "rows" in path.parts and
+                            path.stat().st_size >= publish_mod.DEFLATE_KEPT else None) or read_bytes(path))
         return real_write_data(*args)
 
     monkeypatch.setattr(build_mod, "write_data", write_data)
     build(project, run_mkdocs=False, jobs=1)
-    assert sizes and max(sizes) < publish_mod.DEFLATE_KEPT and hashed == []
+    assert sizes and max(sizes) < publish_mod.DEFLATE_KEPT and hashed == [] and read == []
+    exported = (project / "docs" / "data" / "atlas.json").read_text(encoding="utf-8")
+    assert exported == generate(project)[1]["data/atlas.json"]
     kept = [p for p in (project / PAGES).iterdir() if (p / PageStore.INDEX).read_text(encoding="utf-8") == "deflated"]
     assert len(kept) >= 4  # long chunks there were: the provisions of atlas.json and of three CSV files at least
 

@@ -472,15 +472,16 @@ def test_a_data_file_is_packed_from_the_fragments_deflated_as_it_was_written(tmp
     assert pack()["policy-atlas/data/atlas.json"] == "".join(chunks).encode() and packed == [True, True]
     assert sorted(deflated_sizes) == [1, 1, 2, 3, 90_000]  # the kept 120 KB chunk is not deflated again
     made = write_data(site, [("data/atlas.json", iter(chunks))], store)
+    (site / "data" / "atlas.json").unlink()  # another file, as every writer here makes one (not rewritten in place)
     (site / "data" / "atlas.json").write_text("".join(chunks).replace("乙", "丙"), encoding="utf-8")  # same size
     publish_mod.pack_archive(site, tmp_path / "a.zip", deflated=made)
     with zipfile.ZipFile(tmp_path / "a.zip") as new:
         assert new.read("policy-atlas/data/atlas.json").decode().endswith("丙]\n") and new.testzip() is None
 
 
-def test_a_changed_data_file_of_the_same_size_is_read_once_when_packed(tmp_path):
-    """A data file that changed but kept its size is asked for its CRC twice (is it the previous archive's member? is
-    it what write_data deflated?): it is read once, and packed from its fragments."""
+def test_a_changed_data_file_is_packed_from_its_fragments_unread(tmp_path):
+    """A data file that changed but kept its size is packed from the fragments write_data deflated, known by the digest
+    write_data kept on it: never read for its CRC, though the previous archive has a member of its name and size."""
     from generator.build import write_data
 
     site = tmp_path / "site"
@@ -489,7 +490,7 @@ def test_a_changed_data_file_of_the_same_size_is_read_once_when_packed(tmp_path)
     made = write_data(site, [("data/atlas.json", iter(["[", "乙" * 1000, "]"]))], None)
     publish_mod._crc_of.cache_clear()
     publish_mod.pack_archive(site, tmp_path / "new.zip", previous=tmp_path / "old.zip", deflated=made)
-    assert publish_mod._crc_of.cache_info().misses == 1 and publish_mod._crc_of.cache_info().hits == 1
+    assert publish_mod._crc_of.cache_info().misses == 0
     with zipfile.ZipFile(tmp_path / "new.zip") as new:
         assert new.testzip() is None and new.read("policy-atlas/data/atlas.json").decode() == "[" + "乙" * 1000 + "]"
 
@@ -542,8 +543,8 @@ def test_the_unchanged_neighbours_of_a_linked_site_are_copied_from_the_previous_
     (new_site / "p" / "2.html").write_text("改过的第二页", encoding="utf-8")
     (new_site / "p" / "1a.html").write_text("新的一页", encoding="utf-8")
     copies = []
-    real = publish_mod._copy_range
-    monkeypatch.setattr(publish_mod, "_copy_range", lambda *a: copies.append(a[3]) or real(*a))
+    real = publish_mod.copy_range
+    monkeypatch.setattr(publish_mod, "copy_range", lambda *a: copies.append(a[3]) or real(*a))
     read = []
     crc = publish_mod._crc
     monkeypatch.setattr(publish_mod, "_crc", lambda path: read.append(path.name) or crc(path))
