@@ -141,18 +141,17 @@ def gathering_parts(project: Path, site: Site, store: PageStore | None = None) -
 def document_parts(project: Path, site: Site, store: PageStore | None = None) -> list[FilePart]:
     """Runs of documents: each one's page, cells script and export rows."""
     files_of = document_files(site, project / "templates")
-    said: dict = {}  # what every run's documents show of other documents' provisions (shown_from_others)
-    return [partial(_documents, site, i, files_of, store, said)
+    return [partial(_documents, site, i, files_of, store)
             for i in range(0, len(site.documents), DOCUMENTS_PER_PART)]
 
 
 def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[tuple[str, str]]],
-               store: PageStore | None, said: dict) -> Iterator[tuple[str, Made]]:
+               store: PageStore | None) -> Iterator[tuple[str, Made]]:
     """Make the files of a run of documents: each one's page and cells script (as the store keeps them, when given),
     then the run's rows of each export table (kept too, under the run's documents' keys: after an edit only the
     edited document's run joins its rows again)."""
     pages = site.documents[first:first + DOCUMENTS_PER_PART]
-    keys = [store.key(page.key, shown_from_others(page, said)) for page in pages] if store else [""] * len(pages)
+    keys = [store.key(page.key, shown_from_others(page)) for page in pages] if store else [""] * len(pages)
     run = store.key(ROWS, *keys) if store else ""
     joined = store.get(run) if store else None
     rows: dict[str, list[str]] = defaultdict(list)

@@ -137,6 +137,7 @@ class DocumentPage:
     collation: list[tuple[int, Correction, ProvisionEntry | None]] = field(default_factory=list, repr=False)
     key: str = ""  # what its own result depends on (per_document.py): its file, the curated files, the code, its raw copy
     compared: bytes = b""  # each comparable provision's text as relate groups it, KEY_SIZE bytes each (relate.text_keys)
+    shown: bytes = b""  # what is shown of each comparable provision where it is listed as similar (relate.shown_keys)
     cells: dict[str, tuple[int, ...]] | None = None  # its provisions on each theme, as the map found them (classify.cells_of)
     tally: Tally | None = None  # what the pages gathering the atlas count of it, as the map counted it
 
@@ -383,6 +384,7 @@ class Related:
     score: float  # cosine similarity, 0..1
     shared: list[str]  # passages both texts contain verbatim (6+ characters), longest first
     spans: list[tuple[int, int]]  # where those passages stand in the other provision's text
+    shown: bytes = b""  # a digest of what a page listing it shows of it (relate.shown_keys)
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable

@@ -2,7 +2,8 @@
 
 Similarity is the cosine of TF-IDF vectors over jieba words and character bigrams of the
 folded text (simplified script, responsibility notes blanked), so a traditional and a
-simplified text of the same words score 1. Deterministic: ties break on provision id.
+simplified text of the same words score 1. Deterministic: equal scores break on where each
+provision's id stands on a ring of digests (_picked), so copies of one text list each other evenly.
 
 THRESHOLD was read off the five seed documents by reviewing every pair from 0.13 up: the
 top scores are about 0.35 (green buildings, county-seat gaps, housing); from 0.16 up every
@@ -28,9 +29,9 @@ import hashlib
 import math
 import re
 from collections import Counter
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +49,7 @@ KEYS = 40  # a text's heaviest terms; two texts are scored only if they share on
 PAIRS = 200_000  # candidate pairs scored at a time: bounds memory on large corpora
 VOCABULARY = "vocabulary.tsv"  # under site-data/
 KEY_SIZE = 16  # bytes of a text's digest (text_keys): no two of a national atlas's texts share one
+SHOWN_SIZE = 8  # bytes of the digest of what is shown of a provision (shown_keys): compared only with its own last
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 
@@ -108,25 +110,37 @@ def text_keys(page: DocumentPage) -> bytes:
                     for e in page.provisions if _comparable(e))
 
 
+def shown_keys(page: DocumentPage) -> bytes:
+    """Return the digest of what a page listing each comparable provision as similar shows of it (where it is, what
+    it is called, its words), joined in text_keys' order: made in the map, so that after an edit only the pages
+    listing a provision whose digest changed are made again (render.shown_from_others), at no cost to the others."""
+    return b"".join(hashlib.blake2b(repr((e.id, e.url, page.doc.title, page.jurisdiction, e.name, e.provision.text))
+                                    .encode(), digest_size=SHOWN_SIZE).digest() for e in page.provisions if _comparable(e))
+
+
 def _compared(e: ProvisionEntry) -> tuple[str, str]:
     """The folded heading and body relate compares."""
     return fold(e.provision.heading or ""), body_text(e)
 
 
-def _groups(site: Site) -> tuple[list[ProvisionEntry], list[list[int]], list[str], list[str]]:
-    """Return the comparable provisions, their groups of identical texts (the provisions' indices, in site order),
-    and each group's folded body and compared text (heading + body). A text is held once per group, not per copy:
-    local plans copy whole paragraphs, and a national atlas's texts are hundreds of megabytes."""
+def _groups(site: Site) -> tuple[list[ProvisionEntry], list[bytes], list[list[int]], list[str], list[str]]:
+    """Return the comparable provisions and what is shown of each (shown_keys), their groups of identical texts (the
+    provisions' indices, in site order), and each group's folded body and compared text (heading + body). A text is
+    held once per group, not per copy: local plans copy whole paragraphs, and a national atlas's texts are hundreds
+    of megabytes."""
     entries: list[ProvisionEntry] = []
+    shown: list[bytes] = []
     group: dict[bytes, int] = {}
     members: list[list[int]] = []
     folded: list[str] = []
     texts: list[str] = []
     for page in site.documents:
         keys = page.compared or text_keys(page)  # a page made outside the map has none
+        said = page.shown or shown_keys(page)
         for k, e in enumerate([x for x in page.provisions if _comparable(x)]):
             i = len(entries)
             entries.append(e)
+            shown.append(said[k * SHOWN_SIZE:(k + 1) * SHOWN_SIZE])
             g = group.setdefault(keys[k * KEY_SIZE:(k + 1) * KEY_SIZE], len(members))
             if g == len(members):
                 head, body = _compared(e)
@@ -134,12 +148,12 @@ def _groups(site: Site) -> tuple[list[ProvisionEntry], list[list[int]], list[str
                 folded.append(body)
                 texts.append(head + "。" + body)
             members[g].append(i)
-    return entries, members, folded, texts
+    return entries, shown, members, folded, texts
 
 
 def vocabulary(site: Site) -> Vocabulary:
     """Count, over the site's comparable provisions, the texts holding each term."""
-    return Vocabulary.of(tokens(squeeze(t)[0]) for t in dict.fromkeys(_groups(site)[3]))
+    return Vocabulary.of(tokens(squeeze(t)[0]) for t in dict.fromkeys(_groups(site)[4]))
 
 
 def vectors(texts: list[str], vocab: Vocabulary | None = None) -> sparse.csr_matrix:
@@ -206,86 +220,90 @@ def _comparable(e: ProvisionEntry) -> bool:
     return text is not None and len(text) >= MIN_CHARS and e.pid.path[0] != "notice"
 
 
-Candidate = tuple[float, str, int, float, bool]  # -score (rounded), id, provision, score as shown, last taken of a group cut
+RING = 1 << 64  # a provision's place on its group's ring: the first 8 bytes of its id's digest
 
 
-def _ranked(near: list[tuple[float, int]], members: list[list[int]], ids: list[str], doc_of: list[DocumentPage],
-            take: int, own: DocumentPage | None = None) -> list[Candidate]:
-    """Return the provisions of the groups near one (`near`: score, group), best first (score, then id): from each
-    group its first `take` in documents other than `own` (any document when None), the last marked when the group had
-    more. Within a group every score is equal, so its smallest ids suffice."""
-    found = []
+def ring_key(pid: str) -> int:
+    """Return where provision `pid` stands on the ring of its group of identical texts."""
+    return int.from_bytes(hashlib.blake2b(pid.encode(), digest_size=8).digest(), "big")
+
+
+Ring = tuple[list[int], list[int]]  # a group's members' ring keys, ascending, and the members in that order
+Pick = tuple[float, int, int, float]  # -score (rounded), distance on the ring, provision, score as shown
+
+
+def _picked(near: list[tuple[float, int]], rings: list[Ring], at: int, own: DocumentPage,
+            doc_of: list[DocumentPage]) -> list[Pick]:
+    """Return the TOP provisions of the groups `near` one (score, group; best first) in documents other than `own`:
+    best score first, equal scores by how far each follows `at` on its group's ring.
+
+    Why a ring, not the smallest ids: a text 2,000 documents copy would otherwise list the same three copies on
+    every page, and an edit of one of them would change 2,000 pages. On the ring each copy is listed by about TOP
+    others, so an edit or a new document changes the lists of about TOP provisions of each group it touches."""
+    best: list[Pick] = []
     for score, h in near:
-        rank, shown = -round(score, 6), round(float(score), 3)
-        taken = list(islice((j for j in members[h] if own is None or doc_of[j] is not own), take + 1))
-        cut = len(taken) > take
-        found.extend((rank, ids[j], j, shown, cut and k == take - 1) for k, j in enumerate(taken[:take]))
-    return sorted(found)
-
-
-def _best(ranked: list[Candidate], doc_of: list[DocumentPage], own: DocumentPage) -> list[Candidate] | None:
-    """Return the TOP best of `ranked` in documents other than `own`, or None when that needs a provision the ranking
-    left out (it passed the last taken of a group that had more)."""
-    best: list[Candidate] = []
-    for c in ranked:
-        if doc_of[c[2]] is not own:
-            best.append(c)
-            if len(best) == TOP:
-                return best
-        if c[4]:
-            return None
+        rank = -round(score, 6)
+        if len(best) == TOP and rank > best[-1][0]:
+            break  # `near` is best first: no later group can displace what is kept
+        keys, members = rings[h]
+        n, start, taken = len(members), bisect_right(keys, at), 0
+        for step in range(n):
+            k = (start + step) % n
+            if doc_of[members[k]] is not own:
+                best.append((rank, (keys[k] - at) % RING, members[k], round(float(score), 3)))
+                taken += 1
+                if taken == TOP:
+                    break
+        best.sort()
+        del best[TOP:]
     return best
 
 
 def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     """Fill `related` on every comparable provision: up to TOP from other documents, above THRESHOLD."""
-    entries, members, folded, texts = _groups(site)
+    entries, shown, members, folded, texts = _groups(site)
     if len(entries) < 2:
         return
     # Identical texts form one group, scored once: a paragraph copied by 200 counties is one row, not 200.
-    ids = [e.id for e in entries]
-    for m in members:
-        m.sort(key=ids.__getitem__)
+    at = [ring_key(e.id) for e in entries]
+    rings: list[Ring] = []
     group_of = [0] * len(entries)
     for g, m in enumerate(members):
+        m.sort(key=at.__getitem__)
+        rings.append(([at[i] for i in m], m))
         for i in m:
             group_of[i] = g
     near: list[list[tuple[float, int]]] = [[(1.0, g)] for g in range(len(members))]  # a group is identical to itself
     for g, h, score in similar_pairs(vectors(texts, vocab)):
         near[g].append((score, h))
         near[h].append((score, g))
+    for n in near:
+        n.sort(key=lambda x: -round(x[0], 6))
     del texts
     doc_of = [e.page for e in entries]
-    # A copied text's pieces, and its shared wording with each other provision, are the same for every copy: kept
-    # for texts with copies only (a corpus of distinct texts would otherwise hold every text's pieces at once).
+    # What one provision shows of another is the same for every copy of its text: kept for texts with copies only (a
+    # corpus of distinct texts would otherwise hold every text's pieces at once).
     grams: dict[int, set[str]] = {}
-    wording: dict[tuple[int, int], tuple[list[str], list[tuple[int, int]]]] = {}  # (group, j) -> (shared, spans)
-    ranked: dict[int, list[Candidate]] = {}  # a copied text's candidates, for every copy
-    lists: dict[tuple[int, ...], list[Related]] = {}  # (group, provisions) -> the one list the copies listing them share
+    spans: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (group, group listed) -> spans in the one listed
+    made: dict[tuple[int, int], Related] = {}  # (group, provision listed) -> what every copy shows of it
     for i, e in enumerate(entries):
         g = group_of[i]
         copied = len(members[g]) > 1
-        best = None
-        if copied:  # ranked once for the group, each provision then leaves out its own document's
-            if g not in ranked:
-                ranked[g] = _ranked(near[g], members, ids, doc_of, 2 * TOP)
-            best = _best(ranked[g], doc_of, doc_of[i])
-        if best is None:  # no copies, or its document holds more of the candidates than the group's ranking spared
-            best = _ranked(near[g], members, ids, doc_of, TOP, doc_of[i])[:TOP]
-        key = (g, *[c[2] for c in best])
-        related = lists.get(key)
-        if related is None:
-            mine, related = None, []
-            for _, _, j, score, _ in best:
-                said = wording.get((g, j))
-                if said is None:
+        related, mine = [], None
+        for _, _, j, score in _picked(near[g], rings, at[i], doc_of[i], doc_of):
+            r = made.get((g, j))
+            if r is None:
+                h = group_of[j]
+                theirs = spans.get((g, h))
+                if theirs is None:
                     mine = mine or grams.get(g) or _grams(folded[g], SHARED_MIN)
-                    theirs = _spans(folded[group_of[j]], mine, SHARED_MIN)
-                    text = entries[j].provision.text or ""
-                    said = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs
+                    theirs = _spans(folded[h], mine, SHARED_MIN)
                     if copied:
-                        grams[g], wording[(g, j)] = mine, said
-                related.append(Related(entries[j], score, *said))
-            if copied:
-                lists[key] = related
+                        grams[g], spans[(g, h)] = mine, theirs
+                text = entries[j].provision.text or ""
+                r = Related(entries[j], score, sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs,
+                            shown[j])
+                if copied:
+                    made[(g, j)] = r
+            related.append(r)
         e.related = related

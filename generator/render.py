@@ -8,7 +8,6 @@ inject markup; only fragments built here as `Markup` pass through unchanged.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import re
@@ -484,33 +483,13 @@ def _counts(links: list[PlaceLink]) -> list[tuple[str, int, int, int]]:
     return [(link.src_path, link.documents, link.items, link.lead) for link in links]
 
 
-def shown_from_others(page: DocumentPage, said: dict | None = None) -> str:
+def shown_from_others(page: DocumentPage) -> str:
     """Say all that a document's page, cells script and export rows show of other documents: its similar provisions
-    (where they are, what they are called, their words, their scores, where the passages shared stand: the passages
-    are their words there) and the policies it cites. All else they show is the document's own (its key covers it),
-    so files whose say is unchanged are those made last time.
-
-    `said`: what is said of each list of similar provisions, kept across calls by the list (relate gives copies of a
-    text one list: at 10,000 documents 1.1 million similar provisions in far fewer lists, and saying each one every
-    time was 1.7 s of the documents' runs), and a digest of what is shown of each similar provision."""
-    said = {} if said is None else said
-
-    def of(entry: ProvisionEntry) -> str:
-        out = said.get(entry)
-        if out is None:
-            out = said[entry] = hashlib.blake2b(repr((
-                entry.url, entry.page.doc.title, entry.page.jurisdiction, entry.name, entry.provision.text)).encode(),
-                digest_size=16).hexdigest()
-        return out
-
-    def listed(related: list[Related]) -> str:
-        kept = said.get(id(related))
-        if kept is None:  # the list is kept beside what it says, so its id names no other list while the dict lives
-            kept = said[id(related)] = (related, " ".join([f"{of(r.entry)}:{r.score!r}:{r.spans!r}" for r in related]))
-        return kept[1]
-
-    return "\n".join([f"{i} " + listed(e.related) + repr([(c.policy.slug, c.policy.title, c.policy.issuer)
-                                                            for c in e.citations])
+    (what is shown of each, as the map's digest of it: relate.shown_keys; their scores, where the passages shared
+    stand: the passages are their words there) and the policies it cites. All else they show is the document's own
+    (its key covers it), so files whose say is unchanged are those made last time."""
+    return "\n".join([f"{i} " + " ".join([f"{r.shown.hex()}:{r.score!r}:{r.spans!r}" for r in e.related])
+                      + repr([(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations])
                       for i, e in enumerate(page.provisions) if e.related or e.citations])
 
 

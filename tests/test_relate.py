@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from generator.relate import THRESHOLD, TOP, relate, shared_spans
+from collections import Counter
+
+from generator.relate import RING, THRESHOLD, TOP, relate, ring_key, shared_spans
 from tests.test_classify import _doc, _p, _site
 
 PHRASE = "推动产业配套设施提质增效"
@@ -48,30 +50,45 @@ def test_short_units_and_the_cover_notice_are_not_compared():
     assert all(v == [] for v in rel.values())
 
 
-def test_at_most_three_most_similar_first_and_ties_break_on_id():
-    text = "推进县城供水管网改造,加快排水防涝设施建设,完善燃气管网。"
-    rel = _related([_p("1", text=text)], [_p(str(i), text=text) for i in (3, 1, 2, 4)])
-    assert [r[0] for r in rel["shilixian-2024-work-points:1"]] == [
-        "shilishi-2022-work-points:1", "shilishi-2022-work-points:2", "shilishi-2022-work-points:3"]
+def _copies(texts: list[str]) -> dict[str, list[tuple[str, float, list[str]]]]:
+    """Relate one provision a document, each given its text: the similar provisions of each, by id."""
+    site, _ = _site(*[_doc(f"shili{chr(97 + i)}xian-2024-work-points", [_p("1", text=t)]) for i, t in enumerate(texts)])
+    relate(site)
+    return {e.id: [(r.entry.id, r.score, r.shared) for r in e.related] for p in site.documents for e in p.provisions}
 
 
-def test_copies_ranked_once_per_group_find_what_each_provision_ranked_alone_finds(monkeypatch):
-    """A copied text's candidates are ranked once for the group and each copy leaves out its own document's; a
-    document holding more copies than the ranking spares is ranked alone: every provision's similar ones are those
-    ranking each provision on its own finds."""
-    from generator import relate as relate_mod
-
+def test_at_most_three_most_similar_first_and_equal_scores_follow_the_ring():
     text = "推进县城供水管网改造,加快排水防涝设施建设,完善燃气管网。"
     near = "推进县城供水管网改造,加快排水防涝设施建设,完善燃气和供热管网。"
-    outlines = ([_p(str(i), text=text) for i in range(1, 6)] + [_p("6", text=near)],  # five copies in one document
-                [_p("1", text=text), _p("2", text=near)], [_p("1", text=near), _p("2", text=text)])
-    alone = []
-    best = relate_mod._best
-    monkeypatch.setattr(relate_mod, "_best", lambda *a: alone.append(best(*a)) or None)
-    each = _related(*outlines)
-    monkeypatch.undo()
-    assert None in alone and any(alone)  # some copies need ranking alone, some do not
-    assert _related(*outlines) == each and all(len(rel) == TOP for rel in each.values())
+    rel = _related([_p("1", text=text), _p("2", text=text), _p("3", text=near)],
+                   [_p(str(i), text=text) for i in (3, 1, 2, 4)] + [_p("5", text=near)])
+    copies = [f"shilishi-2022-work-points:{i}" for i in (1, 2, 3, 4)]
+    for own in ("shilixian-2024-work-points:1", "shilixian-2024-work-points:2"):
+        at = ring_key(own)
+        following = sorted(copies, key=lambda c: (ring_key(c) - at) % RING)[:TOP]  # where each stands after it
+        assert [r[0] for r in rel[own]] == following and all(r[1] == 1.0 for r in rel[own])
+    for own, listed in rel.items():  # never its own document's; the near text only below every copy
+        assert len(listed) == TOP and not any(other.split(":")[0] == own.split(":")[0] for other, _, _ in listed)
+        assert [score for _, score, _ in listed] == sorted((score for _, score, _ in listed), reverse=True)
+
+
+def test_an_edit_or_a_new_copy_changes_the_lists_of_about_three_copies_not_of_all():
+    """A text many documents copy: each copy is listed by TOP others, so rewording one copy, or a new document copying
+    it, changes a few lists, not every copy's page (with the smallest ids listed everywhere, an edit of one of those
+    three changed them all)."""
+    text = "推进县城供水管网改造,加快排水防涝设施建设,完善燃气管网。"
+    other = "加强历史文化保护传承,开展传统村落调查认定,活化利用历史建筑。"
+    before = _copies([text] * 16)
+    listed = Counter(o for rel in before.values() for o, _, _ in rel)
+    assert all(len(rel) == TOP and {s for _, s, _ in rel} == {1.0} for rel in before.values())
+    assert set(listed.values()) == {TOP}  # every copy listed by exactly TOP others
+    for k in range(16):
+        after = _copies([other if i == k else text for i in range(16)])
+        edited = f"shili{chr(97 + k)}xian-2024-work-points:1"
+        changed = [p for p in before if p != edited and after[p] != before[p]]
+        assert len(changed) == TOP and all(edited in [o for o, _, _ in before[p]] for p in changed)
+    grown = _copies([text] * 17)
+    assert len([p for p in before if grown[p] != before[p]]) <= TOP
 
 
 def test_shared_spans_are_maximal_runs_of_six_or_more():
