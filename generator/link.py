@@ -138,6 +138,7 @@ class DocumentPage:
     key: str = ""  # what its own result depends on (per_document.py): its file, the curated files, the code, its raw copy
     compared: bytes = b""  # each comparable provision's text as relate groups it, KEY_SIZE bytes each (relate.text_keys)
     shown: bytes = b""  # what is shown of each comparable provision where it is listed as similar (relate.shown_keys)
+    ring: bytes = b""  # where each comparable provision stands on its group's ring (relate.ring_keys)
     cells: dict[str, tuple[int, ...]] | None = None  # its provisions on each theme, as the map found them (classify.cells_of)
     tally: Tally | None = None  # what the pages gathering the atlas count of it, as the map counted it
 

@@ -42,7 +42,7 @@ from .link import (AgencyPage, DocumentPage, Entities, IndicatorEntry, Provision
                    link_document)
 from .load import Problem
 from .publish import BuildError, digest, mark
-from .relate import shown_keys, text_keys
+from .relate import map_keys
 from .validate import Checked, Shared, check_document, document_paths
 
 CACHE = Path(".atlas-cache") / "map"  # under the project
@@ -143,7 +143,7 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     site = replace(ctx.site, documents=[page], lines=checked.lines)
     result.unlisted, result.found = extract_document(site, page, ctx.lexicon)
     result.unthemed = classify_document(site, page, ctx.rules)
-    page.compared, page.shown = text_keys(page), shown_keys(page)
+    page.compared, page.shown, page.ring = map_keys(page)
     page.cells = cells_of(page)
     page.tally = Tally.of(page)
     for e in page.provisions:  # the entries hold the tree now: the outline is let go, each unit kept lean

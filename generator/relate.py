@@ -50,6 +50,8 @@ PAIRS = 200_000  # candidate pairs scored at a time: bounds memory on large corp
 VOCABULARY = "vocabulary.tsv"  # under site-data/
 KEY_SIZE = 16  # bytes of a text's digest (text_keys): no two of a national atlas's texts share one
 SHOWN_SIZE = 8  # bytes of the digest of what is shown of a provision (shown_keys): compared only with its own last
+RING_SIZE = 8  # bytes of a provision's place on its group's ring (ring_keys)
+RING = 1 << 8 * RING_SIZE
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+|[a-z0-9]+")
 
@@ -118,42 +120,64 @@ def shown_keys(page: DocumentPage) -> bytes:
                                     .encode(), digest_size=SHOWN_SIZE).digest() for e in page.provisions if _comparable(e))
 
 
+def ring_key(pid: str) -> bytes:
+    """Return where provision `pid` stands on the ring of its group of identical texts (_picked): the first RING_SIZE
+    bytes of its id's digest, read big-endian."""
+    return hashlib.blake2b(pid.encode(), digest_size=RING_SIZE).digest()
+
+
+def ring_keys(page: DocumentPage) -> bytes:
+    """Return ring_key of each comparable provision, joined in text_keys' order (made in the map)."""
+    return b"".join(ring_key(e.id) for e in page.provisions if _comparable(e))
+
+
+def map_keys(page: DocumentPage) -> tuple[bytes, bytes, bytes]:
+    """Return what the map gives each document for relate: its text_keys, shown_keys and ring_keys."""
+    return text_keys(page), shown_keys(page), ring_keys(page)
+
+
 def _compared(e: ProvisionEntry) -> tuple[str, str]:
     """The folded heading and body relate compares."""
     return fold(e.provision.heading or ""), body_text(e)
 
 
-def _groups(site: Site) -> tuple[list[ProvisionEntry], list[bytes], list[list[int]], list[str], list[str]]:
-    """Return the comparable provisions and what is shown of each (shown_keys), their groups of identical texts (the
-    provisions' indices, in site order), and each group's folded body and compared text (heading + body). A text is
-    held once per group, not per copy: local plans copy whole paragraphs, and a national atlas's texts are hundreds
-    of megabytes."""
-    entries: list[ProvisionEntry] = []
-    shown: list[bytes] = []
+@dataclass
+class _Comparable:
+    """The site's comparable provisions (in site order) and what relate needs of each, and their groups of identical
+    texts. A text is held once per group, not per copy: local plans copy whole paragraphs, and a national atlas's
+    texts are hundreds of megabytes."""
+
+    entries: list[ProvisionEntry]
+    place: list[int]  # each one's place among its document's comparable provisions (in its page's keys)
+    keys: dict[DocumentPage, tuple[bytes, bytes, bytes]]  # each page's map_keys (a page made outside the map: made here)
+    members: list[list[int]]  # each group's provisions (indices into entries), in site order
+    folded: list[str]  # each group's folded body
+    texts: list[str]  # each group's compared text (heading + body)
+
+
+def _groups(site: Site) -> _Comparable:
+    """Gather the comparable provisions and group identical texts by the map's digests (text_keys)."""
+    out = _Comparable([], [], {}, [], [], [])
     group: dict[bytes, int] = {}
-    members: list[list[int]] = []
-    folded: list[str] = []
-    texts: list[str] = []
     for page in site.documents:
-        keys = page.compared or text_keys(page)  # a page made outside the map has none
-        said = page.shown or shown_keys(page)
+        compared, _, _ = out.keys[page] = (page.compared, page.shown, page.ring) if page.ring else map_keys(page)
         for k, e in enumerate([x for x in page.provisions if _comparable(x)]):
-            i = len(entries)
-            entries.append(e)
-            shown.append(said[k * SHOWN_SIZE:(k + 1) * SHOWN_SIZE])
-            g = group.setdefault(keys[k * KEY_SIZE:(k + 1) * KEY_SIZE], len(members))
-            if g == len(members):
+            i = len(out.entries)
+            out.entries.append(e)
+            out.place.append(k)
+            g = group.setdefault(compared[k * KEY_SIZE:(k + 1) * KEY_SIZE], len(out.members))
+            if g == len(out.members):
                 head, body = _compared(e)
-                members.append([])
-                folded.append(body)
-                texts.append(head + "。" + body)
-            members[g].append(i)
-    return entries, shown, members, folded, texts
+                out.members.append([])
+                out.folded.append(body)
+                out.texts.append(head + "。" + body)
+            out.members[g].append(i)
+    return out
 
 
 def vocabulary(site: Site) -> Vocabulary:
     """Count, over the site's comparable provisions, the texts holding each term."""
-    return Vocabulary.of(tokens(squeeze(t)[0]) for t in dict.fromkeys(_groups(site)[4]))
+    return Vocabulary.of(tokens(squeeze(t)[0]) for t in dict.fromkeys(_groups(site).texts))
 
 
 def vectors(texts: list[str], vocab: Vocabulary | None = None) -> sparse.csr_matrix:
@@ -220,52 +244,49 @@ def _comparable(e: ProvisionEntry) -> bool:
     return text is not None and len(text) >= MIN_CHARS and e.pid.path[0] != "notice"
 
 
-RING = 1 << 64  # a provision's place on its group's ring: the first 8 bytes of its id's digest
-
-
-def ring_key(pid: str) -> int:
-    """Return where provision `pid` stands on the ring of its group of identical texts."""
-    return int.from_bytes(hashlib.blake2b(pid.encode(), digest_size=8).digest(), "big")
-
-
 Ring = tuple[list[int], list[int]]  # a group's members' ring keys, ascending, and the members in that order
 Pick = tuple[float, int, int, float]  # -score (rounded), distance on the ring, provision, score as shown
+Near = tuple[float, int, float]  # -score (rounded), group, score as shown
 
 
-def _picked(near: list[tuple[float, int]], rings: list[Ring], at: int, own: DocumentPage,
+def _picked(near: list[Near], rings: list[Ring], g: int, p: int, own: DocumentPage,
             doc_of: list[DocumentPage]) -> list[Pick]:
-    """Return the TOP provisions of the groups `near` one (score, group; best first) in documents other than `own`:
-    best score first, equal scores by how far each follows `at` on its group's ring.
+    """Return the TOP provisions of the groups `near` group `g` (best first) in documents other than `own`, the
+    provision at place `p` of g's ring: best score first, equal scores by how far each follows it on its group's ring.
 
     Why a ring, not the smallest ids: a text 2,000 documents copy would otherwise list the same three copies on
     every page, and an edit of one of them would change 2,000 pages. On the ring each copy is listed by about TOP
     others, so an edit or a new document changes the lists of about TOP provisions of each group it touches."""
+    at = rings[g][0][p]
     best: list[Pick] = []
-    for score, h in near:
-        rank = -round(score, 6)
-        if len(best) == TOP and rank > best[-1][0]:
+    for seen, (rank, h, shown) in enumerate(near):
+        if len(best) >= TOP and rank > best[TOP - 1][0]:
             break  # `near` is best first: no later group can displace what is kept
         keys, members = rings[h]
-        n, start, taken = len(members), bisect_right(keys, at), 0
+        n, taken = len(members), 0
+        start = p + 1 if h == g else bisect_right(keys, at)
         for step in range(n):
             k = (start + step) % n
             if doc_of[members[k]] is not own:
-                best.append((rank, (keys[k] - at) % RING, members[k], round(float(score), 3)))
+                best.append((rank, (keys[k] - at) % RING, members[k], shown))
                 taken += 1
                 if taken == TOP:
                     break
-        best.sort()
-        del best[TOP:]
+        if seen:  # candidates of two groups: by rank, then place on the ring
+            best.sort()
+            del best[TOP:]
     return best
 
 
 def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     """Fill `related` on every comparable provision: up to TOP from other documents, above THRESHOLD."""
-    entries, shown, members, folded, texts = _groups(site)
+    c = _groups(site)
+    entries, members, folded = c.entries, c.members, c.folded
     if len(entries) < 2:
         return
+    doc_of = [e.page for e in entries]
     # Identical texts form one group, scored once: a paragraph copied by 200 counties is one row, not 200.
-    at = [ring_key(e.id) for e in entries]
+    at = np.frombuffer(b"".join(ring for _, _, ring in c.keys.values()), dtype=f">u{RING_SIZE}").tolist()
     rings: list[Ring] = []
     group_of = [0] * len(entries)
     for g, m in enumerate(members):
@@ -273,37 +294,36 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
         rings.append(([at[i] for i in m], m))
         for i in m:
             group_of[i] = g
+    del at
     near: list[list[tuple[float, int]]] = [[(1.0, g)] for g in range(len(members))]  # a group is identical to itself
-    for g, h, score in similar_pairs(vectors(texts, vocab)):
+    for g, h, score in similar_pairs(vectors(c.texts, vocab)):
         near[g].append((score, h))
         near[h].append((score, g))
-    for n in near:
-        n.sort(key=lambda x: -round(x[0], 6))
-    del texts
-    doc_of = [e.page for e in entries]
-    # What one provision shows of another is the same for every copy of its text: kept for texts with copies only (a
-    # corpus of distinct texts would otherwise hold every text's pieces at once).
-    grams: dict[int, set[str]] = {}
-    spans: dict[tuple[int, int], list[tuple[int, int]]] = {}  # (group, group listed) -> spans in the one listed
-    made: dict[tuple[int, int], Related] = {}  # (group, provision listed) -> what every copy shows of it
-    for i, e in enumerate(entries):
-        g = group_of[i]
-        copied = len(members[g]) > 1
-        related, mine = [], None
-        for _, _, j, score in _picked(near[g], rings, at[i], doc_of[i], doc_of):
-            r = made.get((g, j))
-            if r is None:
-                h = group_of[j]
-                theirs = spans.get((g, h))
-                if theirs is None:
-                    mine = mine or grams.get(g) or _grams(folded[g], SHARED_MIN)
-                    theirs = _spans(folded[h], mine, SHARED_MIN)
-                    if copied:
-                        grams[g], spans[(g, h)] = mine, theirs
-                text = entries[j].provision.text or ""
-                r = Related(entries[j], score, sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x)), theirs,
-                            shown[j])
-                if copied:
-                    made[(g, j)] = r
-            related.append(r)
-        e.related = related
+    c.texts = []
+    for g, m in enumerate(members):
+        ranked = sorted([(-round(score, 6), h, round(float(score), 3)) for score, h in near[g]], key=lambda x: x[0])
+        # What every copy of the text shows of what it lists: the text's pieces, the spans in each group listed, the
+        # passages shared with each text listed, each provision listed.
+        mine: set[str] | None = None
+        spans: dict[int, list[tuple[int, int]]] = {}
+        passages: dict[str, list[str]] = {}
+        made: dict[int, Related] = {}
+        for p, i in enumerate(m):
+            related = []
+            for _, _, j, score in _picked(ranked, rings, g, p, doc_of[i], doc_of):
+                r = made.get(j)
+                if r is None:
+                    h = group_of[j]
+                    theirs = spans.get(h)
+                    if theirs is None:
+                        mine = mine or _grams(folded[g], SHARED_MIN)
+                        theirs = spans[h] = _spans(folded[h], mine, SHARED_MIN)
+                    text = entries[j].provision.text or ""
+                    shared = passages.get(text)
+                    if shared is None:
+                        shared = passages[text] = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x))
+                    k = c.place[j]
+                    r = made[j] = Related(entries[j], score, shared, theirs,
+                                          c.keys[doc_of[j]][1][k * SHOWN_SIZE:(k + 1) * SHOWN_SIZE])
+                related.append(r)
+            entries[i].related = related
