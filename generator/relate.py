@@ -302,28 +302,44 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     c.texts = []
     for g, m in enumerate(members):
         ranked = sorted([(-round(score, 6), h, round(float(score), 3)) for score, h in near[g]], key=lambda x: x[0])
-        # What every copy of the text shows of what it lists: the text's pieces, the spans in each group listed, the
-        # passages shared with each text listed, each provision listed.
+        # What every copy of the text shows of what it lists, made once: the text's pieces, the spans in each group
+        # listed (with a digest of them and the score), the passages shared with each text, each provision listed.
         mine: set[str] | None = None
-        spans: dict[int, list[tuple[int, int]]] = {}
+        spans: dict[int, tuple[list[tuple[int, int]], bytes]] = {}
         passages: dict[str, list[str]] = {}
         made: dict[int, Related] = {}
+
+        def listed(j: int, score: float) -> Related:
+            nonlocal mine
+            r = made.get(j)
+            if r is None:
+                h = group_of[j]
+                theirs, tail = spans.get(h) or (None, b"")
+                if theirs is None:
+                    mine = mine or _grams(folded[g], SHARED_MIN)
+                    theirs = _spans(folded[h], mine, SHARED_MIN)
+                    tail = hashlib.blake2b(repr((score, theirs)).encode(), digest_size=SHOWN_SIZE).digest()
+                    spans[h] = theirs, tail
+                text = entries[j].provision.text or ""
+                shared = passages.get(text)
+                if shared is None:
+                    shared = passages[text] = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x))
+                k = c.place[j]
+                r = made[j] = Related(entries[j], score, shared, theirs,
+                                      c.keys[doc_of[j]][1][k * SHOWN_SIZE:(k + 1) * SHOWN_SIZE] + tail)
+            return r
+
+        docs = [doc_of[i] for i in m]
+        if len(m) > TOP and (len(ranked) == 1 or ranked[1][0] > ranked[0][0]):
+            # No other text scores 1 with it: a copy whose TOP next copies on the ring are in other documents lists
+            # them (what _picked finds, without the walk: a text 2,000 documents copy has 2,000 copies to list).
+            ring = [listed(j, 1.0) for j in m]
+            ring += ring[:TOP]
+            docs += docs[:TOP]
+        else:
+            ring = []
         for p, i in enumerate(m):
-            related = []
-            for _, _, j, score in _picked(ranked, rings, g, p, doc_of[i], doc_of):
-                r = made.get(j)
-                if r is None:
-                    h = group_of[j]
-                    theirs = spans.get(h)
-                    if theirs is None:
-                        mine = mine or _grams(folded[g], SHARED_MIN)
-                        theirs = spans[h] = _spans(folded[h], mine, SHARED_MIN)
-                    text = entries[j].provision.text or ""
-                    shared = passages.get(text)
-                    if shared is None:
-                        shared = passages[text] = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x))
-                    k = c.place[j]
-                    r = made[j] = Related(entries[j], score, shared, theirs,
-                                          c.keys[doc_of[j]][1][k * SHOWN_SIZE:(k + 1) * SHOWN_SIZE])
-                related.append(r)
-            entries[i].related = related
+            if ring and docs[p] not in docs[p + 1:p + 1 + TOP]:
+                entries[i].related = ring[p + 1:p + 1 + TOP]
+            else:
+                entries[i].related = [listed(j, score) for _, _, j, score in _picked(ranked, rings, g, p, docs[p], doc_of)]

@@ -485,10 +485,10 @@ def _counts(links: list[PlaceLink]) -> list[tuple[str, int, int, int]]:
 
 def shown_from_others(page: DocumentPage) -> str:
     """Say all that a document's page, cells script and export rows show of other documents: its similar provisions
-    (what is shown of each, as the map's digest of it: relate.shown_keys; their scores, where the passages shared
-    stand: the passages are their words there) and the policies it cites. All else they show is the document's own
-    (its key covers it), so files whose say is unchanged are those made last time."""
-    return "\n".join([f"{i} " + " ".join([f"{r.shown.hex()}:{r.score!r}:{r.spans!r}" for r in e.related])
+    (each one's digest of all that is shown of it, made by relate: the map's digest of where it is, its name and
+    words, then its score and where the passages shared stand) and the policies it cites. All else they show is the
+    document's own (its key covers it), so files whose say is unchanged are those made last time."""
+    return "\n".join([f"{i} " + " ".join([r.shown.hex() for r in e.related])
                       + repr([(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations])
                       for i, e in enumerate(page.provisions) if e.related or e.citations])
 

@@ -93,6 +93,23 @@ def test_an_edit_or_a_new_copy_changes_the_lists_of_about_three_copies_not_of_al
     assert len([p for p in before if grown[p] != before[p]]) <= TOP
 
 
+def test_every_copy_lists_the_copies_following_it_on_the_ring_in_other_documents():
+    """What the shortcut for a copied text gives each copy is what the definition gives: the TOP copies in other
+    documents whose place follows its own; two documents hold the text twice (their copies take the long way)."""
+    text = "推进县城供水管网改造,加快排水防涝设施建设,完善燃气管网。"
+    site, _ = _site(*[_doc(f"shili{chr(97 + i)}xian-2024-work-points",
+                           [_p("1", text=text)] + ([_p("2", text=text)] if i in (3, 7) else [])) for i in range(12)])
+    relate(site)
+    copies = [e.id for p in site.documents for e in p.provisions]
+
+    def place(pid: str) -> int:
+        return int.from_bytes(ring_key(pid), "big")
+
+    for e in (e for p in site.documents for e in p.provisions):
+        others = [c for c in copies if c.split(":")[0] != e.id.split(":")[0]]
+        assert [r.entry.id for r in e.related] == sorted(others, key=lambda c: (place(c) - place(e.id)) % RING)[:TOP]
+
+
 def test_shared_spans_are_maximal_runs_of_six_or_more():
     a, b = "甲乙丙丁戊己庚辛壬癸", "子丑乙丙丁戊己庚寅卯"
     assert shared_spans(a, b) == ([(1, 7)], [(2, 8)])  # 乙丙丁戊己庚
