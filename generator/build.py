@@ -348,16 +348,14 @@ def _same_inode(a: Path, b: Path) -> bool:
     return (x.st_ino, x.st_dev) == (y.st_ino, y.st_dev)
 
 
-def _write_marked(path: Path, chunks: Iterable[str | bytes], each: Callable[[bytes], None] | None = None) -> None:
-    """Write `chunks` (text as UTF-8) to `path`, handing each to `each` too, and keep their digest on the file."""
+def _write_marked(path: Path, chunks: Iterable[str | bytes]) -> None:
+    """Write `chunks` (text as UTF-8) to `path`, and keep their digest on the file."""
     h = digest()
     with path.open("wb") as f:
         for chunk in chunks:
             data = chunk.encode() if isinstance(chunk, str) else chunk
             f.write(data)
             h.update(data)
-            if each is not None:
-                each(data)
     mark(path, h.digest())
 
 

@@ -385,7 +385,7 @@ class Related:
     score: float  # cosine similarity, 0..1
     shared: list[str]  # passages both texts contain verbatim (6+ characters), longest first
     spans: list[tuple[int, int]]  # where those passages stand in the other provision's text
-    shown: bytes = b""  # a digest of all a page listing it shows of it: its own (relate.shown_keys), score and spans
+    shown: bytes  # a digest of all a page listing it shows of it: its own (relate.shown_keys), score and spans
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable

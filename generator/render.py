@@ -27,7 +27,7 @@ from .cells import (PICKED, Cells, Column, how_title, html_block, html_environme
 from .charts import Bar, Node, bar_chart, link_graph
 from .gazetteer import Division
 from .link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
-                   ProvisionEntry, Related, Site, Target, Task, ThemePage)
+                   ProvisionEntry, Site, Target, Task, ThemePage)
 from .model import LEVELS, Correction
 from . import regions
 from .regions import Region, cut, place_pages

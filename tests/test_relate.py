@@ -50,6 +50,11 @@ def test_short_units_and_the_cover_notice_are_not_compared():
     assert all(v == [] for v in rel.values())
 
 
+def _place(pid: str) -> int:
+    """Where a provision stands on its group's ring, as a number."""
+    return int.from_bytes(ring_key(pid), "big")
+
+
 def _copies(texts: list[str]) -> dict[str, list[tuple[str, float, list[str]]]]:
     """Relate one provision a document, each given its text: the similar provisions of each, by id."""
     site, _ = _site(*[_doc(f"shili{chr(97 + i)}xian-2024-work-points", [_p("1", text=t)]) for i, t in enumerate(texts)])
@@ -64,10 +69,7 @@ def test_at_most_three_most_similar_first_and_equal_scores_follow_the_ring():
                    [_p(str(i), text=text) for i in (3, 1, 2, 4)] + [_p("5", text=near)])
     copies = [f"shilishi-2022-work-points:{i}" for i in (1, 2, 3, 4)]
     for own in ("shilixian-2024-work-points:1", "shilixian-2024-work-points:2"):
-        def place(pid: str) -> int:
-            return int.from_bytes(ring_key(pid), "big")
-
-        following = sorted(copies, key=lambda c: (place(c) - place(own)) % RING)[:TOP]  # where each stands after it
+        following = sorted(copies, key=lambda c: (_place(c) - _place(own)) % RING)[:TOP]  # where each stands after it
         assert [r[0] for r in rel[own]] == following and all(r[1] == 1.0 for r in rel[own])
     for own, listed in rel.items():  # never its own document's; the near text only below every copy
         assert len(listed) == TOP and not any(other.split(":")[0] == own.split(":")[0] for other, _, _ in listed)
@@ -101,13 +103,9 @@ def test_every_copy_lists_the_copies_following_it_on_the_ring_in_other_documents
                            [_p("1", text=text)] + ([_p("2", text=text)] if i in (3, 7) else [])) for i in range(12)])
     relate(site)
     copies = [e.id for p in site.documents for e in p.provisions]
-
-    def place(pid: str) -> int:
-        return int.from_bytes(ring_key(pid), "big")
-
     for e in (e for p in site.documents for e in p.provisions):
         others = [c for c in copies if c.split(":")[0] != e.id.split(":")[0]]
-        assert [r.entry.id for r in e.related] == sorted(others, key=lambda c: (place(c) - place(e.id)) % RING)[:TOP]
+        assert [r.entry.id for r in e.related] == sorted(others, key=lambda c: (_place(c) - _place(e.id)) % RING)[:TOP]
 
 
 def test_shared_spans_are_maximal_runs_of_six_or_more():
