@@ -265,11 +265,15 @@ class PageStore:
     files whose hash changed are made again. An entry is a folder named by its hash, holding its files as
     0, 1, ... and INDEX (their paths under docs/), made aside and renamed whole. Its files are hard-linked
     into docs/ (build.write_tree), never copied or written again, so an unchanged page costs no read. A
-    build touches each entry it reads or writes; `prune` then deletes the others.
+    build touches each entry it reads or writes; `prune` then deletes the others. An entry made from other
+    entries (a group of the search index from its segments, an agency's pages from its province parts) names
+    them (`keeps`), and reading it touches them too: else a build that took the whole would let its pieces be
+    pruned, and the next edit would make every piece again instead of one.
     """
 
     INDEX = "index"
     LINKS = "links"  # the one file of an entry listing other entries' files (link)
+    KEEPS = "keeps"  # the last file of an entry made from others: their keys, kept whenever it is read (get)
 
     def __init__(self, folder: Path, root: Path, templates: Path) -> None:
         h = hashlib.sha256(_digest(root).encode())
@@ -288,13 +292,20 @@ class PageStore:
         try:
             rels = (entry / self.INDEX).read_text(encoding="utf-8").split("\n")
             os.utime(entry)  # kept (prune)
+            if rels[-1] == self.KEEPS:
+                rels.pop()
+                for other in (entry / str(len(rels))).read_text(encoding="utf-8").split("\n"):
+                    self.get(other)
         except OSError:  # not there, or another version's file: made again
             return None
         return [(rel, entry / str(i)) for i, rel in enumerate(rels)]
 
-    def put(self, key: str, files: list[tuple[str, str | bytes]]) -> list[tuple[str, Path]]:
-        """Keep `files` (path under docs/, text or bytes) under `key`; return them as get does."""
+    def put(self, key: str, files: list[tuple[str, str | bytes]], keeps: list[str] | None = None) -> list[tuple[str, Path]]:
+        """Keep `files` (path under docs/, text or bytes) under `key`, and the keys of the entries it was made from
+        (`keeps`, touched whenever it is read); return them as get does."""
         entry = self.folder / key
+        shown = len(files)
+        files = [*files, (self.KEEPS, "\n".join(keeps))] if keeps else files
         tmp = self.folder / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"  # processes and threads (write_data)
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
@@ -314,14 +325,15 @@ class PageStore:
                 if attempt == 2:
                     raise
                 _remove(entry)  # moved aside first: another put may be renaming its own entry into place
-        return [(rel, entry / str(i)) for i, (rel, _) in enumerate(files)]
+        return [(rel, entry / str(i)) for i, (rel, _) in enumerate(files[:shown])]
 
-    def link(self, key: str, files: list[tuple[str, str | Path]]) -> list[tuple[str, Path]]:
+    def link(self, key: str, files: list[tuple[str, str | Path]], keeps: list[str] | None = None) -> list[tuple[str, Path]]:
         """Keep under `key` the list of `files` (path under docs/, text or a file of another entry): a text is kept
-        in an entry of its own, named by its bytes. Return them as `linked` does."""
+        in an entry of its own, named by its bytes; and `keeps` as put does. Return them as `linked` does."""
         files = [(rel, made if isinstance(made, Path) else self.put(self.key(
             "text", rel, digest(made.encode("utf-8")).hexdigest()), [(rel, made)])[0][1]) for rel, made in files]
-        self.put(key, [(self.LINKS, "\n".join(f"{rel}\0{made.relative_to(self.folder)}" for rel, made in files))])
+        self.put(key, [(self.LINKS, "\n".join(f"{rel}\0{made.relative_to(self.folder)}" for rel, made in files))],
+                 keeps)
         return files
 
     def linked(self, key: str) -> list[tuple[str, Path]] | None:

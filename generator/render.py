@@ -430,9 +430,23 @@ def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: En
         return
     key = store.key("agency", agency.src_path, *(d.key for d in agency.documents))
     kept = store.linked(key)
-    if kept is None:
-        kept = store.link(key, list(_agency_made(site, agency, env, html_env, store)))
+    if kept is None:  # reading it keeps the lists of its province parts: an edit next time cuts one province
+        parts = [_part_key(store, agency, docs) for docs in _naming_by_province(agency).values()]
+        kept = store.link(key, list(_agency_made(site, agency, env, html_env, store)), parts)
     yield from kept
+
+
+def _naming_by_province(agency: AgencyPage) -> dict[str, list[DocumentPage]]:
+    """The documents naming `agency`, by their province's code (in site order within each)."""
+    by_code: dict[str, list[DocumentPage]] = {}
+    for d in agency.documents:
+        by_code.setdefault(d.chain[0].code, []).append(d)
+    return by_code
+
+
+def _part_key(store: PageStore, agency: AgencyPage, docs: list[DocumentPage]) -> str:
+    """The key of the list of `agency`'s parts in the province of `docs` (all that name it there)."""
+    return store.key("agency", agency.part_src(docs[0].chain[0]), *(d.key for d in docs))
 
 
 def _agency_made(site: Site, agency: AgencyPage, env: Environment, html_env: Environment,
@@ -445,7 +459,7 @@ def _agency_made(site: Site, agency: AgencyPage, env: Environment, html_env: Env
         provinces=[PlaceLink(province, agency.part_src(province), len(docs), tasks, lead)
                    for province, docs, tasks, lead in named.provinces]))
     for province, docs, _, _ in named.provinces:
-        key = store.key("agency", agency.part_src(province), *(d.key for d in docs)) if store else ""
+        key = _part_key(store, agency, docs) if store else ""
         kept = store.linked(key) if store else None
         if kept is None:
             tasks = [t for d in docs for e in d.provisions for t in e.tasks if t.agency is agency]  # in site order
@@ -749,11 +763,8 @@ def _named(site: Site, agency: AgencyPage, store: PageStore | None = None) -> _N
     """Sum what the documents naming `agency` give it (their Tallies), not its tasks (a million at 10,000 documents),
     province by province: what a province's documents give it is kept in `store` under their keys, so after an edit
     a national agency reads its other provinces' sums, not the 10,000 documents again."""
-    by_code: dict[str, list[DocumentPage]] = {}
-    order: dict[str, int] = {}  # each document's place among those naming it (they are in site order)
-    for d in agency.documents:
-        by_code.setdefault(d.chain[0].code, []).append(d)
-        order[d.doc.id] = len(order)
+    by_code = _naming_by_province(agency)
+    order = {d.doc.id: i for i, d in enumerate(agency.documents)}  # each document's place among those naming it
     lead, first, by_slug, provinces = 0, {}, defaultdict(int), []
     for code in sorted(by_code):
         docs = by_code[code]

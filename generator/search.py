@@ -225,7 +225,8 @@ def _postings(segments: list[list[tuple[str, str, str]]], store: PageStore | Non
                 part = pickle.loads(files[0][1].read_bytes())
             else:
                 part = _as_part(_joined(_offsets(segments, group, (next(inverted) for _ in group), pad)))
-                store.put(key, [("postings", pickle.dumps(part, pickle.HIGHEST_PROTOCOL))])
+                # Reading the group keeps its segments: an edit in it next time inverts one segment, not GROUP.
+                store.put(key, [("postings", pickle.dumps(part, pickle.HIGHEST_PROTOCOL))], [keys[i] for i in group])
             yield offset, part
             offset += sum(padded(len(segments[i]), pad) for i in group)
 

@@ -157,7 +157,7 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
 
     def lists() -> set[str]:  # the entries listing an agency's pages
         return {p.name for p in (project / PAGES).iterdir()
-                if (p / PageStore.INDEX).read_text(encoding="utf-8") == PageStore.LINKS}
+                if (p / PageStore.INDEX).read_text(encoding="utf-8").split("\n")[0] == PageStore.LINKS}
 
     build(project, run_mkdocs=False)
     before, showed, listed = _stored(project), similar(), lists()
@@ -192,6 +192,21 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
     shutil.rmtree(project / ".atlas-cache")
     build(project, run_mkdocs=False)
     assert _docs(project) == docs
+
+
+def test_a_build_that_changes_nothing_keeps_every_entry_of_the_page_store(tmp_path):
+    """An entry made from others (the search index's group of segments, the list of an agency's pages) keeps them
+    whenever it is read: a build taking it whole must not let its pieces be pruned, or the next edit makes every piece
+    again (all of an agency's provinces, all of a group's segments) instead of the one it touches."""
+    project = copy_project(tmp_path / "proj")
+    build(project, run_mkdocs=False)
+    first = {p.name for p in (project / PAGES).iterdir()}
+    build(project, run_mkdocs=False)
+    assert {p.name for p in (project / PAGES).iterdir()} == first
+    keeping = [p for p in (project / PAGES).iterdir()
+               if (p / PageStore.INDEX).read_text(encoding="utf-8").split("\n")[-1] == PageStore.KEEPS]
+    kinds = {(p / PageStore.INDEX).read_text(encoding="utf-8").split("\n")[0] for p in keeping}
+    assert kinds == {"postings", PageStore.LINKS}  # a group of the index, the list of an agency's pages
 
 
 def test_the_collector_is_paused_while_the_atlas_is_read_and_left_as_it_was(project, monkeypatch):
