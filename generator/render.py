@@ -8,6 +8,7 @@ inject markup; only fragments built here as `Markup` pass through unchanged.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -400,12 +401,15 @@ def render(site: Site, templates: Path) -> Iterator[tuple[str, str]]:
 
 def render_parts(site: Site, templates: Path, store: PageStore | None = None) -> list[Part]:
     """Return the pages that gather documents as parts of work, the largest first, for processes to take in turn
-    (see forked.run_parts): those that gather the whole atlas, then each agency's pages (what `store` keeps of them
-    taken as it is)."""
+    (see forked.run_parts): those that gather the whole atlas (in three parts, which processes share at once), then each
+    agency's pages (what `store` keeps of them taken as it is)."""
     html_env = html_environment(templates)
     env = environment(templates, html_env)
     agencies = sorted((a for a in site.agencies if a.tasks), key=lambda a: -len(a.tasks))
-    return [partial(_gathered, site, env, Cells(html_env), store),
+    places = place_pages(site.provinces, regions.PLACE)
+    return [partial(_gathered, site, env, Cells(html_env), places, store),
+            partial(_gathered_facts, site, env, places, store),
+            partial(_agencies_index, site, env, store),
             *(partial(_agency_pages, site, a, env, html_env, store) for a in agencies)]
 
 
@@ -453,7 +457,7 @@ def _agency_made(site: Site, agency: AgencyPage, env: Environment, html_env: Env
                  store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
     """Render an agency's page from what each document gives it (its Tally), and its parts province by province
     (only those of a province whose documents changed, when `store` is given)."""
-    named = _named(site, agency, store)
+    named = _named(site, agency, _site_order(site), store)
     yield agency.src_path, _render(env, "agency.md.j2", AgencyContext(
         agency=agency, names=named.names, lead=named.lead, documents=len(agency.documents), themes=named.themes,
         provinces=[PlaceLink(province, agency.part_src(province), len(docs), tasks, lead)
@@ -502,9 +506,14 @@ def shown_from_others(page: DocumentPage) -> str:
     (each one's digest of all that is shown of it, made by relate: the map's digest of where it is, its name and
     words, then its score and where the passages shared stand) and the policies it cites. All else they show is the
     document's own (its key covers it), so files whose say is unchanged are those made last time."""
-    return "\n".join([f"{i} " + " ".join([r.shown.hex() for r in e.related])
-                      + repr([(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations])
-                      for i, e in enumerate(page.provisions) if e.related or e.citations])
+    h = hashlib.blake2b(digest_size=16)  # of bytes: formatting a million digests as text was half of the documents' runs at 10,000
+    for i, e in enumerate(page.provisions):
+        if e.related or e.citations:
+            h.update(b"%d %d " % (i, len(e.related)))  # each Related.shown is the same length: no separator needed
+            h.update(b"".join([r.shown for r in e.related]))
+            if e.citations:
+                h.update(repr([(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations]).encode())
+    return h.hexdigest()
 
 
 def _document(page: DocumentPage, env: Environment, html_env: Environment) -> str:
@@ -517,9 +526,10 @@ def _document(page: DocumentPage, env: Environment, html_env: Environment) -> st
         citations=[c for e in page.provisions for c in e.citations], cite=cite_data(page)))
 
 
-def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
-    """The pages that gather the whole atlas: home, indexes, themes, compare, indicators, timelines, policies. Those
-    of one place, theme, indicator or policy are taken as `store` keeps them when nothing they show changed."""
+def _gathered(site: Site, env: Environment, cells: Cells, places: list[ProvincePage],
+              store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
+    """The pages that gather the whole atlas by place and theme: home, indexes, places, themes, compare. Those of one
+    place or theme are taken as `store` keeps them when nothing they show changed."""
     levels: dict[str, int] = defaultdict(int)
     for page in site.documents:
         levels[page.doc.level] += 1
@@ -533,7 +543,6 @@ def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | Non
     columns = sorted(site.documents, key=_column_order)
     with_text = {p: p.counted.with_text for p in site.documents}
     yield "themes/index.md", _render(env, "matrix.md.j2", _matrix(site, with_text))
-    places = place_pages(site.provinces, regions.PLACE)
     # Each place's links, made once for every page showing them (a province's, for each place below it).
     place_links = {p: _place_link(p, with_text) for p in places}
     for place in places:  # a place's pages are keyed by what they list and the counts of the places they link
@@ -554,6 +563,12 @@ def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | Non
     rows = [(t, [cells.column(t, p, "", f"{t.slug}--{p.slug}") for p in (first, second)]) for t in site.themes]
     yield "compare.md", _render(env, "compare.md.j2", CompareContext(rows=rows, first=first, second=second))
     yield f"{CELLS}/index.js", index_script(site, columns)
+
+
+def _gathered_facts(site: Site, env: Environment, places: list[ProvincePage],
+                    store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
+    """The pages that gather the atlas's facts: indicators, each place's targets and timeline, cited policies. Those of
+    one place, or of an indicator's or policy's place, are taken as `store` keeps them when nothing they show changed."""
     yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site))
     for ind in site.indicators:
         if ind.targets:
@@ -567,7 +582,6 @@ def _gathered(site: Site, env: Environment, cells: Cells, store: PageStore | Non
         yield _kept(store, lambda: _render(env, "province_targets.md.j2",
                                            _province_targets(site, place, target_links)), place.targets_src,
                     place.listed, _counts([target_links[p] for p in (*place.above, *place.below)]))
-    yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site, store))
     deadlines = {d: d.counted.deadlines for d in site.documents}
     timeline_links = {p: _timeline_link(p, deadlines) for p in places}
     for place in places:
@@ -759,12 +773,12 @@ class _Named:
     provinces: list[tuple[Division, list[DocumentPage], int, int]]  # by code: the documents, tasks and leads in each
 
 
-def _named(site: Site, agency: AgencyPage, store: PageStore | None = None) -> _Named:
+def _named(site: Site, agency: AgencyPage, order: dict[str, int], store: PageStore | None = None) -> _Named:
     """Sum what the documents naming `agency` give it (their Tallies), not its tasks (a million at 10,000 documents),
     province by province: what a province's documents give it is kept in `store` under their keys, so after an edit
-    a national agency reads its other provinces' sums, not the 10,000 documents again."""
+    a national agency reads its other provinces' sums, not the 10,000 documents again. `order`: each document's place
+    in site order (_site_order), which each name's first use is found by."""
     by_code = _naming_by_province(agency)
-    order = {d.doc.id: i for i, d in enumerate(agency.documents)}  # each document's place among those naming it
     lead, first, by_slug, provinces = 0, {}, defaultdict(int), []
     for code in sorted(by_code):
         docs = by_code[code]
@@ -782,6 +796,11 @@ def _named(site: Site, agency: AgencyPage, store: PageStore | None = None) -> _N
     return _Named(lead, sorted(first, key=first.__getitem__),
                   [(themes.get(theme), by_slug[theme]) for theme in sorted(by_slug, key=lambda t: rank.get(t, len(rank)))],
                   provinces)
+
+
+def _site_order(site: Site) -> dict[str, int]:
+    """Each document's place in site order, by its id."""
+    return {d.doc.id: i for i, d in enumerate(site.documents)}
 
 
 def _province_sum(agency: AgencyPage, docs: list[DocumentPage], store: PageStore | None) -> tuple:
@@ -808,9 +827,15 @@ def _province_sum(agency: AgencyPage, docs: list[DocumentPage], store: PageStore
     return made
 
 
+def _agencies_index(site: Site, env: Environment, store: PageStore | None) -> Iterator[tuple[str, str]]:
+    """The index of agencies: each one's tasks and leads, by theme."""
+    yield "agencies/index.md", _render(env, "agencies.md.j2", _agencies(site, store))
+
+
 def _agencies(site: Site, store: PageStore | None = None) -> AgenciesContext:
     listed = [a for a in site.agencies if a.tasks]
-    named = {a: _named(site, a, store) for a in listed}
+    order = _site_order(site)
+    named = {a: _named(site, a, order, store) for a in listed}
     rows = [(a, named[a].lead, len(a.documents)) for a in listed]
     counts = {a: defaultdict(int, {th: n for th, n in named[a].themes if th is not None}) for a in listed}
     themes = [th for th in site.themes if any(counts[a][th] for a in listed)]
