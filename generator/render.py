@@ -506,7 +506,7 @@ def shown_from_others(page: DocumentPage) -> str:
     (each one's digest of all that is shown of it, made by relate: the map's digest of where it is, its name and
     words, then its score and where the passages shared stand) and the policies it cites. All else they show is the
     document's own (its key covers it), so files whose say is unchanged are those made last time."""
-    h = hashlib.blake2b(digest_size=16)  # of bytes: formatting a million digests as text was half of the documents' runs at 10,000
+    h = hashlib.blake2b(digest_size=16)  # bytes: a million digests formatted as text were half the documents' runs
     for i, e in enumerate(page.provisions):
         if e.related or e.citations:
             h.update(b"%d %d " % (i, len(e.related)))  # each Related.shown is the same length: no separator needed
