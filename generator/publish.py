@@ -206,7 +206,7 @@ def reuse_site(previous: Path, target: Path, docs: Path, stamp: dict, laid: Layi
         old = _reusable(previous, stamp)
         if old is None:
             return False
-        _lay(previous, target)
+        _lay(previous, target, [])
     now = set(stamp["outputs"])
     for rel in set(old.get("outputs", [])) - now:
         (target / rel).unlink(missing_ok=True)

@@ -671,3 +671,17 @@ def test_the_site_a_build_replaced_is_deleted_by_the_next_beside_its_map(tmp_pat
     assert len(gone) == 1 and gone[0] not in first and gone[0] != older.parent.parent
     assert (gone[0] / "old-site" / "index.html").is_file() and (proj / "site" / "index.html").is_file()
     assert [p.name for p in proj.iterdir() if p.name.startswith((".build-tmp", publish_mod.LAID))] == []
+
+
+def test_the_previous_site_is_reused_when_no_laying_process_laid_it(built, tmp_path):
+    """reuse_site lays the previous site itself when lay_site did not (laid=None): every file hard-linked but its stamp,
+    and the outputs of sources newer than it unlinked, so MkDocs writes them afresh."""
+    from generator.publish import STAMP, build_stamp, files_under, reuse_site
+
+    project = built[0]
+    target = tmp_path / "site"
+    assert reuse_site(project / "site", target, project / "docs", build_stamp(project))
+    old = files_under(project / "site")
+    new = files_under(target)
+    assert STAMP not in new and "404.html" not in new and "sitemap.xml" not in new
+    assert new == {rel: ino for rel, ino in old.items() if rel in new} and len(new) == len(old) - 4
