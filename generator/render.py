@@ -430,22 +430,16 @@ def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: En
     10,000 documents, cutting every agency's tasks by place to learn its pages were unchanged took 8 s). So are a
     province's parts, which show its documents only: an edit cuts the edited document's province alone."""
     if store is None:
-        yield from _agency_made(site, agency, env, html_env, None)
+        named = _named(site, agency, _site_order(site))
+        yield from _agency_made(site, agency, named, [""] * len(named.provinces), env, html_env, None)
         return
     key = store.key("agency", agency.src_path, *(d.key for d in agency.documents))
     kept = store.linked(key)
     if kept is None:  # reading it keeps the lists of its province parts: an edit next time cuts one province
-        parts = [_part_key(store, agency, docs) for docs in _naming_by_province(agency).values()]
-        kept = store.link(key, list(_agency_made(site, agency, env, html_env, store)), parts)
+        named = _named(site, agency, _site_order(site), store)
+        parts = [_part_key(store, agency, docs) for _, docs, _, _ in named.provinces]
+        kept = store.link(key, list(_agency_made(site, agency, named, parts, env, html_env, store)), parts)
     yield from kept
-
-
-def _naming_by_province(agency: AgencyPage) -> dict[str, list[DocumentPage]]:
-    """The documents naming `agency`, by their province's code (in site order within each)."""
-    by_code: dict[str, list[DocumentPage]] = {}
-    for d in agency.documents:
-        by_code.setdefault(d.chain[0].code, []).append(d)
-    return by_code
 
 
 def _part_key(store: PageStore, agency: AgencyPage, docs: list[DocumentPage]) -> str:
@@ -453,17 +447,16 @@ def _part_key(store: PageStore, agency: AgencyPage, docs: list[DocumentPage]) ->
     return store.key("agency", agency.part_src(docs[0].chain[0]), *(d.key for d in docs))
 
 
-def _agency_made(site: Site, agency: AgencyPage, env: Environment, html_env: Environment,
-                 store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
-    """Render an agency's page from what each document gives it (its Tally), and its parts province by province
-    (only those of a province whose documents changed, when `store` is given)."""
-    named = _named(site, agency, _site_order(site), store)
+def _agency_made(site: Site, agency: AgencyPage, named: _Named, parts: list[str], env: Environment,
+                 html_env: Environment, store: PageStore | None) -> Iterator[tuple[str, str | Path]]:
+    """Render an agency's page from what each document gives it (`named`: their Tallies summed), and its parts
+    province by province (only those of a province whose documents changed, when `store` is given: `parts`, the key
+    of each province's list, in the order of named.provinces)."""
     yield agency.src_path, _render(env, "agency.md.j2", AgencyContext(
         agency=agency, names=named.names, lead=named.lead, documents=len(agency.documents), themes=named.themes,
         provinces=[PlaceLink(province, agency.part_src(province), len(docs), tasks, lead)
                    for province, docs, tasks, lead in named.provinces]))
-    for province, docs, _, _ in named.provinces:
-        key = _part_key(store, agency, docs) if store else ""
+    for (province, docs, _, _), key in zip(named.provinces, parts):
         kept = store.linked(key) if store else None
         if kept is None:
             tasks = [t for d in docs for e in d.provisions for t in e.tasks if t.agency is agency]  # in site order
@@ -778,7 +771,9 @@ def _named(site: Site, agency: AgencyPage, order: dict[str, int], store: PageSto
     province by province: what a province's documents give it is kept in `store` under their keys, so after an edit
     a national agency reads its other provinces' sums, not the 10,000 documents again. `order`: each document's place
     in site order (_site_order), which each name's first use is found by."""
-    by_code = _naming_by_province(agency)
+    by_code: dict[str, list[DocumentPage]] = {}
+    for d in agency.documents:
+        by_code.setdefault(d.chain[0].code, []).append(d)
     lead, first, by_slug, provinces = 0, {}, defaultdict(int), []
     for code in sorted(by_code):
         docs = by_code[code]
