@@ -683,5 +683,5 @@ def test_the_previous_site_is_reused_when_no_laying_process_laid_it(built, tmp_p
     assert reuse_site(project / "site", target, project / "docs", build_stamp(project))
     old = files_under(project / "site")
     new = files_under(target)
-    assert STAMP not in new and "404.html" not in new and "sitemap.xml" not in new
-    assert new == {rel: ino for rel, ino in old.items() if rel in new} and len(new) == len(old) - 4
+    assert old.keys() - new.keys() == {STAMP, "404.html", "sitemap.xml", "sitemap.xml.gz"}  # MkDocs writes those
+    assert new.keys() <= old.keys() and all(new[rel] == old[rel] for rel in new)  # the very files, linked
