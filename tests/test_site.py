@@ -685,3 +685,37 @@ def test_the_previous_site_is_reused_when_no_laying_process_laid_it(built, tmp_p
     new = files_under(target)
     assert old.keys() - new.keys() == {STAMP, "404.html", "sitemap.xml", "sitemap.xml.gz"}  # MkDocs writes those
     assert new.keys() <= old.keys() and all(new[rel] == old[rel] for rel in new)  # the very files, linked
+
+
+def test_an_archive_past_the_zip64_limits_is_packed_and_packed_over(tmp_path, monkeypatch):
+    """Past the limits of the zip format's 32-bit fields (more than 65,535 members, offsets and sizes past 2 GiB: a
+    national atlas's archive), members and the central directory carry ZIP64 fields, and a new archive packed over
+    such a one reads its central directory and takes its members. The limits are lowered here to a few bytes."""
+    monkeypatch.setattr(publish_mod, "ZIP64_LIMIT", 100)
+    monkeypatch.setattr(publish_mod, "ZIP64_COUNT", 2)
+    old_site, new_site = tmp_path / "old", tmp_path / "new"
+    texts = {f"p/{i}.html": f"第{i}页" * (40 + 20 * i) for i in range(4)}
+    for rel, text in texts.items():
+        (old_site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (old_site / rel).write_text(text, encoding="utf-8")
+    label = publish_mod.pack_archive(old_site, tmp_path / "old.zip", extra={"README.txt": "读我" * 100})
+    (old_site / STAMP).write_text(json.dumps({"archive": label}), encoding="utf-8")
+    (new_site / "p").mkdir(parents=True)
+    for rel in texts:
+        os.link(old_site / rel, new_site / rel)
+    (new_site / "p" / "1a.html").write_text("新的一页" * 50, encoding="utf-8")
+    publish_mod.pack_archive(new_site, tmp_path / "new.zip", extra={"README.txt": "读我" * 100},
+                             previous=tmp_path / "old.zip", previous_site=old_site)
+    with zipfile.ZipFile(tmp_path / "old.zip") as old, zipfile.ZipFile(tmp_path / "new.zip") as new:
+        assert old.testzip() is None and new.testzip() is None
+        assert new.infolist()[-1].header_offset > 100 and all(i.file_size > 100 for i in new.infolist())
+        assert new.namelist() == ["policy-atlas/p/0.html", "policy-atlas/p/1.html", "policy-atlas/p/1a.html",
+                                  "policy-atlas/p/2.html", "policy-atlas/p/3.html", "policy-atlas/README.txt"]
+        assert {n: new.read(n).decode() for n in new.namelist()} == {
+            **{f"policy-atlas/{rel}": text for rel, text in texts.items()},
+            "policy-atlas/p/1a.html": "新的一页" * 50, "policy-atlas/README.txt": "读我" * 100}
+    with (tmp_path / "new.zip").open("rb") as fp:
+        entries, _, comment = publish_mod._central(fp)
+    assert len(entries) == 6 and comment and entries[-1].offset > 100 and entries[-1].usize == 600
+    raw = (tmp_path / "new.zip").read_bytes()
+    assert zipfile.stringEndArchive64 in raw and raw.count(zipfile.stringEndArchive64Locator) == 1
