@@ -35,7 +35,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build import analyse, sync_tree, write_export, write_site  # noqa: E402
+from generator.build import analyse, sync_site, write_export, write_site  # noqa: E402
 from generator.forked import collector, frozen  # noqa: E402
 from generator.per_document import CACHE  # noqa: E402
 from generator.publish import ARCHIVE, OFFLINE_UNUSED, mkdocs_build, pack_archive  # noqa: E402
@@ -87,7 +87,7 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
     rows.append((label, f"render, search index, export ({jobs} process(es) taking parts in turn; search "
                         f"{len(search)} files {sum(p.stat().st_size for p in search) / 2**20:.0f} MiB, data "
                         f"{data / 2**20:.0f} MiB)", s, m))
-    _, s, m = measure(lambda: sync_tree(project / "docs", scratch, written.left))
+    _, s, m = measure(lambda: sync_site(project, scratch, written.left))
     rows.append((label, "sync docs/", s, m))
     forked = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the map's and render's workers
     peak, s, m = measure(lambda: mkdocs_build(project, project / "site", jobs=jobs))

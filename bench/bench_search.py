@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.build import analyse  # noqa: E402
-from generator.search import DocEntries, document_entries, site_records, write_index  # noqa: E402
+from generator.search import DocEntries, document_entries, site_entries, write_index  # noqa: E402
 
 QUERIES = ["老旧小区", "城镇化", "落户", "37号", "住建局"]
 PAGE = ('<!doctype html><html lang="zh"><head><meta charset="utf-8"><title>search bench</title></head><body>'
@@ -58,7 +58,7 @@ def synthetic(n: int, seed: int = 3) -> tuple[list[DocEntries], list[tuple[str, 
         shown = (f"syn{i}", f"documents/syn{i}.html", base.shown[2].replace(own, place.name), place.name,
                  place.name_en, base.shown[5], f"{year}-06-01")
         docs.append(DocEntries(shown, place.level, chain[0].name, year, tuple(head + rest)))
-    docs.append(DocEntries(("", "", "", "本站", "Policy Atlas", "", ""), None, None, 0, tuple(site_records(site))))
+    docs.append(site_entries(site.themes, [a for a in site.agencies if a.tasks]))
     return docs, [(t.slug, t.theme.name_zh, t.theme.name_en) for t in site.themes]
 
 

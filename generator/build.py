@@ -1,12 +1,15 @@
 """The pipeline: map (per document) -> reduce -> relate -> render -> search -> export -> write -> publish.
 
 The map (per_document.py) checks, links, reads the facts of and classifies each document on its own, in
-several processes, and caches each result; the reduce gathers policies, agencies' tasks, indicators'
-targets and theme cells from all of them. Nothing is written until every document has been validated. Pages and data files are then
-made one at a time, in parts that several processes take in turn, and written to a scratch folder as
-they come (a large atlas never holds them all): first the search index and the pages gathering documents,
-while this process relates the provisions, then the documents' own files, which show similar provisions; once every one is made, docs/ is synced from it (changed files moved in, stale ones
-deleted, unchanged ones left with their old times); then publish.py: MkDocs builds the
+several processes, and caches each result, with the document's share of the search index beside it; the
+reduce gathers policies, agencies' tasks, indicators' targets and theme cells from all of them. While this
+process reads the cached results, another makes the search index from the shares (IndexBeside). Nothing
+is written until every document has been validated. Pages and data files are then made one at a time, in
+parts that several processes take in turn, and written to a scratch folder as they come (a large atlas
+never holds them all): first the search index (taken as IndexBeside made it) and the pages gathering
+documents, while this process relates the provisions, then the documents' own files, which show similar
+provisions; once every one is made, docs/ and the index's folder outside it are synced from it (changed
+files moved in, stale ones deleted, unchanged ones left with their old times); then publish.py: MkDocs builds the
 site once into a scratch directory, and the archive is that same site zipped (search is the
 atlas's own and runs from file://); site/ and dist/policy-atlas-offline.zip are replaced only
 when both are ready.
@@ -15,6 +18,7 @@ when both are ready.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import sys
@@ -40,9 +44,9 @@ from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
 from .publish import (CHUNK, BuildError, Deflated, Stored, copy_range, deflate_chunk, digest, files_under, lay_site,
                       mark, marked, publish, start_mkdocs)
-from .search import build_index
+from .search import FOLDER as SEARCH, INDEX_DIR, Share, build_index, index_shares, signature, site_index_entries, theme_rows
 from .render import document_files, render_parts, shown_from_others
-from .per_document import CACHE, PAGES, PageStore, map_documents
+from .per_document import CACHE, PAGES, PageStore, map_documents, read_share
 from .validate import InvalidData, load_data, load_shared
 
 Made = Content | Path  # a file of docs/: its text, whole or in chunks, or a file the page store keeps (linked in)
@@ -88,24 +92,25 @@ class Analysis:
 
 
 def analyse(project: Path, strict: bool = False, jobs: int | None = None, cache: bool = True,
-            scheduler: str | None = None) -> Analysis:
+            scheduler: str | None = None, beside: IndexBeside | None = None) -> Analysis:
     """Validate site-data/, link it, read its facts and classify every provision; raise InvalidData with every problem.
 
     Names missing from agencies.yaml and units no theme fits are warnings, and drafts are left out; `strict`
     makes them errors. Each document is mapped on its own (per_document.py: in `jobs` processes, its result
     cached under .atlas-cache/ unless `cache` is false; on the Dask cluster at `scheduler` if given), then the
-    reduce runs over all of them.
+    reduce runs over all of them. `beside`: the search index, started as the map reads its cache (IndexBeside).
     """
     with collector(on=False):  # the atlas is made of millions of long-lived objects and little garbage
-        return _analyse(project, strict, jobs, cache, scheduler)
+        return _analyse(project, strict, jobs, cache, scheduler, beside)
 
 
-def _analyse(project: Path, strict: bool, jobs: int | None, cache: bool, scheduler: str | None) -> Analysis:
+def _analyse(project: Path, strict: bool, jobs: int | None, cache: bool, scheduler: str | None,
+             beside: IndexBeside | None) -> Analysis:
     root = project / "site-data"
     shared = load_shared(root)
     entities = None if shared.problems else Entities.of(shared.taxonomy, shared.agencies, shared.indicators)
     mapping = map_documents(root, shared, entities, jobs or os.cpu_count() or 1, project / CACHE if cache else None,
-                            scheduler)
+                            scheduler, Share.of_page, beside.start if beside else None)
     site = link(load_data(root, [r.checked for r in mapping.results], shared),
                 [r.page for r in mapping.results if r.page], entities)
     of_page = {r.page: r for r in mapping.results if r.page}
@@ -124,6 +129,71 @@ LEFT = ".left"  # in the scratch folder: each part's list of the files docs/ hol
 DOCUMENTS_PER_PART = 20  # documents one part makes: enough that a part's overhead is nothing, few enough to balance
 
 
+class IndexBeside:
+    """The search index, made by a process forked as the map starts reading its cache: this process reads the
+    documents' results alone, one core idling (10 s at 10,000 documents), and the index needs none of them, only each
+    document's share (search.Share), kept beside its result. Its part of write_site takes the files it made when they
+    index what the site holds (search.signature), else makes the index itself."""
+
+    def __init__(self, project: Path, folder: Path) -> None:
+        self.project, self.folder = project, folder
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.done = -1  # read end of a pipe only the process writes to: it ends when the process does
+
+    def start(self, shares: list[tuple[Path, str]], entities: Entities) -> None:
+        """Index the documents of `shares` (each one's file and key, per_document.read_share) in a forked process."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.done, end = os.pipe()
+        self.process = multiprocessing.get_context("fork").Process(  # not a daemon: it inverts segments in processes
+            target=_index_shares, args=(self.project, self.folder, shares, entities))
+        self.process.start()
+        os.close(end)
+
+    def files(self, site: Site) -> list[tuple[str, Path]] | None:
+        """Wait for the index; return its files (path in the site, the file made, or the one the project keeps
+        already: write_tree lists those) if it indexes what `site` holds, else None."""
+        if self.process is None:
+            return None
+        os.read(self.done, 1)  # the end of the pipe: the process is gone (read from a process forked after it)
+        try:
+            made = json.loads((self.folder / "done.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # it failed, and said why
+            return None
+        if made["signature"] != signature(site_index_entries(site), theme_rows(site.themes)):
+            return None  # a result read again after its share was kept (its raw copy changed meanwhile)
+        new = files_under(self.folder / "made") if (self.folder / "made").is_dir() else {}
+        return [*((rel, self.folder / "made" / rel) for rel in new),
+                *((rel, kept_at(self.project, rel)) for rel in made["left"])]
+
+    def stop(self) -> None:
+        """Stop the process if it still runs (a build that failed), and let go of its pipe."""
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+            self.process.join()
+        if self.done >= 0:
+            os.close(self.done)
+            self.done = -1
+
+
+def _index_shares(project: Path, folder: Path, shares: list[tuple[Path, str]], entities: Entities) -> None:
+    """IndexBeside's process: index the shares into `folder`/made, the files the project keeps already only listed,
+    and say what it indexed in `folder`/done.json."""
+    try:
+        loaded = [(share, key) for share, key in (read_share(path, key) for path, key in shares) if share is not None]
+        store = PageStore(project / PAGES, project / "site-data", project / "templates")
+        made, files = index_shares(loaded, entities.themes, entities.agencies, store)
+        left = write_tree(folder / "made", files, like=partial(kept_at, project))
+        (folder / "done.json").write_text(json.dumps({"signature": made, "left": left}), encoding="utf-8")
+    except Exception as exc:  # noqa: BLE001 - the build makes the index itself
+        print(f"… the search index made beside the map failed ({type(exc).__name__}: {exc}); made after it instead",
+              file=sys.stderr, flush=True)
+
+
+def _index(site: Site, store: PageStore | None, index: IndexBeside | None) -> Iterable[tuple[str, Made]]:
+    """The search index's part: the files IndexBeside made, if it made this site's index; else the index made here."""
+    return (index.files(site) if index is not None else None) or build_index(site, store)
+
+
 def site_parts(project: Path, site: Site, store: PageStore | None = None) -> list[FilePart]:
     """Return every file of docs/ as parts of work (gathering_parts, then document_parts). What `store` keeps
     unchanged is taken as it is. Each part yields (path, text whole or in chunks, or a stored file) as it makes them;
@@ -131,10 +201,12 @@ def site_parts(project: Path, site: Site, store: PageStore | None = None) -> lis
     return [*gathering_parts(project, site, store), *document_parts(project, site, store)]
 
 
-def gathering_parts(project: Path, site: Site, store: PageStore | None = None) -> list[FilePart]:
-    """The parts none of whose files shows similar provisions, the largest first: the search index, the pages that
-    gather documents (render_parts), the assets. They are made while relate runs (write_site)."""
-    return [partial(build_index, site, store), *render_parts(site, project / "templates", store),
+def gathering_parts(project: Path, site: Site, store: PageStore | None = None,
+                    index: IndexBeside | None = None) -> list[FilePart]:
+    """The parts none of whose files shows similar provisions, the largest first: the search index (as `index` made
+    it, when given), the pages that gather documents (render_parts), the assets. They are made while relate runs
+    (write_site)."""
+    return [partial(_index, site, store, index), *render_parts(site, project / "templates", store),
             lambda: static_files(project).items()]
 
 
@@ -203,17 +275,21 @@ class Written:
 
 
 def write_site(project: Path, site: Site, scratch: Path, jobs: int,
-               relating: Callable[[], None] | None = None) -> Written:
+               relating: Callable[[], None] | None = None, index: IndexBeside | None = None,
+               since: float | None = None) -> Written:
     """Write every file of docs/ but the data export into `scratch`, its parts taken in turn by `jobs` processes
     (forked: they share the atlas), and each run's export rows beside it; documents' files that show nothing new are
     taken from the last build's (PageStore), and the files docs/ already holds are only listed (write_tree).
 
     `relating`: relate the site, run here while the other processes make the gathering parts, none of which shows
-    similar provisions (3 s at 10,000 documents); the documents' runs are made once it is done."""
-    start = time.time()
+    similar provisions (3 s at 10,000 documents); the documents' runs are made once it is done. `index`: the search
+    index made beside the map, taken if it indexes this site. `since`: when the build began (the page store keeps
+    what was read or written since)."""
+    start = since or time.time()
     store = PageStore(project / PAGES, project / "site-data", project / "templates")
-    for parts, first in ((gathering_parts(project, site, store), relating), (document_parts(project, site, store), None)):
-        if run_parts([partial(_write_part, scratch, project / "docs", part) for part in parts], jobs, first):
+    for parts, first in ((gathering_parts(project, site, store, index), relating),
+                         (document_parts(project, site, store), None)):
+        if run_parts([partial(_write_part, scratch, project, part) for part in parts], jobs, first):
             raise BuildError("rendering docs/ failed in a worker process (its error is above); docs/ left as it was")
     rows = scratch.parent / "rows"  # out of the tree docs/ is synced from
     shutil.rmtree(rows, ignore_errors=True)
@@ -267,8 +343,8 @@ def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStor
         return dict(pool.map(lambda file: write(*file), files))
 
 
-def _write_part(scratch: Path, docs: Path, part: FilePart) -> None:
-    left = write_tree(scratch, part(), like=docs)
+def _write_part(scratch: Path, project: Path, part: FilePart) -> None:
+    left = write_tree(scratch, part(), like=partial(kept_at, project))
     if left:  # listed for write_site, one file per part (parts run in several processes)
         (scratch / LEFT).mkdir(parents=True, exist_ok=True)
         (scratch / LEFT / f"{os.getpid()}-{time.monotonic_ns()}").write_text("\n".join(left), encoding="utf-8")
@@ -310,20 +386,43 @@ def static_files(project: Path) -> dict[str, str]:
     return files
 
 
-def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Path | None = None) -> list[str]:
-    """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk; a stored file
-    is hard-linked, never read), its digest kept on it (publish.mark); return the files it left to `like`.
+def kept_at(project: Path, rel: str) -> Path:
+    """Return where the project keeps a file of the site the generator makes (`rel`, its path in the site): the
+    search index in search.INDEX_DIR, every other file in docs/."""
+    if rel.startswith(SEARCH + "/"):
+        return project / INDEX_DIR / rel[len(SEARCH) + 1:]
+    return project / "docs" / rel
 
-    A stored file that `like` holds as the very same file, and a file given whole that `like` holds byte for byte,
-    are not written anywhere, only returned: after an edit nearly all of docs/ is unchanged (at 10,000 documents,
+
+def sync_site(project: Path, made: Path, left: set[str] | frozenset[str] = frozenset()) -> None:
+    """Make docs/ and the search index's folder (kept_at) hold exactly the files under `made` (by their paths in the
+    site) and those of `left`, left where they are (sync_tree). The index is moved out of `made` first."""
+    index = made.parent / f"{made.name}.{SEARCH}"
+    shutil.rmtree(index, ignore_errors=True)
+    if (made / SEARCH).is_dir():
+        (made / SEARCH).rename(index)
+    index.mkdir(parents=True, exist_ok=True)
+    prefix = SEARCH + "/"
+    sync_tree(project / INDEX_DIR, index, {rel[len(prefix):] for rel in left if rel.startswith(prefix)})
+    sync_tree(project / "docs", made, {rel for rel in left if not rel.startswith(prefix)})
+    shutil.rmtree(index, ignore_errors=True)
+
+
+def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Callable[[str], Path] | None = None) -> list[str]:
+    """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk; a stored file
+    is hard-linked, never read), its digest kept on it (publish.mark); return the files it left where `like` (given
+    a file's path, where the project keeps it: kept_at) says they are.
+
+    A stored file the project keeps as the very same file, and a file given whole it holds byte for byte, are not
+    written anywhere, only returned: after an edit nearly all of docs/ is unchanged (at 10,000 documents,
     linking its 120,000 files into the scratch folder, then walking and deleting them, took seconds), and
-    sync_tree leaves them where they are.
+    sync_site leaves them where they are.
     """
     left = []
     for rel, content in files:
         path = root / rel
         if isinstance(content, Path):
-            if like is not None and _same_inode(like / rel, content):
+            if like is not None and _same_inode(like(rel), content):
                 left.append(rel)
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -331,7 +430,7 @@ def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Path | None 
             continue
         if isinstance(content, str):
             data = content.encode()
-            if like is not None and _holds(like / rel, data):
+            if like is not None and _holds(like(rel), data):
                 left.append(rel)
                 continue
             content = [data]
@@ -465,11 +564,12 @@ def same_bytes(a: Path, b: Path, chunk: int = CHUNK) -> bool:
                 return True
 
 
-def sync_dir(target: Path, files: dict[str, str]) -> None:
-    """Make `target` hold exactly `files` (held in memory), touching only what changed."""
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
-        write_tree(Path(tmp), files.items())
-        sync_tree(target, Path(tmp))
+def sync_files(project: Path, files: dict[str, str]) -> None:
+    """Make docs/ and the search index's folder hold exactly `files` (held in memory, by their paths in the site),
+    touching only what changed."""
+    with tempfile.TemporaryDirectory(dir=project) as tmp:
+        write_tree(Path(tmp) / "made", files.items())
+        sync_site(project, Path(tmp) / "made")
 
 
 def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict: bool = False,
@@ -479,26 +579,29 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
     `jobs`: processes mapping documents, rendering pages and running MkDocs (default: one per CPU).
     `scheduler`: a Dask distributed scheduler's address to map the documents on instead.
     """
-    start = time.perf_counter()
+    start, began = time.perf_counter(), time.time()
     say = (lambda msg: print(f"… {msg}", file=sys.stderr, flush=True)) if progress else (lambda msg: None)
     jobs = jobs or os.cpu_count() or 1
     say(f"validating site-data/, reading each document's facts and themes ({jobs} process(es))")
+    scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
+    shutil.rmtree(scratch.parent, ignore_errors=True)  # what a stopped build left
     with ExitStack() as atlas:
         laid = lay_site(project) if run_mkdocs else None  # the previous site, hard-linked beside the map
         if laid is not None:
             atlas.callback(laid.stop)  # what is left of it when the build fails
+        index = IndexBeside(project, scratch.parent / "index") if jobs > 1 else None
+        if index is not None:
+            atlas.callback(index.stop)
         if run_mkdocs:
             start_mkdocs()
         load_jieba()  # before the atlas is made (see prepare)
         with collector(on=False):
-            analysis = analyse(project, strict, jobs, scheduler=scheduler)
+            analysis = analyse(project, strict, jobs, scheduler=scheduler, beside=index)
             atlas.enter_context(frozen())  # before the collector runs again: no collection walks the atlas
         site = analysis.site
         say(f"rendering docs/ page by page ({jobs} process(es))")
-        scratch = project / ".build-tmp" / "docs"  # docs/ changes only once every page is made
-        shutil.rmtree(scratch.parent, ignore_errors=True)  # what a stopped build left
         try:
-            written = write_site(project, site, scratch, jobs, partial(_relate, project, site))
+            written = write_site(project, site, scratch, jobs, partial(_relate, project, site), index, began)
             pages = sum(1 for _ in scratch.rglob("*.md")) + sum(1 for rel in written.left if rel.endswith(".md"))
             docs, data = project / "docs", export_paths(site)
             export = partial(_export, site, written, scratch.parent / "export", docs, jobs)
@@ -507,7 +610,7 @@ def build(project: Path, run_mkdocs: bool = True, progress: bool = False, strict
             # (a strict build fails on a link to a file docs/ lacks).
             late = run_mkdocs and all((docs / rel).is_file() for rel in data)
             deflated = None if late else export()
-            sync_tree(docs, scratch, written.left | set(data))  # the export's files are moved in by _export
+            sync_site(project, scratch, written.left | set(data))  # the export's files are moved in by _export
             summary = Summary(len(site.documents), site.provision_count, pages, 0.0, [d.doc.id for d in site.drafts],
                               len(analysis.warnings), len(site.documents) + len(site.drafts) - analysis.mapped)
             if run_mkdocs:
@@ -546,7 +649,7 @@ def serve(project: Path, port: int, settle: float = 0.3) -> None:
     from watchdog.observers import Observer
 
     _, files = generate(project)
-    sync_dir(project / "docs", files)
+    sync_files(project, files)
     lock = threading.Lock()
     pending: list[threading.Timer] = []
 
@@ -561,7 +664,7 @@ def serve(project: Path, port: int, settle: float = 0.3) -> None:
                 print(f"serve: {len(exc.problems)} problem(s); the preview still shows the last good build",
                       file=sys.stderr, flush=True)
                 return
-            sync_dir(project / "docs", new)
+            sync_files(project, new)
             print(f"serve: regenerated docs/ in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
 
     class Regenerate(FileSystemEventHandler):

@@ -670,8 +670,7 @@ def link(data: Data, pages: list[DocumentPage] | None = None, entities: Entities
     `pages` and `entities`: what the map already linked (per_document.py), else each document is linked here.
     """
     pages = [link_document(doc, data.places) for doc in data.documents] if pages is None else list(pages)
-    order = list(LEVELS)
-    pages.sort(key=lambda p: (order.index(p.doc.level), p.doc.province or "", p.jurisdiction, str(p.date or ""), p.slug))
+    pages.sort(key=site_order)
     entities = entities or Entities.of(data.taxonomy, data.agencies, data.indicators)
     provinces: dict[str, ProvincePage] = {}
     for page in pages:
@@ -679,6 +678,11 @@ def link(data: Data, pages: list[DocumentPage] | None = None, entities: Entities
     return Site(places=data.places, documents=pages, themes=entities.themes, ignore=data.taxonomy.ignore,
                 agencies=entities.agencies, indicators=entities.indicators, lines=data.lines,
                 drafts=data.drafts, provinces=[provinces[code] for code in sorted(provinces)])
+
+
+def site_order(page: DocumentPage) -> tuple:
+    """Where a document stands in the site: by level, then province, jurisdiction, date and slug."""
+    return list(LEVELS).index(page.doc.level), page.doc.province or "", page.jurisdiction, str(page.date or ""), page.slug
 
 
 def _number_collation(page: DocumentPage) -> None:

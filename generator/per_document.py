@@ -11,6 +11,9 @@ Guarantees:
 - A result names what it shares with other documents (theme, agency and indicator pages, places)
   by id only, and is wired to this build's objects when read back, so no document's result holds
   another's.
+- Beside each result the map keeps the document's share of the search index (`share`: search.Share),
+  written first, so that a process started before the cache is read (`beside`: build.IndexBeside)
+  can index every document while this one reads their results.
 The reduce (facts.gather, classify.fill_cells, relate) then runs over every document.
 """
 
@@ -26,7 +29,7 @@ import pickle
 import shutil
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -49,6 +52,9 @@ CACHE = Path(".atlas-cache") / "map"  # under the project
 PAGES = Path(".atlas-cache") / "pages"  # under the project: each document's rendered files (PageStore)
 _SHARED_FILES = ("places.yaml", "themes.yaml", "agencies.yaml", "indicators.yaml")
 SCHEDULER_TIMEOUT = 30  # seconds to reach a Dask scheduler (it retries a refused connection until then)
+SHARE = ".share"  # beside a document's cached result, named by its key and this: its share of the search index
+
+Beside = Callable[[list[tuple[Path, str]], Entities], None]  # given every document's share file and key (read_share)
 
 
 @dataclass
@@ -81,6 +87,7 @@ class _Context:
     site: Site | None  # the entities with no documents, for the stages' per-document functions
     lexicon: Lexicon | None
     rules: Rules | None
+    share: Callable[[DocumentPage | None], object] | None = None  # a document's share of the index, kept beside it
     shared_ids: dict[tuple[str, str], object] = field(default_factory=dict)  # (kind, id) -> this build's object
 
     def __post_init__(self) -> None:
@@ -94,43 +101,64 @@ _CONTEXT: _Context | None = None  # set in the parent before forking
 
 
 def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: int = 1,
-                  cache: Path | None = None, scheduler: str | None = None) -> Mapping:
+                  cache: Path | None = None, scheduler: str | None = None,
+                  share: Callable[[DocumentPage | None], object] | None = None, beside: Beside | None = None) -> Mapping:
     """Map every document under site-data/ at `root`; reuse and refresh the cache at `cache` (None: no cache).
 
     `scheduler`: the address of a Dask distributed scheduler to map on instead of `jobs` local processes
-    (its workers must see the project at the same path).
+    (its workers must see the project at the same path). `share`: a mapped document's share of the search index
+    (None where it is not published), kept in the cache beside its result. `beside`: called once every document
+    missing from the cache is mapped, before the others' results are read, with every share (with a cache, `share`
+    and publishable curated files only).
     """
     global _CONTEXT
     site = None
     if entities is not None:
         site = Site(places=shared.places, documents=[], themes=entities.themes, ignore=shared.taxonomy.ignore,
                     agencies=entities.agencies, indicators=entities.indicators, lines={})
+    share = share if cache is not None and site is not None else None
     _CONTEXT = _Context(root, shared, entities, site, Lexicon([a.agency for a in entities.agencies]) if entities else None,
-                        Rules.of(site) if site else None)
+                        Rules.of(site) if site else None, share)
     paths = document_paths(root)
     prefetch(paths)
     base = _digest(root) if cache is not None else ""
     keys = [hashlib.sha256(base.encode() + path.name.encode() + b"\0" + path.read_bytes()).hexdigest()
             for path in paths]
+    results: list[Mapped | None] = [None] * len(paths)
+    missing = [i for i, key in enumerate(keys) if cache is None or not (cache / key).exists()]
+    _map_into(results, missing, paths, keys, cache, jobs, scheduler)
+    if beside is not None and share is not None:
+        beside([(cache / (key + SHARE), key) for key in keys], entities)
     # Read with the collector paused (build.analyse): results make no garbage, and each collection would walk the
     # growing atlas again.
     if cache is not None:
-        prefetch([cache / key for key in keys])
-    results: list[Mapped | None] = [_read(cache / key, root) if cache is not None else None for key in keys]
-    todo = [i for i, r in enumerate(results) if r is None]
-    mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
-    for i, blob in zip(todo, mapped):  # read each as it comes
-        results[i] = _shared_words(pickle.loads(blob))
-        if cache is not None:
-            _write(cache / keys[i], blob)
+        prefetch([cache / key for i, key in enumerate(keys) if results[i] is None])
+        for i, key in enumerate(keys):
+            if results[i] is None:
+                results[i] = _read(cache / key, root)
+    again = [i for i, r in enumerate(results) if r is None]  # cut, foreign, or checked against another raw copy
+    _map_into(results, again, paths, keys, cache, jobs, scheduler)
     if cache is not None:
-        for stale in set(p.name for p in cache.glob("*")) - set(keys):
+        for stale in set(p.name for p in cache.glob("*")) - set(keys) - {key + SHARE for key in keys}:
             (cache / stale).unlink(missing_ok=True)
     for key, result in zip(keys, results):
         if result.page is not None:  # the raw copy is checked, not hashed: its stamp joins the key
-            result.page.key = f"{key}:{result.raw}"
+            result.page.key = _page_key(key, result.raw)
     _CONTEXT = None
-    return Mapping(results, len(todo))
+    return Mapping(results, len(missing) + len(again))
+
+
+def _map_into(results: list[Mapped | None], todo: list[int], paths: list[Path], keys: list[str], cache: Path | None,
+              jobs: int, scheduler: str | None) -> None:
+    """Map the documents `todo` (indices of `paths`) into `results`, and keep each one's result and share in `cache`
+    (the share first: a result in the cache has its share beside it)."""
+    mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
+    for i, (blob, share) in zip(todo, mapped):  # read each as it comes
+        results[i] = _shared_words(pickle.loads(blob))
+        if cache is not None:
+            if share:
+                _write(cache / (keys[i] + SHARE), share)
+            _write(cache / keys[i], blob)
 
 
 def map_one(path: Path, ctx: _Context) -> Mapped:
@@ -154,8 +182,8 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     return result
 
 
-def _map_all(paths: list[Path], jobs: int) -> Iterator[bytes]:
-    """Map `paths` in up to `jobs` forked processes; yield each result pickled, in order."""
+def _map_all(paths: list[Path], jobs: int) -> Iterator[tuple[bytes, bytes]]:
+    """Map `paths` in up to `jobs` forked processes; yield each result pickled, and its share, in order."""
     if jobs <= 1 or len(paths) < 2:
         for path in paths:
             # Mapping makes garbage, whatever the caller reading the results does; the results read so far are kept
@@ -170,12 +198,29 @@ def _map_all(paths: list[Path], jobs: int) -> Iterator[bytes]:
         yield from pool.map(_map_pickled, paths, chunksize=max(1, len(paths) // (jobs * 8)))
 
 
-def _map_pickled(path: Path, ctx: _Context | None = None) -> bytes:
-    return _dumps(map_one(path, ctx or _CONTEXT))
+def _map_pickled(path: Path, ctx: _Context | None = None) -> tuple[bytes, bytes]:
+    ctx = ctx or _CONTEXT
+    result = map_one(path, ctx)
+    share = pickle.dumps((result.raw, ctx.share(result.page)), pickle.HIGHEST_PROTOCOL) if ctx.share else b""
+    return _dumps(result), share
 
 
-def _map_on(scheduler: str, paths: list[Path]) -> Iterator[bytes]:
-    """Map `paths` on the Dask cluster at `scheduler`; yield each result pickled, in order."""
+def read_share(path: Path, key: str) -> tuple[object, str]:
+    """Return the share of the index kept at `path` beside the result cached under `key`, and the key the
+    document's page has (DocumentPage.key) when that result is read; the share is None for a document not published.
+    Raise OSError or pickle's errors if it cannot be read."""
+    raw, share = pickle.loads(path.read_bytes())
+    return share, _page_key(key, raw)
+
+
+def _page_key(key: str, raw: tuple[int, int] | None) -> str:
+    """A page's key: its result's in the cache, and the stamp of the raw copy it was checked against (checked, not
+    hashed: DocumentPage.key)."""
+    return f"{key}:{raw}"
+
+
+def _map_on(scheduler: str, paths: list[Path]) -> Iterator[tuple[bytes, bytes]]:
+    """Map `paths` on the Dask cluster at `scheduler`; yield each result pickled, and its share, in order."""
     try:
         from distributed import Client
     except ImportError:

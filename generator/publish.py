@@ -375,7 +375,7 @@ def sharded_build(project: Path, site_dir: Path, jobs: int) -> int:
         k = load.index(min(load))
         shares[k].append(_output_of(rel))
         load[k] += size
-    outputs = [_output_of(rel) for rel in sources if not rel.startswith("search/")]  # laid by the first (hooks.py)
+    outputs = [_output_of(rel) for rel in sources]
     folders = [site_dir] + [site_dir.with_name(f"{site_dir.name}-{k}") for k in range(1, jobs)]
     later = time.time() + 86_400  # placeholders are newer than any source: MkDocs leaves them alone
     paged = {rel for share in shares for rel in share}

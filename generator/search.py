@@ -4,7 +4,7 @@ Search must answer from a web server and from the unzipped archive opened over f
 fetch, ES modules, workers and WebAssembly are blocked or fragile; so every file is a script that
 calls `AtlasSearch.*(…)` when a <script> tag loads it (templates/assets/search.js reads them).
 
-Shape (all under search/ in docs/ and the built site):
+Shape (all under search/ in the built site; the project keeps them in INDEX_DIR, outside docs/):
 - meta.js: shard count, the script-folding table, documents' facets (level, province, year) and where
   each document's entries start; loaded on the first keystroke, small at any scale;
 - p/NNN.js: postings, sharded by a hash of the key: for every character bigram of the normalised text
@@ -39,19 +39,22 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import add
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .chinese import TAIWAN_WORDS, CharTable, _fold_char, traditional
 from .forked import collector
-from .link import DocumentPage, Site
+from .link import AgencyPage, DocumentPage, Site, ThemePage, site_order
 from .model import LEVELS
 from .per_document import prefetch
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from .per_document import PageStore
 
+FOLDER = "search"  # the index's folder in the site (its files' paths, as build_index yields them, start with it)
+# Where the index is kept between builds, under the project: outside docs/, so MkDocs never walks its files (at 10,000
+# documents 77,000 of docs/'s 129,000, half of an edit's MkDocs time); templates/theme/hooks.py lays it into the site.
+INDEX_DIR = Path(".atlas-cache") / FOLDER
 CHUNK = 8  # entries per text file: each result shown costs one file of a few KB (results come from many documents)
 PAGE = 20  # candidates search.js reads (and results it shows) at a time: each costs a text file of a few KB
 DOC_CHUNK = 32  # documents per display file
@@ -111,12 +114,13 @@ def _folded(ch: str) -> str:
     return folded if "\u3400" <= folded <= "\u9fff" or folded.isascii() else ch
 
 
-def site_records(site: Site) -> list[Record]:
-    """Entries for the atlas's own pages that gather documents: themes and agencies, in both languages."""
+def site_records(themes: list[ThemePage], agencies: list[AgencyPage]) -> list[Record]:
+    """Entries for the atlas's own pages that gather documents: themes and agencies (those some task names), in both
+    languages."""
     out = [Record("", f"{t.theme.name_zh} {t.theme.name_en}", f"{t.theme.scope} {t.theme.scope_en}", t.slug, t.url)
-           for t in site.themes]
+           for t in themes]
     out += [Record("", f"{a.agency.name_zh} {a.agency.name_en}", "、".join(a.agency.aliases), "", a.url)
-            for a in site.agencies if a.tasks]
+            for a in agencies]
     return out
 
 
@@ -421,12 +425,82 @@ def document_entries(page: DocumentPage) -> DocEntries:
                       Made(lambda: tuple(records(page)), lambda: 1 + page.counted.searched), page.key)
 
 
+@dataclass(frozen=True)
+class Share:
+    """A document's share of the index as the map keeps it, beside the document's result (per_document): what
+    `index_shares` needs of it without reading that result. Its entries are pickled, made only if its segment of the
+    index changed."""
+
+    order: tuple  # where it stands in the site (link.site_order)
+    shown: tuple[str, ...]
+    level: str | None
+    province: str | None
+    year: int
+    count: int  # its entries
+    records: bytes  # its entries, pickled
+    agencies: tuple[str, ...]  # the slugs of the agencies its tasks name (site_records lists those)
+
+    @classmethod
+    def of(cls, page: DocumentPage) -> Share:
+        """The map step: a linked, classified document's share."""
+        e = document_entries(page)
+        made = tuple(records(page))
+        return cls(site_order(page), e.shown, e.level, e.province, e.year, len(made),
+                   pickle.dumps(made, pickle.HIGHEST_PROTOCOL), tuple(page.tally.agencies))
+
+    @staticmethod
+    def of_page(page: DocumentPage | None) -> Share | None:
+        """A document's share, or None where it is not published (the map has no page of it)."""
+        return Share.of(page) if page is not None else None
+
+    def entries(self, key: str) -> DocEntries:
+        """Its DocEntries, as document_entries makes them from its page with key `key`."""
+        return DocEntries(self.shown, self.level, self.province, self.year,
+                          Made(lambda: pickle.loads(self.records), lambda: self.count), key)
+
+
+def site_entries(themes: list[ThemePage], agencies: list[AgencyPage]) -> DocEntries:
+    """The atlas's own entry, after every document's: its pages' records (site_records)."""
+    return DocEntries(("", "", "", "本站", "Policy Atlas", "", ""), None, None, 0, tuple(site_records(themes, agencies)))
+
+
+def theme_rows(themes: list[ThemePage]) -> list[tuple[str, str, str]]:
+    """The themes as meta.js lists them: slug, Chinese and English names."""
+    return [(t.slug, t.theme.name_zh, t.theme.name_en) for t in themes]
+
+
+def site_index_entries(site: Site) -> list[DocEntries]:
+    """Every document's DocEntries in site order, then the atlas's own (what build_index indexes)."""
+    return [*map(document_entries, site.documents), site_entries(site.themes, [a for a in site.agencies if a.tasks])]
+
+
+def index_shares(shares: list[tuple[Share, str]], themes: list[ThemePage], agencies: list[AgencyPage],
+                 store: PageStore | None = None) -> tuple[str, Iterator[tuple[str, str | Path]]]:
+    """Index the documents of `shares` (each with its key), ordered as the site orders them, without their linked
+    pages: the index build_index makes of a site holding those documents. Return what it indexes (`signature`) and
+    its files, made as they are read."""
+    ordered = sorted(shares, key=lambda share: share[0].order)  # stable, as link's sort: ties keep the files' order
+    named = {slug for share, _ in ordered for slug in share.agencies}
+    docs = [*(share.entries(key) for share, key in ordered), site_entries(themes, [a for a in agencies if a.slug in named])]
+    rows = theme_rows(themes)
+    return signature(docs, rows), _collected(write_index(docs, rows, store))
+
+
+def signature(docs: list[DocEntries], themes: list[tuple[str, str, str]]) -> str:
+    """Digest what an index is made from: every document's name (its key), the atlas's own entries, the themes."""
+    import hashlib
+
+    return hashlib.sha256(repr(([doc.name() for doc in docs], themes)).encode()).hexdigest()
+
+
 def build_index(site: Site, store: PageStore | None = None) -> Iterator[tuple[str, str | Path]]:
     """Index every document's records and the atlas's own pages; yield the script files under search/ as they are made."""
+    yield from _collected(write_index(site_index_entries(site), theme_rows(site.themes), store))
+
+
+def _collected(files: Iterator[tuple[str, str | Path]]) -> Iterator[tuple[str, str | Path]]:
     with collector(on=False):  # millions of lists of numbers and strings, freed by their counts: nothing to collect
-        docs = [document_entries(page) for page in site.documents]
-        docs.append(DocEntries(("", "", "", "本站", "Policy Atlas", "", ""), None, None, 0, tuple(site_records(site))))
-        yield from write_index(docs, [(t.slug, t.theme.name_zh, t.theme.name_en) for t in site.themes], store)
+        yield from files
 
 
 def write_index(docs: list[DocEntries], themes: list[tuple[str, str, str]],

@@ -168,7 +168,7 @@ def test_a_failing_render_process_stops_the_build_and_keeps_everything(published
     before = _state(published)
     real, parent = build_mod.gathering_parts, os.getpid()
 
-    def fail_in_workers(project, site, store=None):  # the second process takes the first part while this one relates
+    def fail_in_workers(project, site, store=None, index=None):  # the second process takes the first part meanwhile
         def failing(part):
             def run():
                 if os.getpid() != parent:
@@ -176,7 +176,7 @@ def test_a_failing_render_process_stops_the_build_and_keeps_everything(published
                 yield from part()
             return run
 
-        return [failing(part) for part in real(project, site, store)]
+        return [failing(part) for part in real(project, site, store, index)]
 
     monkeypatch.setattr(build_mod, "gathering_parts", fail_in_workers)
     laid = []  # the previous site, laid for reuse as the build began

@@ -9,7 +9,7 @@ import pytest
 
 from generator.build import ROWS, analyse, build, generate, prepare, site_files
 from generator import per_document
-from generator.per_document import CACHE, PAGES, PageStore
+from generator.per_document import CACHE, PAGES, SHARE, PageStore
 from generator.publish import BuildError
 from generator.relate import read_vocabulary, relate
 from generator.validate import InvalidData
@@ -26,6 +26,13 @@ def _site(project, **options) -> tuple[int, dict[str, str]]:
     return analysis.mapped, files
 
 
+def _results(project) -> list:
+    """The results the map keeps in its cache (each with its share of the search index beside it)."""
+    kept = sorted((project / CACHE).iterdir())
+    assert [p.name for p in kept if p.name.endswith(SHARE)] == [p.name + SHARE for p in kept if not p.name.endswith(SHARE)]
+    return [p for p in kept if not p.name.endswith(SHARE)]
+
+
 @pytest.fixture
 def project(tmp_path):
     return copy_project(tmp_path / "proj", FIXTURES / "site-data")
@@ -36,7 +43,7 @@ def test_one_process_two_processes_and_the_cache_make_the_same_site(project):
     mapped, alone = _site(project, jobs=1, cache=False)
     assert mapped == files and not (project / CACHE).exists()
     mapped, forked = _site(project, jobs=2)
-    assert mapped == files and len(list((project / CACHE).iterdir())) == files
+    assert mapped == files and len(_results(project)) == files
     mapped, cached = _site(project, jobs=2)
     assert mapped == 0
     assert alone.keys() == forked.keys() == cached.keys()
@@ -93,7 +100,7 @@ def test_only_what_changed_is_mapped_again(project):
 
     themes = project / "site-data" / "themes.yaml"  # every document is classified against it
     themes.write_text(themes.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
-    assert _site(project)[0] == len(list((project / CACHE).iterdir()))
+    assert _site(project)[0] == len(_results(project))
 
 
 def test_a_changed_raw_copy_is_checked_again(project):
@@ -107,12 +114,13 @@ def test_a_changed_raw_copy_is_checked_again(project):
 
 def test_a_damaged_cache_file_is_mapped_again_and_stale_ones_are_deleted(project):
     _, before = _site(project)
-    entries = sorted((project / CACHE).iterdir())
+    kept = sorted((project / CACHE).iterdir())
+    entries = _results(project)
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # a build killed while writing, or another version's file
     (project / CACHE / ("0" * 64)).write_bytes(b"not a result")
     mapped, after = _site(project)
     assert mapped == 1 and after == before
-    assert sorted((project / CACHE).iterdir()) == entries
+    assert sorted((project / CACHE).iterdir()) == kept
 
 
 def test_the_map_on_a_dask_cluster_is_the_map_here(project):
@@ -122,7 +130,7 @@ def test_the_map_on_a_dask_cluster_is_the_map_here(project):
     _, here = _site(project, jobs=1, cache=False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         mapped, there = _site(project, scheduler=cluster.scheduler_address)
-    assert mapped == len(list((project / CACHE).iterdir())) and there == here
+    assert mapped == len(_results(project)) and there == here
 
 
 def test_a_scheduler_that_does_not_answer_is_a_clear_error(project, monkeypatch):
@@ -192,6 +200,47 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
     shutil.rmtree(project / ".atlas-cache")
     build(project, run_mkdocs=False)
     assert _docs(project) == docs
+
+
+def test_the_search_index_made_beside_the_map_is_the_index_made_after_it(project, monkeypatch):
+    """With two processes and the cache, the search index is made by a process forked once the documents missing from
+    the cache are mapped, from each document's share kept beside its result (build.IndexBeside), while this one reads
+    the others' results: it is the index made from the linked site, and write_site makes none. An index that does not
+    index what the site holds (search.signature) is not taken: write_site makes the index itself."""
+    from generator import build as build_mod
+    from generator.publish import files_under
+    from generator.search import INDEX_DIR
+
+    def index() -> dict[str, str]:
+        return {f"search/{rel}": (project / INDEX_DIR / rel).read_text(encoding="utf-8")
+                for rel in files_under(project / INDEX_DIR)}
+
+    def edit(old: str, new: str) -> dict[str, str]:  # the index of the edited site, made in memory in another project
+        path = project / DOC
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+        other = project.parent / f"other-{len(list(project.parent.iterdir()))}"
+        _, files = generate(copy_project(other, project / "site-data"))
+        return {rel: text for rel, text in files.items() if rel.startswith("search/")}
+
+    made = project / "made here"  # touched by the process making the index after the map (a part of write_site)
+    real = build_mod.build_index
+    build(project, run_mkdocs=False, jobs=2)  # from nothing: every document mapped, then indexed beside
+    assert index() == edit("", "")
+    expected = edit("城镇化", "城市化")
+    build(project, run_mkdocs=False, jobs=2)  # the edited document mapped, the others read from the cache beside it
+    assert index() == expected and not (project / "docs" / "search").exists()
+    forked = [p for p in (project / ".build-tmp").glob("*")] if (project / ".build-tmp").exists() else []
+    assert forked == []  # its folder goes with the build's scratch folder
+    expected = edit("城市化", "城镇化")
+    monkeypatch.setattr(build_mod, "build_index", lambda *a: pytest.fail("the index was made after the map"))
+    build(project, run_mkdocs=False, jobs=2)
+    assert index() == expected
+    monkeypatch.setattr(build_mod, "build_index", real)
+    expected = edit("城镇化", "城市化")
+    monkeypatch.setattr(build_mod, "build_index", lambda *a: made.touch() or real(*a))
+    monkeypatch.setattr(build_mod, "signature", lambda *a: "another site's")
+    build(project, run_mkdocs=False, jobs=2)
+    assert index() == expected and made.exists()
 
 
 def test_a_build_that_changes_nothing_keeps_every_entry_of_the_page_store(tmp_path):

@@ -246,20 +246,25 @@ def test_build_of_shipped_data(built):
 
 
 def test_the_search_index_and_data_are_laid_into_the_site_as_the_files_of_docs(built, tmp_path):
-    """MkDocs carries no search file (hooks.on_files); the built site and the archive hold every one, and every data
-    download and asset, as the very files of docs/ (hard links, never copies; the theme's own files are copied), and
-    a build on a site whose search file is older lays the new one."""
+    """The search index is kept outside docs/ (search.INDEX_DIR), so MkDocs never walks it; the built site and the
+    archive hold every file of it, and every data download and asset, as the very files the project keeps (hard
+    links, never copies; the theme's own files are copied), and a build on a site whose search file is older lays
+    the new one (hooks.on_post_build)."""
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files
 
+    from generator.search import INDEX_DIR
+
     proj, _ = built
-    for folder in ("search", "data", "assets"):
-        docs, site = files_under(proj / "docs" / folder), files_under(proj / "site" / folder)
+    for folder, kept in (("search", proj / INDEX_DIR), ("data", proj / "docs" / "data"),
+                         ("assets", proj / "docs" / "assets")):
+        docs, site = files_under(kept), files_under(proj / "site" / folder)
         assert docs and {rel: site.get(rel) for rel in docs} == docs, folder  # the same names, the same inodes
-    assert files_under(proj / "docs" / "search") == files_under(proj / "site" / "search")  # and nothing else
+    assert files_under(proj / INDEX_DIR) == files_under(proj / "site" / "search")  # and nothing else
+    assert not (proj / "docs" / "search").exists()
     theme = proj / "site" / "assets" / "javascripts"
     assert not set(files_under(theme).values()) & set(files_under(proj / "docs").values())
-    docs = files_under(proj / "docs" / "search")
+    docs = files_under(proj / INDEX_DIR)
     with zipfile.ZipFile(proj / ARCHIVE) as zf:
         assert {n for n in zf.namelist() if n.startswith("policy-atlas/search/")} == {
             f"policy-atlas/search/{rel}" for rel in docs}
@@ -267,9 +272,7 @@ def test_the_search_index_and_data_are_laid_into_the_site_as_the_files_of_docs(b
     hooks = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(hooks)
     config = load_config(str(proj / "mkdocs.yml"), site_dir=str(tmp_path / "site"))
-    files = get_files(config)
-    assert any(f.src_uri.startswith("search/") for f in files)
-    assert not [f for f in hooks.on_files(files, config) if f.src_uri.startswith("search/")]
+    assert not [f for f in get_files(config) if f.src_uri.startswith("search/")]
     stale = tmp_path / "site" / "search" / "meta.js"
     stale.parent.mkdir(parents=True)
     stale.write_text("old", encoding="utf-8")
@@ -602,10 +605,10 @@ def test_files_written_with_their_digest_are_compared_unread(tmp_path, monkeypat
     # What docs/ holds already (the same bytes, or a stored file that is its very file) is only listed: sync_tree
     # keeps it where it is.
     assert write_tree(again, [("same.md", "甲乙"), ("changed.md", "甲乙"), ("stored.md", old / "same.md"),
-                              ("other.md", old / "bare.md")], like=old) == ["same.md"]
+                              ("other.md", old / "bare.md")], like=old.joinpath) == ["same.md"]
     assert sorted(p.name for p in again.iterdir()) == ["changed.md", "other.md", "stored.md"]
     (old / "stored.md").hardlink_to(old / "same.md")
-    assert write_tree(tmp_path / "third", [("stored.md", old / "same.md")], like=old) == ["stored.md"]
+    assert write_tree(tmp_path / "third", [("stored.md", old / "same.md")], like=old.joinpath) == ["stored.md"]
     sync_tree(old, again, keep={"same.md"})
     assert sorted(p.name for p in old.iterdir()) == ["changed.md", "other.md", "same.md", "stored.md"]
     assert os.stat(old / "same.md").st_ino == stored and (old / "changed.md").read_text(encoding="utf-8") == "甲乙"

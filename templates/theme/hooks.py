@@ -10,10 +10,11 @@
    stops Firefox restoring a checkbox on back/forward; atlas.js resets both toggles on `pageshow` instead.
 3. What MkDocs would copy from docs/ is laid into the site as hard links (a copy only across file systems): at
    10,000 documents the data downloads are 1.6 GB, copied again whenever one document changed. The search index
-   (docs/search/, 73,000 small files) is left out of MkDocs' files altogether and laid the same way after the
-   build: MkDocs only copies them, and holding a File for each cost its process 60 MiB. A search file the site
-   already holds, the same or newer, is left alone (a build on the previous site, see publish.reuse_site);
-   `extra.atlas_pages_only` (set by publish.sharded_build for all but one of its processes) skips them.
+   (77,000 small files at 10,000 documents) is kept outside docs/, in .atlas-cache/search/ (search.INDEX_DIR), so
+   MkDocs never walks it (that walk was half of an edit's MkDocs time), and is laid the same way after the build.
+   A search file the site already holds, the same or newer, is left alone (a build on the previous site, see
+   publish.reuse_site); `extra.atlas_pages_only` (set by publish.sharded_build for all but one of its processes)
+   skips them.
    The site never writes into a file in place, so a link never carries a change back into docs/.
 """
 
@@ -26,7 +27,8 @@ import shutil
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.toc import get_toc
 
-LAID = "search"  # the folder of docs/ laid into the site beside MkDocs
+LAID = "search"  # the folder of the site laid beside MkDocs
+INDEX_DIR = os.path.join(".atlas-cache", "search")  # where the project keeps it (search.INDEX_DIR), beside docs/
 
 _STRETCH = re.compile(r"^<!-- atlas:html -->\n(.*?)\n<!-- /atlas:html -->$", re.S | re.M)
 _PLACEHOLDER = re.compile(r"<p>atlas-html-(\d+)</p>")
@@ -113,11 +115,9 @@ def _lay(source: str, dest: str) -> None:
 
 
 def on_files(files: Files, config) -> Files:
-    """Leave the search index out of what MkDocs carries; have it link the rest of docs/'s static files."""
+    """Have MkDocs link docs/'s static files."""
     kept = []
     for f in files:
-        if f.src_uri.startswith(LAID + "/"):
-            continue
         if f.src_dir == config.docs_dir and not f.is_documentation_page():  # not the theme's own files
             f = _Linked(f.src_uri, f.src_dir, f.dest_dir, f.use_directory_urls, dest_uri=f.dest_uri,
                         inclusion=f.inclusion)
@@ -126,10 +126,11 @@ def on_files(files: Files, config) -> Files:
 
 
 def on_post_build(config) -> None:
-    """Lay the search index into the site: every file the site lacks, or holds older than docs/ does."""
+    """Lay the search index into the site: every file the site lacks, or holds older than the project does."""
     if config.extra.get("atlas_pages_only"):
         return
-    folders = [(os.path.join(config.docs_dir, LAID), os.path.join(config.site_dir, LAID))]
+    project = os.path.dirname(os.path.abspath(config.config_file_path))
+    folders = [(os.path.join(project, INDEX_DIR), os.path.join(config.site_dir, LAID))]
     while folders:
         source, target = folders.pop()
         if not os.path.isdir(source):
