@@ -44,13 +44,15 @@ from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
 from .publish import (CHUNK, BuildError, Deflated, Stored, copy_range, deflate_chunk, digest, files_under, lay_site,
                       mark, marked, publish, start_mkdocs)
-from .search import FOLDER as SEARCH, INDEX_DIR, Share, build_index, index_shares, signature, site_index_entries, theme_rows
+from .search import (FOLDER as SEARCH, INDEX_DIR, Share, build_index, index_shares, signature, site_index_entries,
+                     theme_rows)
 from .render import document_files, render_parts, shown_from_others
 from .per_document import CACHE, PAGES, PageStore, map_documents, read_share
 from .validate import InvalidData, load_data, load_shared
 
 Made = Content | Path  # a file of docs/: its text, whole or in chunks, or a file the page store keeps (linked in)
-FilePart = Callable[[], Iterable[tuple[str, Made]]]  # a unit of work: yields files of docs/ as it makes them
+# A unit of work: yields files of docs/ as it makes them (None: one the project keeps already, write_tree).
+FilePart = Callable[[], Iterable[tuple[str, Made | None]]]
 
 
 @dataclass
@@ -130,28 +132,40 @@ DOCUMENTS_PER_PART = 20  # documents one part makes: enough that a part's overhe
 
 
 class IndexBeside:
-    """The search index, made by a process forked as the map starts reading its cache: this process reads the
-    documents' results alone, one core idling (10 s at 10,000 documents), and the index needs none of them, only each
-    document's share (search.Share), kept beside its result. Its part of write_site takes the files it made when they
-    index what the site holds (search.signature), else makes the index itself."""
+    """The search index, made by a process forked before the map and started once the documents missing from the
+    cache are mapped: this process then reads the others' results alone, one core idling (10 s at 10,000 documents),
+    and the index needs none of them, only each document's share (search.Share), kept beside its result. Its part of
+    write_site takes the files it made when they index what the site holds (search.signature), else makes the index
+    itself."""
 
     def __init__(self, project: Path, folder: Path) -> None:
         self.project, self.folder = project, folder
         self.process: multiprocessing.process.BaseProcess | None = None
         self.done = -1  # read end of a pipe only the process writes to: it ends when the process does
+        self.go = -1  # write end of a pipe the process waits on
 
-    def start(self, shares: list[tuple[Path, str]], entities: Entities) -> None:
-        """Index the documents of `shares` (each one's file and key, per_document.read_share) in a forked process."""
+    def start(self, shares: list[tuple[Path, str]], entities: Entities) -> Callable[[], None]:
+        """Fork a process to index the documents of `shares` (each one's file and key, per_document.read_share) once
+        the returned function is called: forked before the map, it does not hold the documents mapped meanwhile (a
+        build from nothing holds every one)."""
         shutil.rmtree(self.folder, ignore_errors=True)
         self.done, end = os.pipe()
+        wait, self.go = os.pipe()
         self.process = multiprocessing.get_context("fork").Process(  # not a daemon: it inverts segments in processes
-            target=_index_shares, args=(self.project, self.folder, shares, entities))
+            target=_index_shares, args=(self.project, self.folder, shares, entities, wait, self.go))
         self.process.start()
         os.close(end)
+        os.close(wait)
+        return self._go
 
-    def files(self, site: Site) -> list[tuple[str, Path]] | None:
-        """Wait for the index; return its files (path in the site, the file made, or the one the project keeps
-        already: write_tree lists those) if it indexes what `site` holds, else None."""
+    def _go(self) -> None:
+        os.write(self.go, b"1")
+        os.close(self.go)
+        self.go = -1
+
+    def files(self, site: Site) -> list[tuple[str, Path | None]] | None:
+        """Wait for the index; return its files (path in the site, and the file made, or None for one the project
+        keeps already: write_tree lists those) if it indexes what `site` holds, else None."""
         if self.process is None:
             return None
         os.read(self.done, 1)  # the end of the pipe: the process is gone (read from a process forked after it)
@@ -162,22 +176,27 @@ class IndexBeside:
         if made["signature"] != signature(site_index_entries(site), theme_rows(site.themes)):
             return None  # a result read again after its share was kept (its raw copy changed meanwhile)
         new = files_under(self.folder / "made") if (self.folder / "made").is_dir() else {}
-        return [*((rel, self.folder / "made" / rel) for rel in new),
-                *((rel, kept_at(self.project, rel)) for rel in made["left"])]
+        return [*((rel, self.folder / "made" / rel) for rel in new), *((rel, None) for rel in made["left"])]
 
     def stop(self) -> None:
         """Stop the process if it still runs (a build that failed), and let go of its pipe."""
         if self.process is not None and self.process.is_alive():
             self.process.terminate()
             self.process.join()
-        if self.done >= 0:
-            os.close(self.done)
-            self.done = -1
+        for fd in (self.done, self.go):
+            if fd >= 0:
+                os.close(fd)
+        self.done = self.go = -1
 
 
-def _index_shares(project: Path, folder: Path, shares: list[tuple[Path, str]], entities: Entities) -> None:
-    """IndexBeside's process: index the shares into `folder`/made, the files the project keeps already only listed,
-    and say what it indexed in `folder`/done.json."""
+def _index_shares(project: Path, folder: Path, shares: list[tuple[Path, str]], entities: Entities, wait: int,
+                  go: int) -> None:
+    """IndexBeside's process: once the build says go (on the pipe `wait`), index the shares into `folder`/made,
+    the files the project keeps already only listed, and say what it indexed in `folder`/done.json."""
+    os.close(go)
+    os.nice(5)  # the build's own process, reading the documents' results meanwhile, goes first
+    if os.read(wait, 1) != b"1":  # the build ended without saying go
+        return
     try:
         loaded = [(share, key) for share, key in (read_share(path, key) for path, key in shares) if share is not None]
         store = PageStore(project / PAGES, project / "site-data", project / "templates")
@@ -189,7 +208,7 @@ def _index_shares(project: Path, folder: Path, shares: list[tuple[Path, str]], e
               file=sys.stderr, flush=True)
 
 
-def _index(site: Site, store: PageStore | None, index: IndexBeside | None) -> Iterable[tuple[str, Made]]:
+def _index(site: Site, store: PageStore | None, index: IndexBeside | None) -> Iterable[tuple[str, Made | None]]:
     """The search index's part: the files IndexBeside made, if it made this site's index; else the index made here."""
     return (index.files(site) if index is not None else None) or build_index(site, store)
 
@@ -386,12 +405,12 @@ def static_files(project: Path) -> dict[str, str]:
     return files
 
 
-def kept_at(project: Path, rel: str) -> Path:
+def kept_at(project: Path, rel: str) -> str:
     """Return where the project keeps a file of the site the generator makes (`rel`, its path in the site): the
-    search index in search.INDEX_DIR, every other file in docs/."""
+    search index in search.INDEX_DIR, every other file in docs/. A str: write_tree asks for every file of the site."""
     if rel.startswith(SEARCH + "/"):
-        return project / INDEX_DIR / rel[len(SEARCH) + 1:]
-    return project / "docs" / rel
+        return os.path.join(project, INDEX_DIR, rel[len(SEARCH) + 1:])
+    return os.path.join(project, "docs", rel)
 
 
 def sync_site(project: Path, made: Path, left: set[str] | frozenset[str] = frozenset()) -> None:
@@ -408,10 +427,11 @@ def sync_site(project: Path, made: Path, left: set[str] | frozenset[str] = froze
     shutil.rmtree(index, ignore_errors=True)
 
 
-def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Callable[[str], Path] | None = None) -> list[str]:
+def write_tree(root: Path, files: Iterable[tuple[str, Made | None]],
+               like: Callable[[str], str | Path] | None = None) -> list[str]:
     """Write every file under `root` as it comes (a file given in chunks is written chunk by chunk; a stored file
     is hard-linked, never read), its digest kept on it (publish.mark); return the files it left where `like` (given
-    a file's path, where the project keeps it: kept_at) says they are.
+    a file's path, where the project keeps it: kept_at) says they are, and those given as None (known to be there).
 
     A stored file the project keeps as the very same file, and a file given whole it holds byte for byte, are not
     written anywhere, only returned: after an edit nearly all of docs/ is unchanged (at 10,000 documents,
@@ -420,11 +440,14 @@ def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Callable[[st
     """
     left = []
     for rel, content in files:
-        path = root / rel
+        if content is None:
+            left.append(rel)
+            continue
         if isinstance(content, Path):
             if like is not None and _same_inode(like(rel), content):
                 left.append(rel)
                 continue
+            path = root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
             _link(content, path)
             continue
@@ -434,12 +457,13 @@ def write_tree(root: Path, files: Iterable[tuple[str, Made]], like: Callable[[st
                 left.append(rel)
                 continue
             content = [data]
+        path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_marked(path, content)
     return left
 
 
-def _same_inode(a: Path, b: Path) -> bool:
+def _same_inode(a: str | Path, b: str | Path) -> bool:
     try:
         x, y = os.stat(a), os.stat(b)
     except OSError:
@@ -491,13 +515,16 @@ def _link(source: Path, path: Path) -> None:
         shutil.copyfile(source, path)
 
 
-def _holds(path: Path, data: bytes) -> bool:
+def _holds(path: str | Path, data: bytes) -> bool:
     """Say whether the file at `path` holds `data`: by the digest kept on it when it has one."""
     try:
-        if path.stat().st_size != len(data):
+        if os.stat(path).st_size != len(data):
             return False
         kept = marked(path)
-        return kept == digest(data).digest() if kept is not None else path.read_bytes() == data
+        if kept is not None:
+            return kept == digest(data).digest()
+        with open(path, "rb") as f:
+            return f.read() == data
     except OSError:
         return False
 

@@ -54,7 +54,9 @@ _SHARED_FILES = ("places.yaml", "themes.yaml", "agencies.yaml", "indicators.yaml
 SCHEDULER_TIMEOUT = 30  # seconds to reach a Dask scheduler (it retries a refused connection until then)
 SHARE = ".share"  # beside a document's cached result, named by its key and this: its share of the search index
 
-Beside = Callable[[list[tuple[Path, str]], Entities], None]  # given every document's share file and key (read_share)
+# Given every document's share file and key (read_share), before any is mapped; returns what to call once the shares
+# of the documents mapped are written.
+Beside = Callable[[list[tuple[Path, str]], Entities], Callable[[], None]]
 
 
 @dataclass
@@ -107,9 +109,9 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
 
     `scheduler`: the address of a Dask distributed scheduler to map on instead of `jobs` local processes
     (its workers must see the project at the same path). `share`: a mapped document's share of the search index
-    (None where it is not published), kept in the cache beside its result. `beside`: called once every document
-    missing from the cache is mapped, before the others' results are read, with every share (with a cache, `share`
-    and publishable curated files only).
+    (None where it is not published), kept in the cache beside its result. `beside`: started on every share before
+    the documents missing from the cache are mapped (this process is small then), and told to go once they are,
+    before the others' results are read (with a cache, `share` and publishable curated files only).
     """
     global _CONTEXT
     site = None
@@ -126,9 +128,10 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
             for path in paths]
     results: list[Mapped | None] = [None] * len(paths)
     missing = [i for i, key in enumerate(keys) if cache is None or not (cache / key).exists()]
+    go = beside([(cache / (key + SHARE), key) for key in keys], entities) if beside and share else None
     _map_into(results, missing, paths, keys, cache, jobs, scheduler)
-    if beside is not None and share is not None:
-        beside([(cache / (key + SHARE), key) for key in keys], entities)
+    if go is not None:
+        go()
     # Read with the collector paused (build.analyse): results make no garbage, and each collection would walk the
     # growing atlas again.
     if cache is not None:

@@ -174,6 +174,7 @@ def _reusable(previous: Path, now: dict) -> dict | None:
 
 def _lay(previous: Path | None, target: Path, gone: list[Path]) -> None:
     """Hard-link every file of the site at `previous` (if any) but its stamp into `target`; then delete `gone`."""
+    os.nice(15)  # needed only once the pages are made: the map, then the search index beside it, go first
     if previous is not None:
         # Read off directory entries, with str paths: at 10,000 documents the site holds 120,000 files.
         rels = [rel for rel in files_under(previous) if rel != STAMP]
