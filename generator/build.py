@@ -202,6 +202,7 @@ def _index_shares(project: Path, folder: Path, shares: list[tuple[Path, str]], e
         store = PageStore(project / PAGES, project / "site-data", project / "templates")
         made, files = index_shares(loaded, entities.themes, entities.agencies, store)
         left = write_tree(folder / "made", files, like=partial(kept_at, project))
+        folder.mkdir(parents=True, exist_ok=True)  # nothing made: every file of the index is the project's already
         (folder / "done.json").write_text(json.dumps({"signature": made, "left": left}), encoding="utf-8")
     except Exception as exc:  # noqa: BLE001 - the build makes the index itself
         print(f"… the search index made beside the map failed ({type(exc).__name__}: {exc}); made after it instead",

@@ -235,6 +235,8 @@ def test_the_search_index_made_beside_the_map_is_the_index_made_after_it(project
     monkeypatch.setattr(build_mod, "build_index", lambda *a: pytest.fail("the index was made after the map"))
     build(project, run_mkdocs=False, jobs=2)
     assert index() == expected
+    build(project, run_mkdocs=False, jobs=2)  # nothing changed: it makes no file, and says so
+    assert index() == expected
     monkeypatch.setattr(build_mod, "build_index", real)
     expected = edit("城镇化", "城市化")
     monkeypatch.setattr(build_mod, "build_index", lambda *a: made.touch() or real(*a))
