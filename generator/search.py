@@ -29,6 +29,7 @@ group's join kept too), so after an edit only the changed document's segment is 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -488,8 +489,6 @@ def index_shares(shares: list[tuple[Share, str]], themes: list[ThemePage], agenc
 
 def signature(docs: list[DocEntries], themes: list[tuple[str, str, str]]) -> str:
     """Digest what an index is made from: every document's name (its key), the atlas's own entries, the themes."""
-    import hashlib
-
     return hashlib.sha256(repr(([doc.name() for doc in docs], themes)).encode()).hexdigest()
 
 

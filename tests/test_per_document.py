@@ -9,7 +9,7 @@ import pytest
 
 from generator.build import ROWS, analyse, build, generate, prepare, site_files
 from generator import per_document
-from generator.per_document import CACHE, PAGES, SHARE, PageStore
+from generator.per_document import CACHE, PAGES, SHARE, STAMPS, PageStore
 from generator.publish import BuildError
 from generator.relate import read_vocabulary, relate
 from generator.validate import InvalidData
@@ -28,7 +28,7 @@ def _site(project, **options) -> tuple[int, dict[str, str]]:
 
 def _results(project) -> list:
     """The results the map keeps in its cache (each with its share of the search index beside it)."""
-    kept = sorted((project / CACHE).iterdir())
+    kept = sorted(p for p in (project / CACHE).iterdir() if p.name != STAMPS)
     assert [p.name for p in kept if p.name.endswith(SHARE)] == [p.name + SHARE for p in kept if not p.name.endswith(SHARE)]
     return [p for p in kept if not p.name.endswith(SHARE)]
 
@@ -110,6 +110,27 @@ def test_a_changed_raw_copy_is_checked_again(project):
     with pytest.raises(InvalidData) as caught:
         analyse(project)
     assert [p.field for p in caught.value.problems] == ["source_sha256"]
+
+
+def test_an_unchanged_document_is_not_read_and_one_rewritten_with_its_old_size_and_time_is(project, monkeypatch):
+    """A document file whose stamp (inode, size, modified and changed times) is the last build's is not read to key its
+    result; one rewritten with the same size and its modified time set back is read (its change time moved) and
+    mapped again."""
+    import os
+    from pathlib import Path
+
+    _site(project)
+    path = project / DOC
+    st = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace("城镇化", "城市化", 1), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    read = []
+    real = Path.read_bytes
+    monkeypatch.setattr(Path, "read_bytes", lambda self: (read.append(self.name) if self.parent == path.parent
+                                                          else None) or real(self))
+    mapped, files = _site(project)
+    assert mapped == 1 and set(read) == {path.name}  # hashed, then mapped; the other documents are not read
 
 
 def test_a_damaged_cache_file_is_mapped_again_and_stale_ones_are_deleted(project):
