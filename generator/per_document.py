@@ -4,17 +4,17 @@ Guarantees:
 - A document's result depends only on its file, its raw copy, the curated files (places, themes,
   agencies, indicators) and the code, so it is cached on disk (.atlas-cache/map/) under a hash of
   the file, the curated files, the code and the installed packages; the raw copy is checked by its
-  size and time. A file is hashed again only when its stamp changed (inode, size, modified and
-  changed times: STAMPS), not read on every build. An unchanged document costs one read of its cached result; a changed one is mapped
-  again. Results no build asked for are deleted.
+  size and time. A document file is read and hashed again only when its stamp changed (inode, size,
+  modified and changed times: STAMPS). An unchanged document costs one read of its cached result; a
+  changed one is mapped again. Results no build asked for are deleted.
 - Documents not in the cache are mapped in forked processes (`jobs`), or by the workers of a Dask
   cluster (`scheduler`); the results are the same either way, in the order of the files.
 - A result names what it shares with other documents (theme, agency and indicator pages, places)
   by id only, and is wired to this build's objects when read back, so no document's result holds
   another's.
 - Beside each result the map keeps the document's share of the search index (`share`: search.Share),
-  written first, so that a process started before the cache is read (`beside`: build.IndexBeside)
-  can index every document while this one reads their results.
+  written first, so that a process forked before the map and started once the missing documents are
+  mapped (`beside`: build.IndexBeside) can index every document while this one reads their results.
 The reduce (facts.gather, classify.fill_cells, relate) then runs over every document.
 """
 
