@@ -489,8 +489,7 @@ def pack_archive(site_dir: Path, target: Path, leave_out: tuple[str, ...] = (), 
         for name, text in sorted((extra or {}).items()):
             data = text.encode("utf-8")
             packed = _deflate(data) + _END
-            zf.member(_Entry.new(ARCHIVE_FOLDER + "/" + name, time.localtime()[:6], zlib.crc32(data), len(data),
-                                 len(packed)), [packed])
+            zf.member(_Entry.new(ARCHIVE_FOLDER + "/" + name, zlib.crc32(data), len(data), len(packed)), [packed])
         zf.close(label.encode())
     tmp.replace(target)
     return label
@@ -547,13 +546,15 @@ class _Entry:
     external: int = 0o100644 << 16
 
     @classmethod
-    def new(cls, name: str, stamp: tuple[int, ...], crc: int, usize: int, csize: int = 0,
-            mode: int = 0o100644) -> _Entry:
-        """A deflated member named `name` (UTF-8 flagged unless ASCII), its file's time `stamp` (year .. second)."""
+    def new(cls, name: str, crc: int, usize: int, csize: int = 0, st: os.stat_result | None = None) -> _Entry:
+        """A deflated member named `name` (UTF-8 flagged unless ASCII), with the time and mode of the file `st` says
+        (none: now, and readable by all)."""
         try:
             raw, flags = name.encode("ascii"), 0
         except UnicodeEncodeError:
             raw, flags = name.encode("utf-8"), 0x800
+        stamp = time.localtime(st.st_mtime if st else None)[:6]
+        mode = st.st_mode if st else 0o100644
         if not 1980 <= stamp[0] <= 2107:  # what a DOS date can say, as zipfile clamps it
             stamp = (1980, 1, 1, 0, 0, 0) if stamp[0] < 1980 else (2107, 12, 31, 23, 59, 59)
         year, month, day, hour, minute, second = stamp
@@ -649,7 +650,7 @@ class _ZipOut:
         """Deflate the file at `path` into member `name`, streamed: the header is written again once the sizes are
         known."""
         st = path.stat()
-        entry = _Entry.new(name, time.localtime(st.st_mtime)[:6], 0, st.st_size, mode=st.st_mode)
+        entry = _Entry.new(name, 0, st.st_size, st=st)
         entry.offset = self.fp.tell()
         self.fp.write(entry.local())
         packer, crc, size = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15), 0, 0
@@ -825,8 +826,7 @@ class Deflated:
         if st.st_size != self.size or (kept != self.mark if kept is not None else _crc(path) != self.crc):
             return False
         sizes = (f.stat().st_size if isinstance(f, Path) else len(f) for f in self.fragments)
-        into.member(_Entry.new(name, time.localtime(st.st_mtime)[:6], self.crc, self.size, sum(sizes) + len(_END),
-                               st.st_mode), self._data())
+        into.member(_Entry.new(name, self.crc, self.size, sum(sizes) + len(_END), st), self._data())
         return True
 
     def _data(self) -> Iterator[bytes]:

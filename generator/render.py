@@ -430,13 +430,13 @@ def _agency_pages(site: Site, agency: AgencyPage, env: Environment, html_env: En
     10,000 documents, cutting every agency's tasks by place to learn its pages were unchanged took 8 s). So are a
     province's parts, which show its documents only: an edit cuts the edited document's province alone."""
     if store is None:
-        named = _named(site, agency, _site_order(site))
+        named = _named(site, agency, _positions(site))
         yield from _agency_made(site, agency, named, [""] * len(named.provinces), env, html_env, None)
         return
     key = store.key("agency", agency.src_path, *(d.key for d in agency.documents))
     kept = store.linked(key)
     if kept is None:  # reading it keeps the lists of its province parts: an edit next time cuts one province
-        named = _named(site, agency, _site_order(site), store)
+        named = _named(site, agency, _positions(site), store)
         parts = [_part_key(store, agency, docs) for _, docs, _, _ in named.provinces]
         kept = store.link(key, list(_agency_made(site, agency, named, parts, env, html_env, store)), parts)
     yield from kept
@@ -770,7 +770,7 @@ def _named(site: Site, agency: AgencyPage, order: dict[str, int], store: PageSto
     """Sum what the documents naming `agency` give it (their Tallies), not its tasks (a million at 10,000 documents),
     province by province: what a province's documents give it is kept in `store` under their keys, so after an edit
     a national agency reads its other provinces' sums, not the 10,000 documents again. `order`: each document's place
-    in site order (_site_order), which each name's first use is found by."""
+    in site order (_positions), which each name's first use is found by."""
     by_code: dict[str, list[DocumentPage]] = {}
     for d in agency.documents:
         by_code.setdefault(d.chain[0].code, []).append(d)
@@ -793,7 +793,7 @@ def _named(site: Site, agency: AgencyPage, order: dict[str, int], store: PageSto
                   provinces)
 
 
-def _site_order(site: Site) -> dict[str, int]:
+def _positions(site: Site) -> dict[str, int]:
     """Each document's place in site order, by its id."""
     return {d.doc.id: i for i, d in enumerate(site.documents)}
 
@@ -829,7 +829,7 @@ def _agencies_index(site: Site, env: Environment, store: PageStore | None) -> It
 
 def _agencies(site: Site, store: PageStore | None = None) -> AgenciesContext:
     listed = [a for a in site.agencies if a.tasks]
-    order = _site_order(site)
+    order = _positions(site)
     named = {a: _named(site, a, order, store) for a in listed}
     rows = [(a, named[a].lead, len(a.documents)) for a in listed]
     counts = {a: defaultdict(int, {th: n for th, n in named[a].themes if th is not None}) for a in listed}
