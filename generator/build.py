@@ -100,7 +100,8 @@ def analyse(project: Path, strict: bool = False, jobs: int | None = None, cache:
     Names missing from agencies.yaml and units no theme fits are warnings, and drafts are left out; `strict`
     makes them errors. Each document is mapped on its own (per_document.py: in `jobs` processes, its result
     cached under .atlas-cache/ unless `cache` is false; on the Dask cluster at `scheduler` if given), then the
-    reduce runs over all of them. `beside`: the search index, started as the map reads its cache (IndexBeside).
+    reduce runs over all of them. `beside`: the search index, made from the documents' shares while the map reads
+    its cache (IndexBeside).
     """
     with collector(on=False):  # the atlas is made of millions of long-lived objects and little garbage
         return _analyse(project, strict, jobs, cache, scheduler, beside)
