@@ -13,6 +13,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 from urllib.parse import quote
 
 from .chinese import fold, simplified_reading
@@ -125,6 +126,16 @@ class ProvisionEntry:
         return self.pid.anchor
 
 
+BODY_FIELDS = ("provisions", "collation")  # what a DocumentPage's Body holds
+
+
+class Body(Protocol):
+    """Where a page's BODY_FIELDS are kept until they are asked for."""
+
+    def read(self, page: DocumentPage) -> None:
+        """Set the page's BODY_FIELDS."""
+
+
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
 class DocumentPage:
     """A document and where its page lives."""
@@ -141,6 +152,17 @@ class DocumentPage:
     ring: bytes = b""  # where each comparable provision stands on its group's ring (relate.ring_keys)
     cells: dict[str, tuple[int, ...]] | None = None  # its provisions on each theme, as the map found them (classify.cells_of)
     tally: Tally | None = None  # what the pages gathering the atlas count of it, as the map counted it
+    # Where its provisions and collation notes are kept when it was read from the map's cache without them
+    # (per_document.Body): read the first time either is asked for, so the reduce reads only the documents it shows.
+    body: Body | None = field(default=None, repr=False)
+
+    def __getattr__(self, name: str):
+        # Called only for an attribute the page lacks: the two its body holds, before it is read.
+        body = self.__dict__.get("body")
+        if body is None or name not in BODY_FIELDS:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        body.read(self)
+        return self.__dict__[name]
 
     @property
     def counted(self) -> Tally:

@@ -12,6 +12,9 @@ Guarantees:
 - A result names what it shares with other documents (theme, agency and indicator pages, places)
   by id only, and is wired to this build's objects when read back, so no document's result holds
   another's.
+- A page's provisions and collation notes (its body: link.BODY_FIELDS) are kept in a file of their own beside its
+  result (BODY). A result read from the cache reads its body the first time it is asked for (Body), so a stage that
+  needs only what the result holds reads no body.
 - Beside each result the map keeps the document's share of the search index (`share`: search.Share),
   written first, so that a process forked before the map and started once the missing documents are
   mapped (`beside`: build.IndexBeside) can index every document while this one reads their results.
@@ -43,7 +46,7 @@ from .facts.citations import FoundCitation
 from .facts.notes import Lexicon
 from .forked import collector, frozen
 from .gazetteer import NATIONAL, Division
-from .link import (AgencyPage, DocumentPage, Entities, IndicatorEntry, ProvisionEntry, Site, Tally, ThemePage, Unit,
+from .link import (BODY_FIELDS, AgencyPage, DocumentPage, Entities, IndicatorEntry, Site, Tally, ThemePage, Unit,
                    link_document)
 from .load import Problem
 from .publish import BuildError, digest, mark
@@ -55,6 +58,7 @@ PAGES = Path(".atlas-cache") / "pages"  # under the project: each document's ren
 _SHARED_FILES = ("places.yaml", "themes.yaml", "agencies.yaml", "indicators.yaml")
 SCHEDULER_TIMEOUT = 30  # seconds to reach a Dask scheduler (it retries a refused connection until then)
 SHARE = ".share"  # beside a document's cached result, named by its key and this: its share of the search index
+BODY = ".body"  # beside it too: the page's provisions and collation notes (link.BODY_FIELDS), read when asked for (Body)
 STAMPS = ".stamps.json"  # in the cache folder: each document file's stamp and the digest of its bytes (_contents)
 
 # Given every document's share file and key (read_share), before any is mapped; returns what to call once the shares
@@ -68,7 +72,7 @@ class Mapped:
 
     checked: Checked
     page: DocumentPage | None = None  # none unless the document and the curated files are sound
-    found: list[tuple[ProvisionEntry, FoundCitation]] = field(default_factory=list)  # citations, for the policies
+    found: list[tuple[int, FoundCitation]] = field(default_factory=list)  # citations, by their provision's place
     unlisted: list[Problem] = field(default_factory=list)  # warnings of facts: agency names agencies.yaml lacks
     unthemed: list[Problem] = field(default_factory=list)  # warnings of classify: units no theme fits
     raw: tuple[int, int] | None = None  # size and time (ns) of the raw copy it was checked against; none: missing
@@ -144,7 +148,8 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
     again = [i for i, r in enumerate(results) if r is None]  # cut, foreign, or checked against another raw copy
     _map_into(results, again, paths, keys, cache, jobs, scheduler)
     if cache is not None:
-        for stale in set(p.name for p in cache.glob("*")) - set(keys) - {key + SHARE for key in keys} - {STAMPS}:
+        kept = {name for key in keys for name in (key, key + SHARE, key + BODY)}
+        for stale in set(p.name for p in cache.glob("*")) - kept - {STAMPS}:
             (cache / stale).unlink(missing_ok=True)
     for key, result in zip(keys, results):
         if result.page is not None:  # the raw copy is checked, not hashed: its stamp joins the key
@@ -179,15 +184,21 @@ def _contents(paths: list[Path], stamps: Path | None) -> list[str]:
 
 def _map_into(results: list[Mapped | None], todo: list[int], paths: list[Path], keys: list[str], cache: Path | None,
               jobs: int, scheduler: str | None) -> None:
-    """Map the documents `todo` (indices of `paths`) into `results`, and keep each one's result and share in `cache`
-    (the share first: a result in the cache has its share beside it)."""
+    """Map the documents `todo` (indices of `paths`) into `results`, and keep each one's result, body and share in
+    `cache` (the result last: a result in the cache has its body and share beside it). With a cache, a page's body is
+    read from there when it is first asked for; without, at once."""
     mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
-    for i, (blob, share) in zip(todo, mapped):  # read each as it comes
-        results[i] = _shared_words(pickle.loads(blob))
+    for i, (blob, body, share) in zip(todo, mapped):  # read each as it comes
+        result = results[i] = _loads(blob, _CONTEXT)
         if cache is not None:
             if share:
                 _write(cache / (keys[i] + SHARE), share)
+            if body:
+                _write(cache / (keys[i] + BODY), body)
+                result.page.body = Body(cache / (keys[i] + BODY), _CONTEXT)
             _write(cache / keys[i], blob)
+        elif body:
+            _set_body(result.page, body, _CONTEXT)
 
 
 def map_one(path: Path, ctx: _Context) -> Mapped:
@@ -198,7 +209,9 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
         return result
     page = link_document(checked.doc, ctx.shared.places)
     site = replace(ctx.site, documents=[page], lines=checked.lines)
-    result.unlisted, result.found = extract_document(site, page, ctx.lexicon)
+    result.unlisted, found = extract_document(site, page, ctx.lexicon)
+    place = {id(e): i for i, e in enumerate(page.provisions)}
+    result.found = [(place[id(e)], c) for e, c in found]
     result.unthemed = classify_document(site, page, ctx.rules)
     page.compared, page.shown, page.ring = map_keys(page)
     page.cells = cells_of(page)
@@ -211,15 +224,15 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     return result
 
 
-def _map_all(paths: list[Path], jobs: int) -> Iterator[tuple[bytes, bytes]]:
-    """Map `paths` in up to `jobs` forked processes; yield each result pickled, and its share, in order."""
+def _map_all(paths: list[Path], jobs: int) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """Map `paths` in up to `jobs` forked processes; yield each one pickled (_pickled, and its share), in order."""
     if jobs <= 1 or len(paths) < 2:
         for path in paths:
             # Mapping makes garbage, whatever the caller reading the results does; the results read so far are kept
             # out of its collections (after an edit, a collection walked the 9,999 others: 2.7 s at 10,000).
             with frozen(), collector(on=True):
-                blob = _map_pickled(path)
-            yield blob
+                made = _map_pickled(path)
+            yield made
         return
     # A worker maps with the collector running, whatever the state it was forked in (mapping makes garbage).
     with ProcessPoolExecutor(min(jobs, len(paths)), mp_context=multiprocessing.get_context("fork"),
@@ -227,11 +240,11 @@ def _map_all(paths: list[Path], jobs: int) -> Iterator[tuple[bytes, bytes]]:
         yield from pool.map(_map_pickled, paths, chunksize=max(1, len(paths) // (jobs * 8)))
 
 
-def _map_pickled(path: Path, ctx: _Context | None = None) -> tuple[bytes, bytes]:
+def _map_pickled(path: Path, ctx: _Context | None = None) -> tuple[bytes, bytes, bytes]:
     ctx = ctx or _CONTEXT
     result = map_one(path, ctx)
     share = pickle.dumps((result.raw, ctx.share(result.page)), pickle.HIGHEST_PROTOCOL) if ctx.share else b""
-    return _dumps(result), share
+    return *_pickled(result), share
 
 
 def read_share(path: Path, key: str) -> tuple[object, str]:
@@ -248,8 +261,8 @@ def _page_key(key: str, raw: tuple[int, int] | None) -> str:
     return f"{key}:{raw}"
 
 
-def _map_on(scheduler: str, paths: list[Path]) -> Iterator[tuple[bytes, bytes]]:
-    """Map `paths` on the Dask cluster at `scheduler`; yield each result pickled, and its share, in order."""
+def _map_on(scheduler: str, paths: list[Path]) -> Iterator[tuple[bytes, bytes, bytes]]:
+    """Map `paths` on the Dask cluster at `scheduler`; yield each one pickled (_pickled, and its share), in order."""
     try:
         from distributed import Client
     except ImportError:
@@ -267,11 +280,20 @@ def _map_on(scheduler: str, paths: list[Path]) -> Iterator[tuple[bytes, bytes]]:
             future.release()
 
 
+_READING: tuple[_Context, DocumentPage | None] = (None, None)  # what the result or body being read names (_loads)
+
+
 def _shared(kind: str, key: str) -> object:
     """Return this build's object a result names: a theme, agency or indicator page, or a place."""
+    ctx = _READING[0]
     if kind == "place":
-        return NATIONAL if key == NATIONAL.code else _CONTEXT.shared.places.by_code[key]
-    return _CONTEXT.shared_ids[(kind, key)]
+        return NATIONAL if key == NATIONAL.code else ctx.shared.places.by_code[key]
+    return ctx.shared_ids[(kind, key)]
+
+
+def _this_page() -> DocumentPage:
+    """Return the page whose body is being read: a body names its page, pickled with the result, by this."""
+    return _READING[1]
 
 
 # What a result shares with other documents is pickled as its id (checked per type in C: a persistent_id
@@ -285,37 +307,87 @@ _BY_ID.update({
 })
 
 
-def _dumps(result: Mapped) -> bytes:
+# A result is pickled without its page's body, and the body on its own, naming the page it belongs to.
+_RESULT = {**_BY_ID, DocumentPage: lambda p: (copyreg.__newobj__, (DocumentPage,),
+                                              {k: v for k, v in vars(p).items() if k not in BODY_FIELDS and k != "body"})}
+_BODY = {**_BY_ID, DocumentPage: lambda p: (_this_page, ())}
+
+
+def _pickled(result: Mapped) -> tuple[bytes, bytes]:
+    """Return `result` pickled without its page's body (link.BODY_FIELDS), and the body (empty for no page)."""
+    body = _dumps(tuple(getattr(result.page, f) for f in BODY_FIELDS), _BODY) if result.page is not None else b""
+    return _dumps(result, _RESULT), body
+
+
+def _dumps(obj: object, table: dict) -> bytes:
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _BY_ID
-    pickler.dump(result)
+    pickler.dispatch_table = table
+    pickler.dump(obj)
     return out.getvalue()
 
 
-def _read(path: Path, root: Path) -> Mapped | None:
-    """Return the cached result at `path` if it is there, readable and its raw copy unchanged; else None."""
+def _loads(blob: bytes, ctx: _Context, page: DocumentPage | None = None) -> object:
+    """Unpickle a result or (naming `page`) a body, wired to the objects of the build of `ctx`."""
+    global _READING
+    _READING = ctx, page
     try:
-        result = pickle.loads(path.read_bytes())
+        return pickle.loads(blob)
+    finally:
+        _READING = None, None
+
+
+def _read(path: Path, root: Path) -> Mapped | None:
+    """Return the cached result at `path` if it is there, readable, its body beside it and its raw copy unchanged;
+    else None. Its page's body is read when first asked for."""
+    try:
+        result = _loads(path.read_bytes(), _CONTEXT)
     except Exception:  # noqa: BLE001 - a missing, cut or foreign file is mapped again
         return None
     if not isinstance(result, Mapped) or result.raw != _raw_stamp(root, result.checked):
         return None
-    return _shared_words(result)
+    if result.page is not None:
+        body = path.with_name(path.name + BODY)
+        if not body.exists():
+            return None
+        result.page.body = Body(body, _CONTEXT)
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A page's provisions and collation notes (link.BODY_FIELDS) as the map's cache keeps them (BODY), read the first
+    time either is asked for: after an edit the reduce reads only what the pages it makes again show."""
+
+    path: Path
+    ctx: _Context
+
+    def read(self, page: DocumentPage) -> None:
+        """Set `page`'s body from the cache."""
+        try:
+            blob = self.path.read_bytes()
+        except OSError as exc:
+            raise BuildError(f"{self.path}: the cached provisions of {page.doc.id} are gone ({exc.strerror}); another "
+                             "build pruned the cache meanwhile: build again") from None
+        _set_body(page, blob, self.ctx)
+
+
+def _set_body(page: DocumentPage, blob: bytes, ctx: _Context) -> None:
+    page.__dict__.update(zip(BODY_FIELDS, _loads(blob, ctx, page)))
+    page.body = None
+    _shared_words(page)
 
 
 _TERMS: dict[tuple[int, ...], tuple[int, ...]] = {}  # each set of an Assignment's terms, once for the whole atlas
 
 
-def _shared_words(result: Mapped) -> Mapped:
-    """Make the short words a result shares with other documents one string each (a unit's id, label and closing
-    punctuation, a task's body and role, an Assignment's terms): a result holds each once already (pickle writes
+def _shared_words(page: DocumentPage) -> None:
+    """Make the short words a body shares with other documents one string each (a unit's id, label and closing
+    punctuation, a task's body and role, an Assignment's terms): a body holds each once already (pickle writes
     an object it has written before as a reference), an atlas of 10,000 held each 10,000 times. Done here in one
     pass rather than per object while unpickling, which took 8 s at 10,000 documents."""
-    if result.page is None:
-        return result
     intern = sys.intern
-    for e in result.page.provisions:
+    for e in page.provisions:
         unit = e.provision
         unit.id = intern(unit.id)
         if unit.label:
@@ -326,7 +398,6 @@ def _shared_words(result: Mapped) -> Mapped:
             task.name, task.role, task.basis = intern(task.name), intern(task.role), intern(task.basis)
         for a in e.themes:
             a.terms = _TERMS.setdefault(a.terms, a.terms)
-    return result
 
 
 class PageStore:

@@ -9,7 +9,7 @@ import pytest
 
 from generator.build import ROWS, analyse, build, generate, prepare, site_files
 from generator import per_document
-from generator.per_document import CACHE, PAGES, SHARE, STAMPS, PageStore
+from generator.per_document import BODY, CACHE, PAGES, SHARE, STAMPS, PageStore
 from generator.publish import BuildError
 from generator.relate import read_vocabulary, relate
 from generator.validate import InvalidData
@@ -27,10 +27,12 @@ def _site(project, **options) -> tuple[int, dict[str, str]]:
 
 
 def _results(project) -> list:
-    """The results the map keeps in its cache (each with its share of the search index beside it)."""
+    """The results the map keeps in its cache (each with its page's body and its share of the search index beside it)."""
     kept = sorted(p for p in (project / CACHE).iterdir() if p.name != STAMPS)
-    assert [p.name for p in kept if p.name.endswith(SHARE)] == [p.name + SHARE for p in kept if not p.name.endswith(SHARE)]
-    return [p for p in kept if not p.name.endswith(SHARE)]
+    results = [p for p in kept if not p.name.endswith((SHARE, BODY))]
+    for tail in (SHARE, BODY):
+        assert [p.name for p in kept if p.name.endswith(tail)] == [p.name + tail for p in results]
+    return results
 
 
 @pytest.fixture
@@ -88,6 +90,38 @@ def test_the_gathered_pages_count_from_each_document_s_tally(project):
         page.tally = None
     again = {rel: text if isinstance(text, str) else "".join(text) for rel, text in site_files(project, site)}
     assert again == made and all(page.tally is not None for page in site.documents)
+
+
+def test_a_cached_page_reads_its_provisions_when_first_asked_for(project):
+    """The cache keeps a page's provisions and collation notes (its body) beside its result: a build reading the
+    cache reads a body the first time it is asked for, wired to this build's pages, themes and agencies."""
+    from generator.link import Entities
+    from generator.validate import load_shared
+
+    root = project / "site-data"
+
+    def mapping():
+        shared = load_shared(root)
+        entities = Entities.of(shared.taxonomy, shared.agencies, shared.indicators)
+        return entities, per_document.map_documents(root, shared, entities, 1, project / CACHE)
+
+    _, fresh = mapping()
+    entities, cached = mapping()
+    assert cached.mapped == 0
+    pages = [(a.page, b.page) for a, b in zip(fresh.results, cached.results) if a.page]
+    assert pages and all("provisions" not in vars(b) and b.body is not None for _, b in pages)
+    for a, b in pages:
+        assert [(e.id, e.provision.text, e.parent and e.parent.id) for e in b.provisions] == \
+            [(e.id, e.provision.text, e.parent and e.parent.id) for e in a.provisions]
+        assert [(n, c, e and e.id) for n, c, e in b.collation] == [(n, c, e and e.id) for n, c, e in a.collation]
+        assert b.body is None and all(e.page is b for e in b.provisions)
+        assert {x.theme for e in b.provisions for x in e.themes} <= set(entities.themes)
+        assert {t.agency for e in b.provisions for t in e.tasks} - {None} <= set(entities.agencies)
+    _, again = mapping()
+    page = next(r.page for r in again.results if r.page)
+    page.body.path.unlink()  # pruned by another build meanwhile
+    with pytest.raises(BuildError, match=f"the cached provisions of {page.doc.id} are gone"):
+        page.provisions
 
 
 def test_only_what_changed_is_mapped_again(project):
