@@ -135,6 +135,9 @@ class Body(Protocol):
     def read(self, page: DocumentPage) -> None:
         """Set the page's BODY_FIELDS."""
 
+    def texts(self, page: DocumentPage) -> list[tuple[str, str]]:
+        """Return what relate compares of the page's provisions (relate.compared_texts), without reading them."""
+
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
 class DocumentPage:
@@ -150,6 +153,8 @@ class DocumentPage:
     compared: bytes = b""  # each comparable provision's text as relate groups it, KEY_SIZE bytes each (relate.text_keys)
     shown: bytes = b""  # what is shown of each comparable provision where it is listed as similar (relate.shown_keys)
     ring: bytes = b""  # where each comparable provision stands on its group's ring (relate.ring_keys)
+    comparable: array | None = None  # the place in `provisions` of each comparable provision (relate.comparable_places)
+    related: list[list[Related]] | None = None  # filled by relate: each comparable provision's, wired by wire_related
     cells: dict[str, tuple[int, ...]] | None = None  # its provisions on each theme, as the map found them (classify.cells_of)
     tally: Tally | None = None  # what the pages gathering the atlas count of it, as the map counted it
     # Where its provisions and collation notes are kept when it was read from the map's cache without them
@@ -163,6 +168,13 @@ class DocumentPage:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         body.read(self)
         return self.__dict__[name]
+
+    def wire_related(self) -> None:
+        """Give each comparable provision the similar provisions relate found (`related`), once both are there."""
+        if self.related is not None and "provisions" in self.__dict__:
+            entries = self.provisions
+            for i, related in zip(self.comparable, self.related):
+                entries[i].related = related
 
     @property
     def counted(self) -> Tally:
@@ -403,11 +415,22 @@ def flat_spans(heading: list[tuple[int, int]], text: list[tuple[int, int]]) -> a
 class Related:
     """A similar provision in another document."""
 
-    entry: ProvisionEntry = field(repr=False)  # the other provision
+    page: DocumentPage = field(repr=False)  # the other provision's document
+    at: int  # the other provision's place in page.provisions (read only when a page showing it is made)
     score: float  # cosine similarity, 0..1
-    shared: list[str]  # passages both texts contain verbatim (6+ characters), longest first
-    spans: list[tuple[int, int]]  # where those passages stand in the other provision's text
+    spans: list[tuple[int, int]]  # where the passages both texts contain verbatim stand in the other provision's text
     shown: bytes  # a digest of all a page listing it shows of it: its own (relate.shown_keys), score and spans
+
+    @property
+    def entry(self) -> ProvisionEntry:
+        """The other provision."""
+        return self.page.provisions[self.at]
+
+    @property
+    def shared(self) -> list[str]:
+        """The passages both texts contain verbatim (6+ characters), longest first."""
+        text = self.entry.provision.text or ""
+        return sorted({text[s:t] for s, t in self.spans}, key=lambda x: (-len(x), x))
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable

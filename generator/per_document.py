@@ -50,7 +50,7 @@ from .link import (BODY_FIELDS, AgencyPage, DocumentPage, Entities, IndicatorEnt
                    link_document)
 from .load import Problem
 from .publish import BuildError, digest, mark
-from .relate import map_keys
+from .relate import compared_texts, map_keys
 from .validate import Checked, Shared, check_document, document_paths
 
 CACHE = Path(".atlas-cache") / "map"  # under the project
@@ -59,6 +59,7 @@ _SHARED_FILES = ("places.yaml", "themes.yaml", "agencies.yaml", "indicators.yaml
 SCHEDULER_TIMEOUT = 30  # seconds to reach a Dask scheduler (it retries a refused connection until then)
 SHARE = ".share"  # beside a document's cached result, named by its key and this: its share of the search index
 BODY = ".body"  # beside it too: the page's provisions and collation notes (link.BODY_FIELDS), read when asked for (Body)
+TEXTS = ".texts"  # and the texts relate compares (relate.compared_texts), read by relate instead of the body (Body)
 STAMPS = ".stamps.json"  # in the cache folder: each document file's stamp and the digest of its bytes (_contents)
 
 # Given every document's share file and key (read_share), before any is mapped; returns what to call once the shares
@@ -148,7 +149,7 @@ def map_documents(root: Path, shared: Shared, entities: Entities | None, jobs: i
     again = [i for i, r in enumerate(results) if r is None]  # cut, foreign, or checked against another raw copy
     _map_into(results, again, paths, keys, cache, jobs, scheduler)
     if cache is not None:
-        kept = {name for key in keys for name in (key, key + SHARE, key + BODY)}
+        kept = {key + tail for key in keys for tail in ("", SHARE, BODY, TEXTS)}
         for stale in set(p.name for p in cache.glob("*")) - kept - {STAMPS}:
             (cache / stale).unlink(missing_ok=True)
     for key, result in zip(keys, results):
@@ -188,17 +189,16 @@ def _map_into(results: list[Mapped | None], todo: list[int], paths: list[Path], 
     `cache` (the result last: a result in the cache has its body and share beside it). With a cache, a page's body is
     read from there when it is first asked for; without, at once."""
     mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
-    for i, (blob, body, share) in zip(todo, mapped):  # read each as it comes
+    for i, (blob, beside) in zip(todo, mapped):  # read each as it comes
         result = results[i] = _loads(blob, _CONTEXT)
         if cache is not None:
-            if share:
-                _write(cache / (keys[i] + SHARE), share)
-            if body:
-                _write(cache / (keys[i] + BODY), body)
-                result.page.body = Body(cache / (keys[i] + BODY), _CONTEXT)
+            for tail, data in beside.items():
+                _write(cache / (keys[i] + tail), data)
+            if result.page is not None:
+                result.page.body = Body(cache / keys[i], _CONTEXT)
             _write(cache / keys[i], blob)
-        elif body:
-            _set_body(result.page, body, _CONTEXT)
+        elif result.page is not None:
+            _set_body(result.page, beside[BODY], _CONTEXT)
 
 
 def map_one(path: Path, ctx: _Context) -> Mapped:
@@ -213,7 +213,7 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     place = {id(e): i for i, e in enumerate(page.provisions)}
     result.found = [(place[id(e)], c) for e, c in found]
     result.unthemed = classify_document(site, page, ctx.rules)
-    page.compared, page.shown, page.ring = map_keys(page)
+    page.compared, page.shown, page.ring, page.comparable = map_keys(page)
     page.cells = cells_of(page)
     page.tally = Tally.of(page)
     for e in page.provisions:  # the entries hold the tree now: the outline is let go, each unit kept lean
@@ -224,8 +224,8 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     return result
 
 
-def _map_all(paths: list[Path], jobs: int) -> Iterator[tuple[bytes, bytes, bytes]]:
-    """Map `paths` in up to `jobs` forked processes; yield each one pickled (_pickled, and its share), in order."""
+def _map_all(paths: list[Path], jobs: int) -> Iterator[tuple[bytes, dict[str, bytes]]]:
+    """Map `paths` in up to `jobs` forked processes; yield each one pickled (_map_pickled), in order."""
     if jobs <= 1 or len(paths) < 2:
         for path in paths:
             # Mapping makes garbage, whatever the caller reading the results does; the results read so far are kept
@@ -240,11 +240,18 @@ def _map_all(paths: list[Path], jobs: int) -> Iterator[tuple[bytes, bytes, bytes
         yield from pool.map(_map_pickled, paths, chunksize=max(1, len(paths) // (jobs * 8)))
 
 
-def _map_pickled(path: Path, ctx: _Context | None = None) -> tuple[bytes, bytes, bytes]:
+def _map_pickled(path: Path, ctx: _Context | None = None) -> tuple[bytes, dict[str, bytes]]:
+    """Map one document; return its result pickled without its page's body, and the files kept beside it (by the
+    tail of their names): the body and compared texts of a published page, and its share of the index."""
     ctx = ctx or _CONTEXT
     result = map_one(path, ctx)
-    share = pickle.dumps((result.raw, ctx.share(result.page)), pickle.HIGHEST_PROTOCOL) if ctx.share else b""
-    return *_pickled(result), share
+    beside = {}
+    if ctx.share:
+        beside[SHARE] = pickle.dumps((result.raw, ctx.share(result.page)), pickle.HIGHEST_PROTOCOL)
+    if result.page is not None:
+        beside[BODY] = _dumps(tuple(getattr(result.page, f) for f in BODY_FIELDS), _BODY)
+        beside[TEXTS] = pickle.dumps(compared_texts(result.page), pickle.HIGHEST_PROTOCOL)
+    return _dumps(result, _RESULT), beside
 
 
 def read_share(path: Path, key: str) -> tuple[object, str]:
@@ -261,8 +268,8 @@ def _page_key(key: str, raw: tuple[int, int] | None) -> str:
     return f"{key}:{raw}"
 
 
-def _map_on(scheduler: str, paths: list[Path]) -> Iterator[tuple[bytes, bytes, bytes]]:
-    """Map `paths` on the Dask cluster at `scheduler`; yield each one pickled (_pickled, and its share), in order."""
+def _map_on(scheduler: str, paths: list[Path]) -> Iterator[tuple[bytes, dict[str, bytes]]]:
+    """Map `paths` on the Dask cluster at `scheduler`; yield each one pickled (_map_pickled), in order."""
     try:
         from distributed import Client
     except ImportError:
@@ -313,12 +320,6 @@ _RESULT = {**_BY_ID, DocumentPage: lambda p: (copyreg.__newobj__, (DocumentPage,
 _BODY = {**_BY_ID, DocumentPage: lambda p: (_this_page, ())}
 
 
-def _pickled(result: Mapped) -> tuple[bytes, bytes]:
-    """Return `result` pickled without its page's body (link.BODY_FIELDS), and the body (empty for no page)."""
-    body = _dumps(tuple(getattr(result.page, f) for f in BODY_FIELDS), _BODY) if result.page is not None else b""
-    return _dumps(result, _RESULT), body
-
-
 def _dumps(obj: object, table: dict) -> bytes:
     out = io.BytesIO()
     pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -347,35 +348,43 @@ def _read(path: Path, root: Path) -> Mapped | None:
     if not isinstance(result, Mapped) or result.raw != _raw_stamp(root, result.checked):
         return None
     if result.page is not None:
-        body = path.with_name(path.name + BODY)
-        if not body.exists():
+        if not all(path.with_name(path.name + tail).exists() for tail in (BODY, TEXTS)):
             return None
-        result.page.body = Body(body, _CONTEXT)
+        result.page.body = Body(path, _CONTEXT)
     return result
 
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """A page's provisions and collation notes (link.BODY_FIELDS) as the map's cache keeps them (BODY), read the first
-    time either is asked for: after an edit the reduce reads only what the pages it makes again show."""
+    """A page's provisions and collation notes (link.BODY_FIELDS) as the map's cache keeps them beside its result
+    (`result`: its path), read the first time either is asked for; and what relate reads instead (TEXTS). After an
+    edit the reduce reads only the bodies of the documents the pages it makes again show."""
 
-    path: Path
+    result: Path
     ctx: _Context
 
     def read(self, page: DocumentPage) -> None:
         """Set `page`'s body from the cache."""
+        _set_body(page, self._bytes(page, BODY), self.ctx)
+
+    def texts(self, page: DocumentPage) -> list[tuple[str, str]]:
+        """Return the texts relate compares (relate.compared_texts) as the map kept them."""
+        return pickle.loads(self._bytes(page, TEXTS))
+
+    def _bytes(self, page: DocumentPage, tail: str) -> bytes:
+        path = self.result.with_name(self.result.name + tail)
         try:
-            blob = self.path.read_bytes()
+            return path.read_bytes()
         except OSError as exc:
-            raise BuildError(f"{self.path}: the cached provisions of {page.doc.id} are gone ({exc.strerror}); another "
+            raise BuildError(f"{path}: the cached provisions of {page.doc.id} are gone ({exc.strerror}); another "
                              "build pruned the cache meanwhile: build again") from None
-        _set_body(page, blob, self.ctx)
 
 
 def _set_body(page: DocumentPage, blob: bytes, ctx: _Context) -> None:
     page.__dict__.update(zip(BODY_FIELDS, _loads(blob, ctx, page)))
     page.body = None
     _shared_words(page)
+    page.wire_related()
 
 
 _TERMS: dict[tuple[int, ...], tuple[int, ...]] = {}  # each set of an Assignment's terms, once for the whole atlas

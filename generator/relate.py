@@ -31,6 +31,7 @@ import re
 from collections import Counter
 from bisect import bisect_right
 from collections.abc import Iterable
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,9 +132,34 @@ def ring_keys(page: DocumentPage) -> bytes:
     return b"".join(ring_key(e.id) for e in page.provisions if _comparable(e))
 
 
-def map_keys(page: DocumentPage) -> tuple[bytes, bytes, bytes]:
-    """Return what the map gives each document for relate: its text_keys, shown_keys and ring_keys."""
-    return text_keys(page), shown_keys(page), ring_keys(page)
+def comparable_places(page: DocumentPage) -> array:
+    """Return the place in page.provisions of each comparable provision, in text_keys' order."""
+    return array("I", (i for i, e in enumerate(page.provisions) if _comparable(e)))
+
+
+def map_keys(page: DocumentPage) -> tuple[bytes, bytes, bytes, array]:
+    """Return what the map gives each document for relate: its text_keys, shown_keys, ring_keys and
+    comparable_places."""
+    return text_keys(page), shown_keys(page), ring_keys(page), comparable_places(page)
+
+
+def compared_texts(page: DocumentPage) -> list[tuple[str, str]]:
+    """Return the folded heading and body of each comparable provision, in text_keys' order: kept by the map beside
+    its result, so that relate reads these, not the provisions (per_document.Body.texts)."""
+    return [_compared(e) for e in page.provisions if _comparable(e)]
+
+
+def _texts(page: DocumentPage) -> list[tuple[str, str]]:
+    """compared_texts of `page`, as the map kept them when its provisions are not read."""
+    kept = page.body.texts(page) if page.body is not None else None
+    return compared_texts(page) if kept is None else kept
+
+
+def keyed(page: DocumentPage) -> DocumentPage:
+    """Give a page made outside the map (tests, `generate` without it) what the map gives each for relate."""
+    if page.comparable is None:
+        page.compared, page.shown, page.ring, page.comparable = map_keys(page)
+    return page
 
 
 def _compared(e: ProvisionEntry) -> tuple[str, str]:
@@ -145,29 +171,30 @@ def _compared(e: ProvisionEntry) -> tuple[str, str]:
 class _Comparable:
     """The site's comparable provisions (in site order) and what relate needs of each, and their groups of identical
     texts. A text is held once per group, not per copy: local plans copy whole paragraphs, and a national atlas's
-    texts are hundreds of megabytes."""
+    texts are hundreds of megabytes. No provision is read: the map keeps what relate needs of each document."""
 
-    entries: list[ProvisionEntry]
+    doc_of: list[DocumentPage]  # each one's document
     place: list[int]  # each one's place among its document's comparable provisions (in its page's keys)
-    keys: dict[DocumentPage, tuple[bytes, bytes, bytes]]  # each page's map_keys (a page made outside the map: made here)
-    members: list[list[int]]  # each group's provisions (indices into entries), in site order
+    members: list[list[int]]  # each group's provisions (indices into doc_of), in site order
     folded: list[str]  # each group's folded body
     texts: list[str]  # each group's compared text (heading + body)
 
 
 def _groups(site: Site) -> _Comparable:
-    """Gather the comparable provisions and group identical texts by the map's digests (text_keys)."""
-    out = _Comparable([], [], {}, [], [], [])
+    """Gather the comparable provisions and group identical texts by the map's digests (text_keys); read a document's
+    compared texts only when it holds a text no document before it holds."""
+    out = _Comparable([], [], [], [], [])
     group: dict[bytes, int] = {}
-    for page in site.documents:
-        compared, _, _ = out.keys[page] = (page.compared, page.shown, page.ring) if page.ring else map_keys(page)
-        for k, e in enumerate([x for x in page.provisions if _comparable(x)]):
-            i = len(out.entries)
-            out.entries.append(e)
+    for page in map(keyed, site.documents):
+        compared, texts = page.compared, None
+        for k in range(len(page.comparable)):
+            i = len(out.doc_of)
+            out.doc_of.append(page)
             out.place.append(k)
             g = group.setdefault(compared[k * KEY_SIZE:(k + 1) * KEY_SIZE], len(out.members))
             if g == len(out.members):
-                head, body = _compared(e)
+                texts = texts or _texts(page)
+                head, body = texts[k]
                 out.members.append([])
                 out.folded.append(body)
                 out.texts.append(head + "。" + body)
@@ -279,16 +306,19 @@ def _picked(near: list[Near], rings: list[Ring], g: int, p: int, own: DocumentPa
 
 
 def relate(site: Site, vocab: Vocabulary | None = None) -> None:
-    """Fill `related` on every comparable provision: up to TOP from other documents, above THRESHOLD."""
+    """Fill each page's `related`: for each comparable provision, up to TOP from other documents, above THRESHOLD;
+    and give them to the provisions read so far (DocumentPage.wire_related; the others get theirs when read)."""
     c = _groups(site)
-    entries, members, folded = c.entries, c.members, c.folded
-    if len(entries) < 2:
+    doc_of, members, folded = c.doc_of, c.members, c.folded
+    for page in site.documents:
+        page.related = [[] for _ in page.comparable]
+    if len(doc_of) < 2:
+        _wire(site)
         return
-    doc_of = [e.page for e in entries]
     # Identical texts form one group, scored once: a paragraph copied by 200 counties is one row, not 200.
-    at = np.frombuffer(b"".join(ring for _, _, ring in c.keys.values()), dtype=f">u{RING_SIZE}").tolist()
+    at = np.frombuffer(b"".join(page.ring for page in site.documents), dtype=f">u{RING_SIZE}").tolist()
     rings: list[Ring] = []
-    group_of = [0] * len(entries)
+    group_of = [0] * len(doc_of)
     for g, m in enumerate(members):
         m.sort(key=at.__getitem__)
         rings.append(([at[i] for i in m], m))
@@ -303,10 +333,9 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     for g, m in enumerate(members):
         ranked = sorted([(-round(score, 6), h, round(float(score), 3)) for score, h in near[g]], key=lambda x: x[0])
         # What every copy of the text shows of what it lists, made once: the text's pieces, the spans in each group
-        # listed (with a digest of them and the score), the passages shared with each text, each provision listed.
+        # listed (with a digest of them and the score), each provision listed.
         mine: set[str] | None = None
         spans: dict[int, tuple[list[tuple[int, int]], bytes]] = {}
-        passages: dict[str, list[str]] = {}
         made: dict[int, Related] = {}
 
         def listed(j: int, score: float) -> Related:
@@ -320,13 +349,9 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
                     theirs = _spans(folded[h], mine, SHARED_MIN)
                     tail = hashlib.blake2b(repr((score, theirs)).encode(), digest_size=SHOWN_SIZE).digest()
                     spans[h] = theirs, tail
-                text = entries[j].provision.text or ""
-                shared = passages.get(text)
-                if shared is None:
-                    shared = passages[text] = sorted({text[s:t] for s, t in theirs}, key=lambda x: (-len(x), x))
-                k = c.place[j]
-                r = made[j] = Related(entries[j], score, shared, theirs,
-                                      c.keys[doc_of[j]][1][k * SHOWN_SIZE:(k + 1) * SHOWN_SIZE] + tail)
+                page, k = doc_of[j], c.place[j]
+                r = made[j] = Related(page, page.comparable[k], score, theirs,
+                                      page.shown[k * SHOWN_SIZE:(k + 1) * SHOWN_SIZE] + tail)
             return r
 
         docs = [doc_of[i] for i in m]
@@ -340,6 +365,13 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
             ring = []
         for p, i in enumerate(m):
             if ring and docs[p] not in docs[p + 1:p + 1 + TOP]:
-                entries[i].related = ring[p + 1:p + 1 + TOP]
+                related = ring[p + 1:p + 1 + TOP]
             else:
-                entries[i].related = [listed(j, score) for _, _, j, score in _picked(ranked, rings, g, p, docs[p], doc_of)]
+                related = [listed(j, score) for _, _, j, score in _picked(ranked, rings, g, p, docs[p], doc_of)]
+            doc_of[i].related[c.place[i]] = related
+    _wire(site)
+
+
+def _wire(site: Site) -> None:
+    for page in site.documents:
+        page.wire_related()

@@ -9,7 +9,7 @@ import pytest
 
 from generator.build import ROWS, analyse, build, generate, prepare, site_files
 from generator import per_document
-from generator.per_document import BODY, CACHE, PAGES, SHARE, STAMPS, PageStore
+from generator.per_document import BODY, CACHE, PAGES, SHARE, STAMPS, TEXTS, PageStore
 from generator.publish import BuildError
 from generator.relate import read_vocabulary, relate
 from generator.validate import InvalidData
@@ -27,10 +27,11 @@ def _site(project, **options) -> tuple[int, dict[str, str]]:
 
 
 def _results(project) -> list:
-    """The results the map keeps in its cache (each with its page's body and its share of the search index beside it)."""
+    """The results the map keeps in its cache (each with its page's body, compared texts and share of the search index
+    beside it)."""
     kept = sorted(p for p in (project / CACHE).iterdir() if p.name != STAMPS)
-    results = [p for p in kept if not p.name.endswith((SHARE, BODY))]
-    for tail in (SHARE, BODY):
+    results = [p for p in kept if not p.name.endswith((SHARE, BODY, TEXTS))]
+    for tail in (SHARE, BODY, TEXTS):
         assert [p.name for p in kept if p.name.endswith(tail)] == [p.name + tail for p in results]
     return results
 
@@ -119,9 +120,40 @@ def test_a_cached_page_reads_its_provisions_when_first_asked_for(project):
         assert {t.agency for e in b.provisions for t in e.tasks} - {None} <= set(entities.agencies)
     _, again = mapping()
     page = next(r.page for r in again.results if r.page)
-    page.body.path.unlink()  # pruned by another build meanwhile
+    (project / CACHE / (page.body.result.name + BODY)).unlink()  # pruned by another build meanwhile
     with pytest.raises(BuildError, match=f"the cached provisions of {page.doc.id} are gone"):
         page.provisions
+
+
+def _mapped_site(project):
+    """Map (reading the cache) and link, as a build does before its reduce."""
+    from generator.link import Entities, link
+    from generator.validate import load_data, load_shared
+
+    root = project / "site-data"
+    shared = load_shared(root)
+    entities = Entities.of(shared.taxonomy, shared.agencies, shared.indicators)
+    results = per_document.map_documents(root, shared, entities, 1, project / CACHE).results
+    return link(load_data(root, [r.checked for r in results], shared), [r.page for r in results if r.page], entities)
+
+
+def test_relate_reads_no_provisions_and_relates_as_it_does_those_read(tmp_path):
+    """relate reads the texts the map kept (compared_texts), no page's provisions: a page read later gets its similar
+    provisions then, the same as when every page was read first."""
+    project = copy_project(tmp_path / "proj")  # the seeds: their provisions have similar ones
+    def similar(site):
+        return {e.id: [(r.entry.id, r.score, r.shared, r.spans, r.shown) for r in e.related]
+                for page in site.documents for e in page.provisions}
+
+    _mapped_site(project)  # the cache
+    vocab = read_vocabulary(project / "site-data")
+    lazy, read = _mapped_site(project), _mapped_site(project)
+    for page in read.documents:
+        page.provisions
+    relate(lazy, vocab)
+    relate(read, vocab)
+    assert all("provisions" not in vars(page) for page in lazy.documents)
+    assert similar(lazy) == similar(read) and any(similar(read).values())
 
 
 def test_only_what_changed_is_mapped_again(project):
