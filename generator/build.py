@@ -118,7 +118,7 @@ def _analyse(project: Path, strict: bool, jobs: int | None, cache: bool, schedul
                 [r.page for r in mapping.results if r.page], entities)
     of_page = {r.page: r for r in mapping.results if r.page}
     mapped = [of_page[page] for page in site.documents]  # in site order, as the whole-site stages go
-    gather(site, [(r.page.provisions[i], c) for r in mapped for i, c in r.found])
+    gather(site, [(r.page, c) for r in mapped for c in r.found])
     fill_cells(site)
     result = Analysis(site, [w for r in mapped for w in r.unlisted] + [w for r in mapped for w in r.unthemed],
                       mapping.mapped)

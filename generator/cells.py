@@ -246,7 +246,7 @@ class Cells:
 
     def column(self, theme: ThemePage, page: DocumentPage, root: str, anchor: str | None = None) -> Column:
         """Return `page`'s column on `theme`, its links relative to `root`."""
-        items = [_item(theme, e) for e in theme.cells.get(page.doc.id, [])]
+        items = [_item(theme, e) for e in theme.entries(page)]
         anchor = theme.column_anchor(page) if anchor is None else anchor
         return Column(page=page, anchor=anchor, items=items, html=self.fragment(page, items, anchor, root))
 

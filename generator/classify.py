@@ -199,7 +199,7 @@ def fill_cells(site: Site) -> None:
     by_slug = {t.slug: t for t in site.themes}
     for page in site.documents:
         for slug, cell in (page.cells if page.cells is not None else cells_of(page)).items():
-            by_slug[slug].cells[page.doc.id] = [page.provisions[i] for i in cell]
+            by_slug[slug].cells[page.doc.id] = cell
 
 
 def _choose(e: ProvisionEntry, scored: list, by_id: dict[str, ThemePage], structural: dict[str, ThemePage],

@@ -88,7 +88,7 @@ def tables(site: Site, pages: list[DocumentPage] | None = None) -> dict[str, Cal
                                 "unit": i.indicator.unit, "theme": i.theme.slug, "url": i.url} for i in site.indicators),
         "targets": targets,
         "agencies": lambda: ({"id": a.slug, "name_zh": a.agency.name_zh, "name_en": a.agency.name_en,
-                              "kind": a.agency.kind, "aliases": a.agency.aliases, "url": a.url if a.tasks else None}
+                              "kind": a.agency.kind, "aliases": a.agency.aliases, "url": a.url if a.documents else None}
                              for a in site.agencies),
         "citations": lambda: ({"document_id": e.page.slug, "provision_id": e.id, "title": c.policy.title,
                                "printed": c.printed, "doc_number": c.doc_number, "cited_id": c.policy.slug, "url": e.url}

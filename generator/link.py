@@ -154,7 +154,9 @@ class DocumentPage:
     shown: bytes = b""  # what is shown of each comparable provision where it is listed as similar (relate.shown_keys)
     ring: bytes = b""  # where each comparable provision stands on its group's ring (relate.ring_keys)
     comparable: array | None = None  # the place in `provisions` of each comparable provision (relate.comparable_places)
-    related: list[list[Related]] | None = None  # filled by relate: each comparable provision's, wired by wire_related
+    related: list[list[Related]] | None = None  # filled by relate: each comparable provision's (wire)
+    citations: list[Citation] | None = None  # filled by facts.gather: the policies it cites, in reading order (wire)
+    targets: list[Target] | None = None  # its quantitative targets in reading order, kept by the map with it (wire)
     cells: dict[str, tuple[int, ...]] | None = None  # its provisions on each theme, as the map found them (classify.cells_of)
     tally: Tally | None = None  # what the pages gathering the atlas count of it, as the map counted it
     # Where its provisions and collation notes are kept when it was read from the map's cache without them
@@ -169,12 +171,20 @@ class DocumentPage:
         body.read(self)
         return self.__dict__[name]
 
-    def wire_related(self) -> None:
-        """Give each comparable provision the similar provisions relate found (`related`), once both are there."""
-        if self.related is not None and "provisions" in self.__dict__:
-            entries = self.provisions
+    def wire(self) -> None:
+        """Give its provisions what the reduce found for them (`related`, `citations`), once both are there."""
+        if "provisions" not in self.__dict__:
+            return
+        entries = self.provisions
+        if self.related is not None:
             for i, related in zip(self.comparable, self.related):
                 entries[i].related = related
+        for name in ("citations", "targets"):
+            made: dict[int, list] = {}
+            for x in getattr(self, name) or ():
+                made.setdefault(x.at, []).append(x)
+            for i, xs in made.items():  # a tuple, as lists are read from the map's cache (ProvisionEntry.__getstate__)
+                setattr(entries[i], name, tuple(xs))
 
     @property
     def counted(self) -> Tally:
@@ -284,11 +294,12 @@ class Tally:
     """What the pages gathering the atlas count of one document once its facts are read and its units classified,
     counted once, so that they count 10,000 documents without reading half a million provisions again."""
 
+    provisions: int  # every unit
     with_text: int  # provisions with text
     searched: int  # provisions with text or a caption: the search index's entries of it besides its own
     unthemed: int  # of those, the ones no theme was given
     noted: int  # provisions with a responsibility note
-    odd_names: int  # tasks naming a body agencies.yaml lacks, or with a name too damaged to read
+    odd: tuple[tuple[str, bool], ...]  # tasks naming a body agencies.yaml lacks, or too damaged to read: name, listed
     targets: int  # quantitative targets
     matched: int  # of those, the ones a canonical indicator matches
     due: tuple[tuple[int, int], ...]  # time commitments per year they fall due, by year
@@ -310,11 +321,11 @@ class Tally:
                     names[t.name] = None
                     themes[theme] = themes.get(theme, 0) + 1
         entries = page.provisions
-        return cls(with_text=sum(1 for e in entries if e.has_text),
+        return cls(provisions=len(entries), with_text=sum(1 for e in entries if e.has_text),
                    searched=sum(1 for e in entries if e.provision.text or e.caption),
                    unthemed=sum(1 for e in entries if e.has_text and not e.themes),
                    noted=sum(1 for e in entries if e.notes),
-                   odd_names=sum(1 for e in entries for t in e.tasks if t.agency is None or not t.listed),
+                   odd=tuple((t.name, t.listed) for e in entries for t in e.tasks if t.agency is None or not t.listed),
                    targets=sum(len(e.targets) for e in entries),
                    matched=sum(1 for e in entries for t in e.targets if t.canonical), due=tuple(sorted(due.items())),
                    agencies={slug: Named(tasks, lead, tuple(names), tuple(themes.items()))
@@ -335,9 +346,13 @@ class ThemePage:
     """A theme and where its page lives; `cells` is filled by classify."""
 
     theme: Theme  # the curated definition
-    # Document id -> its provisions with text on this theme (missing: not addressed); those with the
-    # theme as primary first, each group in reading order.
-    cells: dict[str, list[ProvisionEntry]] = field(default_factory=dict, repr=False)
+    # Document id -> the places in its provisions of those with text on this theme (missing: not addressed); those
+    # with the theme as primary first, each group in reading order.
+    cells: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+
+    def entries(self, page: DocumentPage) -> list[ProvisionEntry]:
+        """Return the provisions of `page` with text on this theme (its cell), primary first."""
+        return [page.provisions[i] for i in self.cells.get(page.doc.id, ())]
 
     @property
     def slug(self) -> str:
@@ -435,10 +450,10 @@ class Related:
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
 class AgencyPage:
-    """A kind of responsible body and where its page lives; `tasks` is filled by facts."""
+    """A kind of responsible body and where its page lives; filled by facts.gather from the documents' Tallies."""
 
     agency: Agency  # the curated definition
-    tasks: list[Task] = field(default_factory=list, repr=False)  # every note naming it, in site order
+    task_count: int = 0  # the notes naming it
     documents: dict[DocumentPage, None] = field(default_factory=dict, repr=False)  # those naming it, in site order
 
     @property
@@ -473,6 +488,10 @@ class Task:
     listed: bool = True  # false: a readable name site-data/agencies.yaml does not know (kept as printed, unresolved)
     basis: str = ""  # for a lead, what says so: "note" (牵头, 负总责 in the note), "prose" (会同, 牵头 in a sentence) or "rule"
     parent: str | None = None  # a branch office's parent body as printed (市生态环境局 of 市生态环境局临县分局)
+
+    @property
+    def page(self) -> DocumentPage:
+        return self.entry.page
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
@@ -509,7 +528,8 @@ class IndicatorEntry:
 class Target:
     """A quantitative target stated in a provision."""
 
-    entry: ProvisionEntry = field(repr=False)  # where it is stated
+    page: DocumentPage = field(repr=False)  # the document stating it
+    at: int  # the place in page.provisions of the provision stating it (read only when a page showing it is made)
     number: int  # 1-based, in reading order within the provision
     span: tuple[int, int]  # the number, unit and comparator word in the provision's text
     clause: tuple[int, int]  # the clause that states it
@@ -526,6 +546,11 @@ class Target:
     # Filled by facts, within one document and one measure (canonical indicator, else phrase, and unit):
     restates: Target | None = field(default=None, repr=False)  # an earlier target it states again (value, year alike)
     series: list[Target] = field(default_factory=list, repr=False)  # its measure's distinct targets, by year
+
+    @property
+    def entry(self) -> ProvisionEntry:
+        """The provision stating it."""
+        return self.page.provisions[self.at]
 
     @property
     def id(self) -> str:
@@ -592,19 +617,25 @@ class PolicyPage:
     @property
     def documents(self) -> list[DocumentPage]:
         """The citing documents, in site order, once each."""
-        return list(dict.fromkeys(c.entry.page for c in self.citations))
+        return list(dict.fromkeys(c.page for c in self.citations))
 
 
 @dataclass(slots=True)
 class Citation:
     """A place where a provision cites a policy."""
 
-    entry: ProvisionEntry = field(repr=False)
+    page: DocumentPage = field(repr=False)  # the citing document
+    at: int  # the citing provision's place in page.provisions (read only when a page showing it is made)
     policy: PolicyPage = field(repr=False)
     span: tuple[int, int]  # 《title》 (and its number) in the provision's text
     sentence: tuple[int, int]  # the sentence that cites it
     printed: str  # the title as printed, without 《》; empty for a bare document number
     doc_number: str | None
+
+    @property
+    def entry(self) -> ProvisionEntry:
+        """The citing provision."""
+        return self.page.provisions[self.at]
 
     @property
     def statement(self) -> str:
@@ -681,7 +712,7 @@ class Site:
 
     @property
     def provision_count(self) -> int:
-        return sum(len(d.provisions) for d in self.documents)
+        return sum(d.counted.provisions for d in self.documents)
 
 
 @dataclass

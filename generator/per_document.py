@@ -18,7 +18,8 @@ Guarantees:
 - Beside each result the map keeps the document's share of the search index (`share`: search.Share),
   written first, so that a process forked before the map and started once the missing documents are
   mapped (`beside`: build.IndexBeside) can index every document while this one reads their results.
-The reduce (facts.gather, classify.fill_cells, relate) then runs over every document.
+The reduce (facts.gather, classify.fill_cells, relate) then runs over every document's result, reading no body:
+each page keeps what it needs (Tally, cells, targets, citations found, relate's keys and texts).
 """
 
 from __future__ import annotations
@@ -41,8 +42,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .classify import Rules, cells_of, classify_document
-from .facts import extract_document
-from .facts.citations import FoundCitation
+from .facts import Cited, cited, extract_document
 from .facts.notes import Lexicon
 from .forked import collector, frozen
 from .gazetteer import NATIONAL, Division
@@ -73,7 +73,7 @@ class Mapped:
 
     checked: Checked
     page: DocumentPage | None = None  # none unless the document and the curated files are sound
-    found: list[tuple[int, FoundCitation]] = field(default_factory=list)  # citations, by their provision's place
+    found: list[Cited] = field(default_factory=list)  # its citations, for the policies
     unlisted: list[Problem] = field(default_factory=list)  # warnings of facts: agency names agencies.yaml lacks
     unthemed: list[Problem] = field(default_factory=list)  # warnings of classify: units no theme fits
     raw: tuple[int, int] | None = None  # size and time (ns) of the raw copy it was checked against; none: missing
@@ -210,12 +210,12 @@ def map_one(path: Path, ctx: _Context) -> Mapped:
     page = link_document(checked.doc, ctx.shared.places)
     site = replace(ctx.site, documents=[page], lines=checked.lines)
     result.unlisted, found = extract_document(site, page, ctx.lexicon)
-    place = {id(e): i for i, e in enumerate(page.provisions)}
-    result.found = [(place[id(e)], c) for e, c in found]
+    result.found = cited(page, found)
     result.unthemed = classify_document(site, page, ctx.rules)
     page.compared, page.shown, page.ring, page.comparable = map_keys(page)
     page.cells = cells_of(page)
     page.tally = Tally.of(page)
+    page.targets = [t for e in page.provisions for t in e.targets]  # kept with the page, read without its body
     for e in page.provisions:  # the entries hold the tree now: the outline is let go, each unit kept lean
         e.provision = Unit.of(e.provision)
     page.doc.outline = []
@@ -248,10 +248,13 @@ def _map_pickled(path: Path, ctx: _Context | None = None) -> tuple[bytes, dict[s
     beside = {}
     if ctx.share:
         beside[SHARE] = pickle.dumps((result.raw, ctx.share(result.page)), pickle.HIGHEST_PROTOCOL)
+    blob = _dumps(result, _RESULT)
     if result.page is not None:
-        beside[BODY] = _dumps(tuple(getattr(result.page, f) for f in BODY_FIELDS), _BODY)
         beside[TEXTS] = pickle.dumps(compared_texts(result.page), pickle.HIGHEST_PROTOCOL)
-    return _dumps(result, _RESULT), beside
+        for e in result.page.provisions:  # the page holds its targets, given back to them when the body is read (wire)
+            e.targets = []
+        beside[BODY] = _dumps(tuple(getattr(result.page, f) for f in BODY_FIELDS), _BODY)
+    return blob, beside
 
 
 def read_share(path: Path, key: str) -> tuple[object, str]:
@@ -384,7 +387,7 @@ def _set_body(page: DocumentPage, blob: bytes, ctx: _Context) -> None:
     page.__dict__.update(zip(BODY_FIELDS, _loads(blob, ctx, page)))
     page.body = None
     _shared_words(page)
-    page.wire_related()
+    page.wire()
 
 
 _TERMS: dict[tuple[int, ...], tuple[int, ...]] = {}  # each set of an Assignment's terms, once for the whole atlas

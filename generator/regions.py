@@ -37,7 +37,7 @@ class Region(Generic[T]):
     total: list[T]  # every item within it, below included, in site order
     above: list[Region[T]] = field(default_factory=list)  # the places above it, province first
     below: list[Region[T]] = field(default_factory=list)  # when cut: the places below, by code
-    page_of: Callable[[T], DocumentPage] = field(default=lambda item: item.entry.page, repr=False)
+    page_of: Callable[[T], DocumentPage] = field(default=lambda item: item.page, repr=False)
 
     @cached_property
     def documents(self) -> int:
@@ -45,7 +45,7 @@ class Region(Generic[T]):
         return len({self.page_of(i) for i in self.total})
 
 
-def cut(items: list[T], limit: int, page_of: Callable[[T], DocumentPage] = lambda item: item.entry.page
+def cut(items: list[T], limit: int, page_of: Callable[[T], DocumentPage] = lambda item: item.page
         ) -> list[Region[T]]:
     """Return every page of `items`: each province's by code, each followed by the pages below it when it is cut.
 

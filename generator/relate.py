@@ -307,7 +307,7 @@ def _picked(near: list[Near], rings: list[Ring], g: int, p: int, own: DocumentPa
 
 def relate(site: Site, vocab: Vocabulary | None = None) -> None:
     """Fill each page's `related`: for each comparable provision, up to TOP from other documents, above THRESHOLD;
-    and give them to the provisions read so far (DocumentPage.wire_related; the others get theirs when read)."""
+    and give them to the provisions read so far (DocumentPage.wire; the others get theirs when read)."""
     c = _groups(site)
     doc_of, members, folded = c.doc_of, c.members, c.folded
     for page in site.documents:
@@ -374,4 +374,4 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
 
 def _wire(site: Site) -> None:
     for page in site.documents:
-        page.wire_related()
+        page.wire()

@@ -405,7 +405,7 @@ def render_parts(site: Site, templates: Path, store: PageStore | None = None) ->
     agency's pages (what `store` keeps of them taken as it is)."""
     html_env = html_environment(templates)
     env = environment(templates, html_env)
-    agencies = sorted((a for a in site.agencies if a.tasks), key=lambda a: -len(a.tasks))
+    agencies = sorted((a for a in site.agencies if a.documents), key=lambda a: -a.task_count)
     places = place_pages(site.provinces, regions.PLACE)
     return [partial(_gathered, site, env, Cells(html_env), places, store),
             partial(_gathered_facts, site, env, places, store),
@@ -500,12 +500,15 @@ def shown_from_others(page: DocumentPage) -> str:
     words, then its score and where the passages shared stand) and the policies it cites. All else they show is the
     document's own (its key covers it), so files whose say is unchanged are those made last time."""
     h = hashlib.blake2b(digest_size=16)  # bytes: a million digests formatted as text were half the documents' runs
-    for i, e in enumerate(page.provisions):
-        if e.related or e.citations:
-            h.update(b"%d %d " % (i, len(e.related)))  # each Related.shown is the same length: no separator needed
-            h.update(b"".join([r.shown for r in e.related]))
-            if e.citations:
-                h.update(repr([(c.policy.slug, c.policy.title, c.policy.issuer) for c in e.citations]).encode())
+    cited: dict[int, list[Citation]] = defaultdict(list)  # from the page alone: no provision is read
+    for c in page.citations or ():
+        cited[c.at].append(c)
+    related = {i: r for i, r in zip(page.comparable or (), page.related or ()) if r}
+    for i in sorted(related.keys() | cited.keys()):
+        h.update(b"%d %d " % (i, len(related.get(i, ()))))  # each Related.shown is the same length: no separator needed
+        h.update(b"".join([r.shown for r in related.get(i, ())]))
+        if i in cited:
+            h.update(repr([(c.policy.slug, c.policy.title, c.policy.issuer) for c in cited[i]]).encode())
     return h.hexdigest()
 
 
@@ -548,8 +551,7 @@ def _gathered(site: Site, env: Environment, cells: Cells, places: list[ProvinceP
         yield _kept(store, lambda: _render(env, "theme.md.j2", ThemeContext(
             theme=theme, columns=[cells.column(theme, p, "../") for p in shown], documents=len(columns),
             addressed=len(theme.cells), picked=PICKED,
-            targets=[t for p in sorted(shown, key=order.__getitem__) for e in p.provisions for t in e.targets
-                     if t.theme is theme])),
+            targets=[t for p in sorted(shown, key=order.__getitem__) for t in p.targets if t.theme is theme])),
             theme.src_path, shown, len(columns), len(theme.cells))
     first, second = columns[0], columns[min(1, len(columns) - 1)]
     # One page holds every theme, so a column's anchor names the theme too.
@@ -564,9 +566,10 @@ def _gathered_facts(site: Site, env: Environment, places: list[ProvincePage],
     one place, or of an indicator's or policy's place, are taken as `store` keeps them when nothing they show changed."""
     yield "indicators.md", _render(env, "indicators.md.j2", _indicators(site))
     for ind in site.indicators:
-        if ind.targets:
+        if ind.targets:  # its page shows its documents' targets (their keys), and its places' counts
             parts = _parts(ind, ind.targets, regions.INDICATOR)
-            yield ind.src_path, _render(env, "indicator.md.j2", _indicator(ind, parts))
+            yield _kept(store, lambda: _render(env, "indicator.md.j2", _indicator(ind, parts)), ind.src_path,
+                        [t.page for t in ind.targets], _counts([_part_link(p) for p in parts if not p.up]))
             for part in parts:
                 yield _part(store, env, "indicator_part.md.j2", part)
     others = {d: d.counted.others for d in site.documents}
@@ -589,9 +592,10 @@ def _gathered_facts(site: Site, env: Environment, places: list[ProvincePage],
     yield "policies/index.md", _render(env, "policies.md.j2", _policies(site))
     for policy in site.policies:
         parts = _parts(policy, policy.citations, regions.POLICY)
-        yield policy.src_path, _render(env, "policy.md.j2", PolicyContext(
-            policy=policy, level=policy_level(policy.level), citations=[] if parts else policy.citations,
-            parts=[_part_link(p) for p in parts if not p.up]))
+        links = [_part_link(p) for p in parts if not p.up]
+        yield _kept(store, lambda: _render(env, "policy.md.j2", PolicyContext(
+            policy=policy, level=policy_level(policy.level), citations=[] if parts else policy.citations, parts=links)),
+            policy.src_path, [c.page for c in policy.citations], _named_policy(policy), _counts(links))
         for part in parts:
             yield _part(store, env, "policy_part.md.j2", part)
 
@@ -599,10 +603,14 @@ def _gathered_facts(site: Site, env: Environment, places: list[ProvincePage],
 def _part(store: PageStore | None, env: Environment, template: str, part: PartContext) -> tuple[str, str | Path]:
     """Render an indicator's or a policy's part for a place (as `store` keeps it when nothing it shows changed)."""
     entity = part.entity
-    named = ((entity.title, entity.issuer, entity.inferred_issuer, entity.level, entity.doc_number)
-             if isinstance(entity, PolicyPage) else ())  # a policy is named by what its documents print
-    return _kept(store, lambda: _render(env, template, part), part.src_path, [i.entry.page for i in part.items],
+    named = _named_policy(entity) if isinstance(entity, PolicyPage) else ()
+    return _kept(store, lambda: _render(env, template, part), part.src_path, [i.page for i in part.items],
                  named, part.documents, part.total, _counts([*part.up, *part.below]))
+
+
+def _named_policy(policy: PolicyPage) -> tuple:
+    """What a policy's pages show of it beyond its citations: it is named by what all its documents print."""
+    return policy.title, policy.issuer, policy.inferred_issuer, policy.level, policy.doc_number
 
 
 def _render(env: Environment, template: str, ctx: object) -> str:
@@ -669,7 +677,7 @@ def _indicators(site: Site) -> IndicatorsContext:
     rows = []
     for ind in site.indicators:
         if ind.targets:
-            rows.append((ind, len({t.entry.page for t in ind.targets}), _span(*_range(ind.targets), ind.indicator.unit)))
+            rows.append((ind, len({t.page for t in ind.targets}), _span(*_range(ind.targets), ind.indicator.unit)))
     return IndicatorsContext(rows=rows, provinces=[(p, sum(d.counted.others for d in p.documents)) for p in site.provinces],
                              total=sum(d.counted.targets for d in site.documents),
                              matched=sum(d.counted.matched for d in site.documents))
@@ -679,8 +687,8 @@ def _by_province(items: list) -> list[tuple[Division, list]]:
     """Group targets by their document's province: national first, then by code."""
     groups: dict[str, list] = defaultdict(list)
     for item in items:
-        groups[item.entry.page.province.code].append(item)
-    return [(groups[code][0].entry.page.province, groups[code]) for code in sorted(groups)]
+        groups[item.page.province.code].append(item)
+    return [(groups[code][0].page.province, groups[code]) for code in sorted(groups)]
 
 
 def _range(targets: list[Target]) -> tuple[float, float]:
@@ -694,7 +702,7 @@ def _span(low: float, high: float, tail: str) -> str:
 
 def _parts(entity: IndicatorEntry | PolicyPage, items: list[Target] | list[Citation], limit: int) -> list[PartContext]:
     """Return the pages of an indicator's targets or a policy's citations by place; none when one page holds them."""
-    if len({i.entry.page for i in items}) <= limit:
+    if len({i.page for i in items}) <= limit:
         return []
 
     def link(r: Region) -> PlaceLink:
@@ -710,7 +718,7 @@ def _part_link(part: PartContext) -> PlaceLink:
 
 def _indicator(ind: IndicatorEntry, parts: list[PartContext]) -> IndicatorContext:
     title = f"{ind.indicator.name_zh} {ind.indicator.name_en}"
-    documents = len({t.entry.page for t in ind.targets})
+    documents = len({t.page for t in ind.targets})
     targets, links = ([], [_part_link(p) for p in parts if not p.up]) if parts else (ind.targets, [])
     if len(ind.targets) > CHART_BARS:
         bars = []
@@ -719,8 +727,8 @@ def _indicator(ind: IndicatorEntry, parts: list[PartContext]) -> IndicatorContex
             bars.append(Bar(province.name, low, high if high != low else None, _span(low, high, f"({len(ts)})")))
         return IndicatorContext(ind, bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars), True,
                                 targets, links, documents)
-    bars = [Bar(f"{t.entry.page.jurisdiction} {t.year or '—'}", t.value, t.value_max, target_value(t)) for t in ind.targets]
-    distinct = {(t.entry.page, t.year) for t in ind.targets}
+    bars = [Bar(f"{t.page.jurisdiction} {t.year or '—'}", t.value, t.value_max, target_value(t)) for t in ind.targets]
+    distinct = {(t.page, t.year) for t in ind.targets}
     chart = bar_chart(f"chart-{ind.indicator.id}", title, ind.indicator.unit, bars) if len(distinct) >= 2 else None
     return IndicatorContext(ind, chart, False, targets, links, documents)
 
@@ -742,18 +750,28 @@ def _targets_link(p: ProvincePage, others: dict[DocumentPage, int]) -> PlaceLink
 
 def _others(documents: list[DocumentPage]) -> list[Target]:
     """The targets of `documents` no canonical indicator matches, in site order."""
-    return [t for d in documents for e in d.provisions for t in e.targets if t.canonical is None]
+    return [t for d in documents for t in d.targets if t.canonical is None]
 
 
 NAME_USES = 10  # provisions linked for each unlisted or damaged name; the export lists every one
 
 
-def _uses(tasks: list[Task]) -> list[NameUses]:
-    """Group tasks by the name as printed, in order of first use: a name a thousand documents print is one row."""
-    by_name: dict[str, list[Task]] = defaultdict(list)
-    for t in tasks:
-        by_name[t.name].append(t)
-    return [NameUses(name, uses[:NAME_USES], len(uses), len({t.entry.page for t in uses})) for name, uses in by_name.items()]
+def _uses(site: Site, listed: bool) -> list[NameUses]:
+    """Group the names no agency matches (`listed`: readable names agencies.yaml lacks, else names too damaged to
+    read) by the name as printed, in order of first use: a name a thousand documents print is one row. Counted from
+    the documents' Tallies; only the documents holding a name's first NAME_USES uses are read, for their links."""
+    uses: dict[str, list[tuple[DocumentPage, int]]] = defaultdict(list)  # each use: its document, its place among the odd
+    for d in site.documents:
+        for k, (name, known) in enumerate(d.counted.odd):
+            if known is listed:
+                uses[name].append((d, k))
+    return [NameUses(name, [_odd_tasks(d)[k] for d, k in found[:NAME_USES]], len(found), len({d for d, _ in found}))
+            for name, found in uses.items()]
+
+
+def _odd_tasks(page: DocumentPage) -> list[Task]:
+    """The tasks of `page` naming a body agencies.yaml lacks, or too damaged to read, in reading order (Tally.odd)."""
+    return [t for e in page.provisions for t in e.tasks if t.agency is None or not t.listed]
 
 
 @dataclass
@@ -828,19 +846,15 @@ def _agencies_index(site: Site, env: Environment, store: PageStore | None) -> It
 
 
 def _agencies(site: Site, store: PageStore | None = None) -> AgenciesContext:
-    listed = [a for a in site.agencies if a.tasks]
+    listed = [a for a in site.agencies if a.documents]
     order = _positions(site)
     named = {a: _named(site, a, order, store) for a in listed}
     rows = [(a, named[a].lead, len(a.documents)) for a in listed]
     counts = {a: defaultdict(int, {th: n for th, n in named[a].themes if th is not None}) for a in listed}
     themes = [th for th in site.themes if any(counts[a][th] for a in listed)]
     matrix = [(a, [(th, counts[a][th], _shade(counts[a][th])) for th in themes]) for a in listed]
-    odd = [t for d in site.documents if d.counted.odd_names for e in d.provisions for t in e.tasks
-           if t.agency is None or not t.listed]
-    damaged = _uses([t for t in odd if t.listed])
-    unresolved = _uses([t for t in odd if not t.listed])
-    return AgenciesContext(rows=rows, themes=themes, matrix=matrix, damaged=damaged, unresolved=unresolved,
-                           notes=sum(d.counted.noted for d in site.documents))
+    return AgenciesContext(rows=rows, themes=themes, matrix=matrix, damaged=_uses(site, True),
+                           unresolved=_uses(site, False), notes=sum(d.counted.noted for d in site.documents))
 
 
 def _by_theme(site: Site, tasks: list[Task]) -> list[tuple[ThemePage | None, list[Task]]]:
@@ -920,14 +934,14 @@ CITED_BY = 10  # citing documents named in a policy's row; its page lists them a
 
 def _policies(site: Site) -> PoliciesContext:
     here = "policies/index.html"
-    cited = {c.entry.page for p in site.policies for c in p.citations}
+    cited = {c.page for p in site.policies for c in p.citations}
     citing = [d for d in site.documents if d in cited]
     graph = None
     if len(citing) <= GRAPH_DOCUMENTS:
         left = [Node(d, d.jurisdiction, f"{d.jurisdiction} {d.doc.title}", None, "") for d in citing]
         right = [Node(p, _short(p.title), (p.issuer + " " if p.issuer else "") + f"《{p.title}》",
                       relative_url(p.url, here), policy_level(p.level)) for p in site.policies]
-        edges = list(dict.fromkeys((c.entry.page, p) for p in site.policies for c in p.citations))
+        edges = list(dict.fromkeys((c.page, p) for p in site.policies for c in p.citations))
         graph = link_graph("policy-graph", "各地文件引用的政策 Policies cited by each document", left, right, edges,
                            "文件 Documents", "引用的政策 Cited policies")
     levels: dict[str, list[tuple[PolicyPage, list[DocumentPage], int]]] = defaultdict(list)

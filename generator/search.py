@@ -472,7 +472,7 @@ def theme_rows(themes: list[ThemePage]) -> list[tuple[str, str, str]]:
 
 def site_index_entries(site: Site) -> list[DocEntries]:
     """Every document's DocEntries in site order, then the atlas's own (what build_index indexes)."""
-    return [*map(document_entries, site.documents), site_entries(site.themes, [a for a in site.agencies if a.tasks])]
+    return [*map(document_entries, site.documents), site_entries(site.themes, [a for a in site.agencies if a.documents])]
 
 
 def index_shares(shares: list[tuple[Share, str]], themes: list[ThemePage], agencies: list[AgencyPage],

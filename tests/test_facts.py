@@ -292,7 +292,7 @@ def test_a_lead_only_where_the_source_says_so(shipped):
     """No note in Haidong, Lin County or Yang County says 牵头: their bodies are listed, none called lead. Dunhuang
     states that the first body of each note answers overall (第一个责任单位负总责): there the first leads, by rule.
     One sentence of Lin County says who leads its task force: 由县住建局会同县发改局共同牵头."""
-    tasks = [t for a in shipped.agencies for t in a.tasks]
+    tasks = [t for d in shipped.documents for e in d.provisions for t in e.tasks if t.agency]
     by_doc = {}
     for t in tasks:
         if t.basis != "prose":
@@ -304,7 +304,7 @@ def test_a_lead_only_where_the_source_says_so(shipped):
         ("linxian-2024-action-plan:4.1.p1", "县住建局", "lead"), ("linxian-2024-action-plan:4.1.p1", "县发改局", "lead")}
     hukou = next(t for t in shipped.themes if t.slug == "hukou-reform")
     leads = {e.id: [t.agency.slug for t in e.tasks if t.role == "lead" and t.agency]
-             for cell in hukou.cells.values() for e in cell if e.themes[0].theme is hukou and e.tasks}
+             for page in shipped.documents for e in hukou.entries(page) if e.themes[0].theme is hukou and e.tasks}
     assert {k: v for k, v in leads.items() if v} == {
         "dunhuang-2020-implementing-opinions:1.1": ["public-security"], "dunhuang-2020-implementing-opinions:1.2": ["public-security"]}
 
@@ -359,7 +359,7 @@ def test_a_chart_states_its_data_and_escapes_it():
 
 def test_a_branch_office_has_its_own_level_and_its_parent(shipped):
     """市生态环境局临县分局 and 县生态环境局临县分局 are one body serving Lin County: county level, the parent recorded."""
-    tasks = [t for a in shipped.agencies for t in a.tasks if "分局" in t.name or "监管组" in t.name]
+    tasks = [t for d in shipped.documents for e in d.provisions for t in e.tasks if t.agency and ("分局" in t.name or "监管组" in t.name)]
     assert tasks and all(t.level == "county" for t in tasks)
     assert {(t.name, t.parent) for t in tasks if t.entry.page.slug == "linxian-2024-action-plan"} == {
         ("市生态环境局临县分局", "市生态环境局"), ("县生态环境局临县分局", "县生态环境局")}

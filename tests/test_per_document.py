@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 
 import pytest
@@ -59,19 +60,21 @@ def test_the_cells_are_filled_from_what_each_document_s_map_kept(project):
     from generator.classify import cells_of, fill_cells
 
     site = analyse(project).site
-    kept = {t.slug: {doc: [e.id for e in cell] for doc, cell in t.cells.items()} for t in site.themes}
+    of_id = {page.doc.id: page for page in site.documents}
+    kept = {t.slug: {doc: [e.id for e in t.entries(of_id[doc])] for doc in t.cells} for t in site.themes}
     assert all(page.cells == cells_of(page) for page in site.documents) and any(kept.values())
     for page in site.documents:
         page.cells = None
     for t in site.themes:
         t.cells = {}
     fill_cells(site)
-    assert {t.slug: {doc: [e.id for e in cell] for doc, cell in t.cells.items()} for t in site.themes} == kept
+    assert {t.slug: {doc: [e.id for e in t.entries(of_id[doc])] for doc in t.cells} for t in site.themes} == kept
     for t in site.themes:  # the theme's primary provisions first, each group in reading order
-        for cell in t.cells.values():
-            order = [(e.themes[0].theme is not t, e.page.provisions.index(e)) for e in cell]
+        for doc, cell in t.cells.items():
+            order = [(of_id[doc].provisions[i].themes[0].theme is not t, i) for i in cell]
             assert order == sorted(order)
-    assert any(e.themes[0].theme is not t for t in site.themes for cell in t.cells.values() for e in cell)
+    assert any(of_id[doc].provisions[i].themes[0].theme is not t for t in site.themes for doc, cell in t.cells.items()
+               for i in cell)
 
 
 def test_the_gathered_pages_count_from_each_document_s_tally(project):
@@ -256,7 +259,8 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
 
     build(project, run_mkdocs=False)
     before, showed, listed = _stored(project), similar(), lists()
-    assert {rel.split("/")[0] for rel in before} == {"documents", "agencies", "themes", "timeline", "indicators"}
+    assert {rel.split("/")[0] for rel in before} == {"documents", "agencies", "themes", "timeline", "indicators",
+                                                     "policies"}
     path = project / "site-data" / "documents" / f"{edited}.yaml"
     text = path.read_text(encoding="utf-8")
     head, outline = text.split("\noutline:", 1)
@@ -273,13 +277,13 @@ def test_an_edit_renders_again_only_the_pages_that_show_it(tmp_path):
     # The list of an agency's pages is kept under its documents' keys, and so is the list of its parts in each
     # province: only the agencies naming the edited document list theirs again, and of their parts only those of
     # its province (the others' pages are neither cut nor rendered).
-    agencies = [a for a in prepare(project).site.agencies if a.tasks]
-    naming = {a for a in agencies if any(t.entry.page.doc.id == edited for t in a.tasks)}
+    agencies = [a for a in prepare(project).site.agencies if a.documents]
+    naming = {a for a in agencies if any(d.doc.id == edited for d in a.documents)}
     assert naming and len(lists() - listed) == 2 * len(naming) and len(naming) < len(agencies)
-    assert any(len({t.entry.page.province for t in a.tasks}) > 1 for a in naming)  # parts of other provinces kept
+    assert any(len({d.province for d in a.documents}) > 1 for a in naming)  # parts of other provinces kept
     again = {rel for rel in after if after[rel] != before.get(rel)}
     # A document's page shows others' provisions listed as similar; all other kept pages show the documents they link.
-    showing = {rel for rel in after if f"{edited}.html" in docs[rel].decode()
+    showing = {rel for rel in after if re.search(rf"\b{edited}\.(html|md)\b", docs[rel].decode())
                and (rel.count("/") > 1 or not rel.startswith("documents/"))}
     assert showed and any(rel.startswith("agencies/") for rel in showing)
     assert again == showing | showed | {f"documents/{edited}.md"} and len(again) < len(after)

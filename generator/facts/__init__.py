@@ -16,6 +16,7 @@ import hashlib
 import re
 import sys
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ..chinese import fold
 from ..gazetteer import LEVEL_RANK
@@ -28,6 +29,27 @@ from .targets import SENTENCE_END, find_targets
 from .times import find_times
 
 POLICY_LEVELS = ("national", "province", "prefecture", "county", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """A citation as one document's map finds it, for gather to group into policies without reading the provision."""
+
+    at: int  # the citing provision's place in page.provisions
+    found: FoundCitation
+    sentence: tuple[int, int]  # the sentence that cites it
+    printed: str  # the title as published, without 《》; empty for a bare document number
+
+
+def cited(page: DocumentPage, found: list[tuple[ProvisionEntry, FoundCitation]]) -> list[Cited]:
+    """Return what gather needs of the citations `page` makes (extract_document's)."""
+    place = {id(e): i for i, e in enumerate(page.provisions)}
+    out = []
+    for e, c in found:
+        text = e.provision.text or ""
+        out.append(Cited(place[id(e)], c, _sentence(text, c.start),
+                         text[c.start + 1:c.start + 1 + len(c.printed)] if c.printed else ""))
+    return out
 _NATIONAL = ("中共中央", "党中央", "国务院", "全国", "国家", "中华人民共和国")
 
 
@@ -38,11 +60,11 @@ def extract(site: Site) -> list[Problem]:
     """
     lexicon = Lexicon([a.agency for a in site.agencies])
     problems: list[Problem] = []
-    found: list[tuple[ProvisionEntry, FoundCitation]] = []
+    found: list[tuple[DocumentPage, Cited]] = []
     for page in site.documents:
-        more, cited = extract_document(site, page, lexicon)
+        more, made = extract_document(site, page, lexicon)
         problems += more
-        found += cited
+        found += [(page, c) for c in cited(page, made)]
     gather(site, found)
     return problems
 
@@ -60,7 +82,7 @@ def extract_document(site: Site, page: DocumentPage,
     previous: ProvisionEntry | None = None
     own = (normalise_title(fold(page.doc.title))[0], fold(page.doc.doc_number or ""))
     first_leads = any(FIRST_LEADS.search(fold(e.provision.text or "")) for e in page.provisions)
-    for e in page.provisions:
+    for at, e in enumerate(page.provisions):
         published = e.provision.text or ""
         text = fold(published)
         if not text:
@@ -97,7 +119,7 @@ def extract_document(site: Site, page: DocumentPage,
             e.deadlines = [Deadline(e, (t.start, t.end), _sentence(text, t.start), t.year, t.month, t.start_year)
                            for t in times]
         for n, f in enumerate(find_targets(published, text, times, page.plan_year), start=1):
-            target = Target(e, n, (f.start, f.end), f.clause, f.printed, f.value, f.value_max, f.unit, f.comparator,
+            target = Target(page, at, n, (f.start, f.end), f.clause, f.printed, f.value, f.value_max, f.unit, f.comparator,
                             f.comparator_text, f.indicator, _indicator(site.indicators, f.indicator, f.unit),
                             f.year, f.year_from_plan)
             e.targets.append(target)
@@ -107,19 +129,21 @@ def extract_document(site: Site, page: DocumentPage,
     return problems, found
 
 
-def gather(site: Site, found: list[tuple[ProvisionEntry, FoundCitation]]) -> None:
+def gather(site: Site, found: list[tuple[DocumentPage, Cited]]) -> None:
     """The reduce: group every citation into policies, and list each agency's tasks (and the documents naming it) and
     each indicator's targets."""
     site.policies = _policies(site, found)
+    agencies = {a.slug: a for a in site.agencies}
     for page in site.documents:
-        for e in page.provisions:
-            for task in e.tasks:
-                if task.agency:
-                    task.agency.tasks.append(task)
-                    task.agency.documents[page] = None
-            for target in e.targets:
-                if target.canonical and target.restates is None:  # a restatement is not a second value to chart
-                    target.canonical.targets.append(target)
+        if page.targets is None:  # linked outside the map
+            page.targets = [t for e in page.provisions for t in e.targets]
+        page.wire()
+        for slug, named in page.counted.agencies.items():
+            agencies[slug].task_count += named.tasks
+            agencies[slug].documents[page] = None
+        for target in page.targets:
+            if target.canonical and target.restates is None:  # a restatement is not a second value to chart
+                target.canonical.targets.append(target)
 
 
 def _link_targets(page: DocumentPage) -> None:
@@ -201,30 +225,32 @@ def _cites_itself(own: tuple[str, str], c: FoundCitation) -> bool:
     return (c.title == own_title and not c.issuer) or (c.doc_number is not None and fold(c.doc_number) == own_number)
 
 
-def _policies(site: Site, found: list[tuple[ProvisionEntry, FoundCitation]]) -> list[PolicyPage]:
-    """Group citations into policies: one per (issuer, title), untitled issuers joining the only named one."""
+def _policies(site: Site, found: list[tuple[DocumentPage, Cited]]) -> list[PolicyPage]:
+    """Group citations into policies: one per (issuer, title), untitled issuers joining the only named one; give each
+    citing page its citations (DocumentPage.citations)."""
     issuers: dict[str, set[str]] = defaultdict(set)
-    for _, c in found:
-        if c.issuer:
-            issuers[c.title].add(c.issuer)
+    for _, x in found:
+        if x.found.issuer:
+            issuers[x.found.title].add(x.found.issuer)
     policies: dict[tuple[str, str], PolicyPage] = {}
-    for e, c in found:
+    for page in site.documents:
+        page.citations = []
+    for page, x in found:
+        c = x.found
         named = issuers.get(c.title, set())
         issuer = c.issuer or (next(iter(named)) if len(named) == 1 else "")
         key = (issuer, c.title)
         policy = policies.get(key)
         if policy is None:
-            level = _policy_level(site, e.page, issuer, c.title)
+            level = _policy_level(site, page, issuer, c.title)
             digest = hashlib.sha1("\u0000".join(key).encode()).hexdigest()[:8]
             policy = policies[key] = PolicyPage(f"{level}-{digest}", c.title, issuer, level, c.doc_number)
         policy.doc_number = policy.doc_number or c.doc_number
         if not policy.issuer and not policy.inferred_issuer and c.doc_number:
-            policy.inferred_issuer = issuer_from_number(c.doc_number, site.places, e.page.place)
-        text = e.provision.text or ""
-        printed = text[c.start + 1:c.start + 1 + len(c.printed)] if c.printed else ""  # as published, without 《》
-        citation = Citation(e, policy, (c.start, c.end), _sentence(text, c.start), printed, c.doc_number)
+            policy.inferred_issuer = issuer_from_number(c.doc_number, site.places, page.place)
+        citation = Citation(page, x.at, policy, (c.start, c.end), x.sentence, x.printed, c.doc_number)
         policy.citations.append(citation)
-        e.citations += (citation,)  # a tuple as read from the map's cache (ProvisionEntry.__getstate__)
+        page.citations.append(citation)
     return sorted(policies.values(), key=lambda p: (POLICY_LEVELS.index(p.level), -len(p.documents), p.title))
 
 
