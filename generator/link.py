@@ -708,7 +708,7 @@ class Site:
     @property
     def targets(self) -> list[Target]:
         """Every quantitative target, in site order."""
-        return [t for d in self.documents for e in d.provisions for t in e.targets]
+        return [t for d in self.documents for t in d.targets or ()]  # kept with each page: no body is read
 
     @property
     def provision_count(self) -> int:
