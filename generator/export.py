@@ -58,7 +58,7 @@ def tables(site: Site, pages: list[DocumentPage] | None = None) -> dict[str, Cal
                 yield {"id": e.id, "document_id": page.doc.id, "parent_id": e.parent_id, "depth": e.depth,
                        "label": p.label, "heading": p.heading, "text": p.text, "url": e.url,
                        "themes": [a.theme.slug for a in e.themes],
-                       "related": [{"provision_id": r.entry.id, "score": r.score} for r in e.related],
+                       "related": [{"provision_id": r.id, "score": r.score} for r in e.related],
                        "agencies": [{"id": t.agency.slug if t.agency else None, "name": t.name, "role": t.role,
                                      "basis": t.basis or None, "level": t.level, "parent": t.parent} for t in e.tasks],
                        "deadlines": [_deadline(dl) for dl in e.deadlines]}

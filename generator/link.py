@@ -135,8 +135,9 @@ class Body(Protocol):
     def read(self, page: DocumentPage) -> None:
         """Set the page's BODY_FIELDS."""
 
-    def texts(self, page: DocumentPage) -> list[tuple[str, str]]:
-        """Return what relate compares of the page's provisions (relate.compared_texts), without reading them."""
+    def texts(self, page: DocumentPage) -> list[tuple[str, ...]]:
+        """Return what relate compares and listings show of the page's provisions (relate.compared_texts), without
+        reading them."""
 
 
 @dataclass(eq=False)  # an entity: equal only to itself, hashable
@@ -157,6 +158,7 @@ class DocumentPage:
     related: list[list[Related]] | None = None  # filled by relate: each comparable provision's (wire)
     citations: list[Citation] | None = None  # filled by facts.gather: the policies it cites, in reading order (wire)
     targets: list[Target] | None = None  # its quantitative targets in reading order, kept by the map with it (wire)
+    texts: list[tuple[str, ...]] | None = field(default=None, repr=False)  # as the map kept them (listed), once read
     cells: dict[str, tuple[int, ...]] | None = None  # its provisions on each theme, as the map found them (classify.cells_of)
     tally: Tally | None = None  # what the pages gathering the atlas count of it, as the map counted it
     # Where its provisions and collation notes are kept when it was read from the map's cache without them
@@ -170,6 +172,17 @@ class DocumentPage:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         body.read(self)
         return self.__dict__[name]
+
+    def listed(self, k: int) -> tuple[str, str, str | None]:
+        """Return the id, name and text of its k-th comparable provision, as a page listing it as similar shows it:
+        from its provisions when they are read, else from what the map kept beside them (Body.texts: a page listing
+        a hundred others' provisions would read their hundred bodies)."""
+        if self.body is None:
+            e = self.provisions[self.comparable[k]]
+            return e.id, e.name, e.provision.text
+        if self.texts is None:
+            self.texts = self.body.texts(self)
+        return self.texts[k][2:]
 
     def wire(self) -> None:
         """Give its provisions what the reduce found for them (`related`, `citations`), once both are there."""
@@ -431,20 +444,36 @@ class Related:
     """A similar provision in another document."""
 
     page: DocumentPage = field(repr=False)  # the other provision's document
-    at: int  # the other provision's place in page.provisions (read only when a page showing it is made)
+    k: int  # the other provision's place among the page's comparable ones (DocumentPage.comparable)
     score: float  # cosine similarity, 0..1
     spans: list[tuple[int, int]]  # where the passages both texts contain verbatim stand in the other provision's text
     shown: bytes  # a digest of all a page listing it shows of it: its own (relate.shown_keys), score and spans
 
     @property
     def entry(self) -> ProvisionEntry:
-        """The other provision."""
-        return self.page.provisions[self.at]
+        """The other provision (its page's provisions are read: what a listing shows needs only id, name and text)."""
+        return self.page.provisions[self.page.comparable[self.k]]
+
+    @property
+    def id(self) -> str:
+        return self.page.listed(self.k)[0]
+
+    @property
+    def name(self) -> str:
+        return self.page.listed(self.k)[1]
+
+    @property
+    def text(self) -> str:
+        return self.page.listed(self.k)[2] or ""
+
+    @property
+    def url(self) -> str:
+        return f"{self.page.url}#{ProvisionId.parse(self.id).anchor}"
 
     @property
     def shared(self) -> list[str]:
         """The passages both texts contain verbatim (6+ characters), longest first."""
-        text = self.entry.provision.text or ""
+        text = self.text
         return sorted({text[s:t] for s, t in self.spans}, key=lambda x: (-len(x), x))
 
 

@@ -370,8 +370,8 @@ class Body:
         """Set `page`'s body from the cache."""
         _set_body(page, self._bytes(page, BODY), self.ctx)
 
-    def texts(self, page: DocumentPage) -> list[tuple[str, str]]:
-        """Return the texts relate compares (relate.compared_texts) as the map kept them."""
+    def texts(self, page: DocumentPage) -> list[tuple[str, ...]]:
+        """Return what relate compares and listings show of each comparable provision (relate.compared_texts)."""
         return pickle.loads(self._bytes(page, TEXTS))
 
     def _bytes(self, page: DocumentPage, tail: str) -> bytes:

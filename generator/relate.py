@@ -143,16 +143,16 @@ def map_keys(page: DocumentPage) -> tuple[bytes, bytes, bytes, array]:
     return text_keys(page), shown_keys(page), ring_keys(page), comparable_places(page)
 
 
-def compared_texts(page: DocumentPage) -> list[tuple[str, str]]:
-    """Return the folded heading and body of each comparable provision, in text_keys' order: kept by the map beside
-    its result, so that relate reads these, not the provisions (per_document.Body.texts)."""
-    return [_compared(e) for e in page.provisions if _comparable(e)]
+def compared_texts(page: DocumentPage) -> list[tuple[str, str, str, str, str | None]]:
+    """Return, for each comparable provision in text_keys' order, the folded heading and body relate compares, and
+    the id, name and text a page listing it as similar shows (DocumentPage.listed): kept by the map beside its
+    result, so that neither reads the provisions (per_document.Body.texts)."""
+    return [(*_compared(e), e.id, e.name, e.provision.text) for e in page.provisions if _comparable(e)]
 
 
-def _texts(page: DocumentPage) -> list[tuple[str, str]]:
+def _texts(page: DocumentPage) -> list[tuple[str, ...]]:
     """compared_texts of `page`, as the map kept them when its provisions are not read."""
-    kept = page.body.texts(page) if page.body is not None else None
-    return compared_texts(page) if kept is None else kept
+    return page.body.texts(page) if page.body is not None else compared_texts(page)
 
 
 def keyed(page: DocumentPage) -> DocumentPage:
@@ -194,7 +194,7 @@ def _groups(site: Site) -> _Comparable:
             g = group.setdefault(compared[k * KEY_SIZE:(k + 1) * KEY_SIZE], len(out.members))
             if g == len(out.members):
                 texts = texts or _texts(page)
-                head, body = texts[k]
+                head, body = texts[k][:2]
                 out.members.append([])
                 out.folded.append(body)
                 out.texts.append(head + "。" + body)
@@ -350,7 +350,7 @@ def relate(site: Site, vocab: Vocabulary | None = None) -> None:
                     tail = hashlib.blake2b(repr((score, theirs)).encode(), digest_size=SHOWN_SIZE).digest()
                     spans[h] = theirs, tail
                 page, k = doc_of[j], c.place[j]
-                r = made[j] = Related(page, page.comparable[k], score, theirs,
+                r = made[j] = Related(page, k, score, theirs,
                                       page.shown[k * SHOWN_SIZE:(k + 1) * SHOWN_SIZE] + tail)
             return r
 

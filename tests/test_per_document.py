@@ -156,6 +156,12 @@ def test_relate_reads_no_provisions_and_relates_as_it_does_those_read(tmp_path):
     relate(lazy, vocab)
     relate(read, vocab)
     assert all("provisions" not in vars(page) for page in lazy.documents)
+    # A page listing others' provisions as similar shows what the map kept of them, reading none of their bodies.
+    listing = lazy.documents[0]
+    shown = [(r.id, r.name, r.text, r.url) for e in listing.provisions for r in e.related]
+    assert shown and all("provisions" not in vars(page) for page in lazy.documents[1:])
+    assert shown == [(r.entry.id, r.entry.name, r.entry.provision.text, r.entry.url)
+                     for e in read.documents[0].provisions for r in e.related]
     assert similar(lazy) == similar(read) and any(similar(read).values())
 
 
