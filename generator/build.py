@@ -486,6 +486,18 @@ def _write_marked(path: Path, chunks: Iterable[str | bytes]) -> None:
     mark(path, h.digest())
 
 
+WRITE_BEHIND = 64 << 20  # bytes of a data file written before the kernel is asked to write them out (write_behind)
+
+
+def write_behind(fd: int, start: int, end: int) -> int:
+    """Ask the kernel to start writing out bytes `start` to `end` of the file `fd` now, without waiting; return `end`.
+    A build writes 2.8 GB at 10,000 documents: left dirty, they were written out at once when the kernel's limit was
+    reached, and the write that came then stalled (the data export took 4 to 13 s after an edit)."""
+    if hasattr(os, "posix_fadvise"):  # Linux starts the writeback of a range it is told is not needed again
+        os.posix_fadvise(fd, start, end - start, os.POSIX_FADV_DONTNEED)
+    return end
+
+
 def _write_joined(path: Path, parts: Iterable[str | bytes | Stored], each: Callable[[bytes | Stored], None]) -> bytes:
     """Write `parts` (text as UTF-8; a Stored file copied in the kernel, unread) to `path`, handing each to `each` too;
     keep on the file the digest of its parts' digests (a Stored one's is kept on it), and return it. A data file is
@@ -493,7 +505,11 @@ def _write_joined(path: Path, parts: Iterable[str | bytes | Stored], each: Calla
     would be read and hashed again on every edit."""
     h = digest()
     with path.open("wb") as f:
+        behind = 0  # what the kernel was asked to write out already
         for part in parts:
+            if f.tell() - behind >= WRITE_BEHIND:
+                f.flush()
+                behind = write_behind(f.fileno(), behind, f.tell())
             if isinstance(part, Stored) and part.digest is not None:
                 f.flush()
                 at = f.tell()

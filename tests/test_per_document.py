@@ -479,6 +479,31 @@ def test_the_export_is_deflated_by_the_parts_and_write_data_only_joins_it(tmp_pa
     assert len(kept) >= 4  # long chunks there were: the provisions of atlas.json and of three CSV files at least
 
 
+def test_the_export_asks_the_kernel_to_write_out_what_it_wrote_as_it_goes(tmp_path, monkeypatch):
+    """Every WRITE_BEHIND bytes of a data file, the kernel is asked to start writing out the stretch written since the
+    last time (build.write_behind), each stretch following the last; the files are what they are without it."""
+    from generator import build as build_mod
+
+    project = copy_project(tmp_path / "proj")
+    asked: list[tuple[int, int, int]] = []
+    real = build_mod.write_behind
+    monkeypatch.setattr(build_mod, "WRITE_BEHIND", 1 << 12)
+    monkeypatch.setattr(build_mod, "write_behind", lambda fd, start, end: asked.append((fd, start, end)) or real(fd, start, end))
+    build(project, run_mkdocs=False, jobs=1)
+    assert len(asked) >= 5  # the seeds' atlas.json and provisions.csv are 0.4 MB and more
+    by_file: dict[int, list[tuple[int, int]]] = {}
+    for fd, start, end in asked:
+        by_file.setdefault(fd, []).append((start, end))
+    for stretches in by_file.values():  # a file descriptor's number is reused file after file: a new file starts at 0
+        ends = [0]
+        for start, end in stretches:
+            assert start in (ends[-1], 0) and end - start >= 1 << 12
+            ends.append(end)
+    files = generate(project)[1]
+    assert (project / "docs" / "data" / "atlas.json").read_text(encoding="utf-8") == files["data/atlas.json"]
+    assert (project / "docs" / "data" / "provisions.csv").read_text(encoding="utf-8") == files["data/provisions.csv"]
+
+
 def test_processes_and_threads_keeping_the_same_files_at_once_all_get_them(tmp_path):
     """PageStore.put from many threads at once (parts render the same province's sums): each gets files that are
     there and hold what was kept, and an older store's plain file where an entry goes is replaced."""
