@@ -185,7 +185,8 @@ class DocumentPage:
         return self.texts[k][2:]
 
     def wire(self) -> None:
-        """Give its provisions what the reduce found for them (`related`, `citations`), once both are there."""
+        """Give its provisions what the reduce found or the map kept for them (`related`, `citations`, `targets`), once
+        its provisions are read."""
         if "provisions" not in self.__dict__:
             return
         entries = self.provisions

@@ -59,7 +59,7 @@ _SHARED_FILES = ("places.yaml", "themes.yaml", "agencies.yaml", "indicators.yaml
 SCHEDULER_TIMEOUT = 30  # seconds to reach a Dask scheduler (it retries a refused connection until then)
 SHARE = ".share"  # beside a document's cached result, named by its key and this: its share of the search index
 BODY = ".body"  # beside it too: the page's provisions and collation notes (link.BODY_FIELDS), read when asked for (Body)
-TEXTS = ".texts"  # and the texts relate compares (relate.compared_texts), read by relate instead of the body (Body)
+TEXTS = ".texts"  # and what relate compares and listings show of each provision (relate.compared_texts), not the body
 STAMPS = ".stamps.json"  # in the cache folder: each document file's stamp and the digest of its bytes (_contents)
 
 # Given every document's share file and key (read_share), before any is mapped; returns what to call once the shares
@@ -185,9 +185,9 @@ def _contents(paths: list[Path], stamps: Path | None) -> list[str]:
 
 def _map_into(results: list[Mapped | None], todo: list[int], paths: list[Path], keys: list[str], cache: Path | None,
               jobs: int, scheduler: str | None) -> None:
-    """Map the documents `todo` (indices of `paths`) into `results`, and keep each one's result, body and share in
-    `cache` (the result last: a result in the cache has its body and share beside it). With a cache, a page's body is
-    read from there when it is first asked for; without, at once."""
+    """Map the documents `todo` (indices of `paths`) into `results`, and keep each one's result, body, texts and share
+    in `cache` (the result last: a result in the cache has the others beside it). With a cache, a page's body is read
+    from there when it is first asked for; without, at once."""
     mapped = _map_on(scheduler, [paths[i] for i in todo]) if scheduler else _map_all([paths[i] for i in todo], jobs)
     for i, (blob, beside) in zip(todo, mapped):  # read each as it comes
         result = results[i] = _loads(blob, _CONTEXT)
@@ -290,7 +290,7 @@ def _map_on(scheduler: str, paths: list[Path]) -> Iterator[tuple[bytes, dict[str
             future.release()
 
 
-_READING: tuple[_Context, DocumentPage | None] = (None, None)  # what the result or body being read names (_loads)
+_READING: tuple[_Context | None, DocumentPage | None] = (None, None)  # what the result or body being read names (_loads)
 
 
 def _shared(kind: str, key: str) -> object:
