@@ -568,8 +568,9 @@ def _gathered_facts(site: Site, env: Environment, places: list[ProvincePage],
     for ind in site.indicators:
         if ind.targets:  # its page shows its documents' targets (their keys), and its places' counts
             parts = _parts(ind, ind.targets, regions.INDICATOR)
-            yield _kept(store, lambda: _render(env, "indicator.md.j2", _indicator(ind, parts)), ind.src_path,
-                        [t.page for t in ind.targets], _counts([_part_link(p) for p in parts if not p.up]))
+            links = [_part_link(p) for p in parts if not p.up]
+            yield _kept(store, lambda: _render(env, "indicator.md.j2", _indicator(ind, links)), ind.src_path,
+                        [t.page for t in ind.targets], _counts(links))
             for part in parts:
                 yield _part(store, env, "indicator_part.md.j2", part)
     others = {d: d.counted.others for d in site.documents}
@@ -716,10 +717,11 @@ def _part_link(part: PartContext) -> PlaceLink:
     return PlaceLink(part.place, part.src_path, part.documents, part.total)
 
 
-def _indicator(ind: IndicatorEntry, parts: list[PartContext]) -> IndicatorContext:
+def _indicator(ind: IndicatorEntry, links: list[PlaceLink]) -> IndicatorContext:
+    """`links`: the pages of its provinces when it is cut (_parts), which then list its targets; none when it is not."""
     title = f"{ind.indicator.name_zh} {ind.indicator.name_en}"
     documents = len({t.page for t in ind.targets})
-    targets, links = ([], [_part_link(p) for p in parts if not p.up]) if parts else (ind.targets, [])
+    targets = [] if links else ind.targets
     if len(ind.targets) > CHART_BARS:
         bars = []
         for province, ts in _by_province(ind.targets):
