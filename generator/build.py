@@ -35,15 +35,15 @@ from pathlib import Path
 
 from .chinese import load_jieba
 from .classify import fill_cells
-from .export import Content, document_rows, export_files, join_rows
+from .export import Content, document_rows, export_files, join_rows, part_of
 from .facts import gather
 from .forked import collector, frozen, run_parts
 from .link import DocumentPage, Entities, Site, link
 from .load import Problem
 from .model import Agencies, Document, Indicators, Places, Taxonomy
 from .relate import read_vocabulary, relate
-from .publish import (CHUNK, BuildError, Deflated, Stored, copy_range, deflate_chunk, digest, files_under, lay_site,
-                      mark, marked, publish, start_mkdocs)
+from .publish import (CHUNK, BuildError, Deflated, Stored, copy_range, deflate_chunk, digest, files_under, keep_deflated,
+                      lay_site, mark, marked, publish, start_mkdocs)
 from .search import (FOLDER as SEARCH, INDEX_DIR, Share, build_index, index_shares, signature, site_index_entries,
                      theme_rows)
 from .render import document_files, render_parts, shown_from_others
@@ -127,7 +127,7 @@ def _analyse(project: Path, strict: bool, jobs: int | None, cache: bool, schedul
     return result
 
 
-ROWS = ".rows"  # in the scratch folder: each run of documents' export rows (ROWS/NAME/FIRST), joined into data/ last
+ROWS = ".rows"  # in the scratch folder: each run of documents' export rows (ROWS/NAME/PART/FIRST), joined into data/ last
 LEFT = ".left"  # in the scratch folder: each part's list of the files docs/ holds already (write_tree), left there
 DOCUMENTS_PER_PART = 20  # documents one part makes: enough that a part's overhead is nothing, few enough to balance
 
@@ -247,10 +247,11 @@ def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[t
     edited document's run joins its rows again)."""
     pages = site.documents[first:first + DOCUMENTS_PER_PART]
     keys = [store.key(page.key, shown_from_others(page)) for page in pages] if store else [""] * len(pages)
-    run = store.key(ROWS, *keys) if store else ""
+    parts = [part_of(site, page) for page in pages]
+    run = store.key(ROWS, *keys, *parts) if store else ""
     joined = store.get(run) if store else None
-    rows: dict[str, list[str]] = defaultdict(list)
-    for page, key in zip(pages, keys):
+    rows: dict[str, list[str]] = defaultdict(list)  # by ROWS/NAME/PART
+    for page, key, part in zip(pages, keys, parts):
         files: list[tuple[str, Made]] | None = store.get(key) if store else None
         own = None  # its rows of each export table, kept as one file (JSON) beside its pages
         if files is None:
@@ -264,9 +265,9 @@ def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[t
             elif own is None and joined is None:  # kept by an earlier build, and the run's rows are to be joined
                 own = json.loads(content.read_text(encoding="utf-8"))
         for name, text in (own or {}).items():
-            rows[name].append(text)
+            rows[f"{ROWS}/{name}/{part}"].append(text)
     if joined is None:
-        made: list[tuple[str, Made]] = [(f"{ROWS}/{name}", join_rows(name, texts)) for name, texts in rows.items()]
+        made: list[tuple[str, Made]] = [(rel, join_rows(rel.split("/")[1], texts)) for rel, texts in rows.items()]
         if store:
             for _, text in made:  # deflated here, by the processes taking parts, not one after another in write_data
                 deflate_chunk(text.encode("utf-8"), store)
@@ -277,14 +278,15 @@ def _documents(site: Site, first: int, files_of: Callable[[DocumentPage], list[t
 
 def site_files(project: Path, site: Site) -> Iterator[tuple[str, Content]]:
     """Yield every file of docs/ as it is made (the data export last): for a small atlas, held in memory."""
-    rows: dict[str, list[str]] = defaultdict(list)
+    rows: dict[tuple[str, str], list[str]] = defaultdict(list)
     for part in site_parts(project, site):
         for rel, content in part():
             if rel.startswith(ROWS + "/"):
-                rows[rel.split("/")[1]].append(content)
+                _, name, slug, _ = rel.split("/")
+                rows[name, slug].append(content)
             else:
                 yield rel, content
-    yield from export_files(site, rows.__getitem__)
+    yield from export_files(site, lambda name, slug: rows.get((name, slug), []))
 
 
 @dataclass
@@ -292,7 +294,7 @@ class Written:
     """What write_site made of docs/, and what the data export is joined from (write_export)."""
 
     left: set[str]  # the files docs/ holds already: not in the scratch folder, left where they are (sync_tree)
-    rows: Path  # each run's rows of each export table (ROWS/NAME/FIRST), outside the scratch folder
+    rows: Path  # each run's rows of each export table and part (ROWS/NAME/PART/FIRST), outside the scratch folder
     store: PageStore
     since: float  # when writing began: what the store kept and this build did not touch is pruned after the export
 
@@ -323,12 +325,13 @@ def write_site(project: Path, site: Site, scratch: Path, jobs: int,
     return Written(left - {""}, rows, store, start)
 
 
-def write_export(site: Site, written: Written, into: Path, jobs: int) -> dict[str, Deflated]:
+def write_export(site: Site, written: Written, into: Path, jobs: int, docs: Path | None = None) -> dict[str, Deflated]:
     """Join the runs' rows into the data export under `into` (write_data: 1.6 GB at 10,000 documents, their files
-    copied unread); then prune the page store. Return each data file deflated for the archive, by its path under docs/."""
+    copied unread), but for the files `docs` holds already; then prune the page store. Return each file written,
+    deflated for the archive, by its path under docs/."""
     rows = written.rows
-    deflated = write_data(into, export_files(site, lambda name: (Stored.of(p) for p in sorted((rows / name).glob("*")))),
-                          written.store, jobs)
+    deflated = write_data(into, export_files(site, lambda name, part: (
+        Stored.of(p) for p in sorted((rows / name / part).glob("*")))), written.store, jobs, docs)
     shutil.rmtree(rows, ignore_errors=True)
     written.store.prune(written.since)  # after the export: its deflated fragments are the store's too
     return deflated
@@ -336,34 +339,41 @@ def write_export(site: Site, written: Written, into: Path, jobs: int) -> dict[st
 
 def export_paths(site: Site) -> list[str]:
     """The data export's files, as paths under docs/ (nothing is made)."""
-    return [rel for rel, _ in export_files(site, lambda name: ())]
+    return [rel for rel, _ in export_files(site, lambda name, part: ())]
 
 
 def _export(site: Site, written: Written, folder: Path, docs: Path, jobs: int) -> dict[str, Deflated]:
-    """Write the data export into `folder`, then move each file into `docs` (an unchanged one keeps its time)."""
-    deflated = write_export(site, written, folder, jobs)
+    """Write the data export into `folder`, then move each file written into `docs` (the others it holds already)."""
+    deflated = write_export(site, written, folder, jobs, docs)
     for rel in deflated:
         move_file(folder / rel, docs / rel)
     return deflated
 
 
 def write_data(root: Path, files: Iterable[tuple[str, Content]], store: PageStore | None,
-               jobs: int = 2) -> dict[str, Deflated]:
+               jobs: int = 2, kept: Path | None = None) -> dict[str, Deflated]:
     """Write the data export under `root`, each file as it comes and `jobs` at once, each chunk also deflated for
     the archive (its fragment kept in `store`, so after an edit only the chunks that changed are deflated); return
     each file's Deflated by its path. A Stored chunk (a run's rows) is copied in the kernel and found deflated by the
-    digest it carries, never read here. Threads suffice: copying, CRCs, deflating and writing let go of the
-    interpreter, and the two largest files (1.4 GB at 10,000 documents) are then written side by side."""
-    def write(rel: str, content: Content) -> tuple[str, Deflated]:
+    digest it carries, never read here. A file `kept` (a folder) holds already, by the digest kept on it, is not
+    written: after an edit at 10,000 documents, most of the export (split by province) is the same. Threads suffice:
+    copying, CRCs, deflating and writing let go of the interpreter, and the two largest files are written side by
+    side."""
+    def write(rel: str, content: Content) -> tuple[str, Deflated | None]:
+        chunks, joined = _joined([content] if isinstance(content, str) else content)
+        if kept is not None and marked(kept / rel) == joined:
+            for chunk in chunks:  # their fragments stay in the store, for when the file changes
+                keep_deflated(chunk, store)
+            return rel, None
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        made = Deflated()
-        made.mark = _write_joined(path, [content] if isinstance(content, str) else content,
-                                  lambda data: made.add(data, store))
+        made = Deflated(mark=joined)
+        _write_joined(path, chunks, lambda data: made.add(data, store))
+        mark(path, joined)
         return rel, made
 
     with ThreadPoolExecutor(max(1, jobs)) as pool:
-        return dict(pool.map(lambda file: write(*file), files))
+        return {rel: made for rel, made in pool.map(lambda file: write(*file), files) if made is not None}
 
 
 def _write_part(scratch: Path, project: Path, part: FilePart) -> None:
@@ -498,34 +508,40 @@ def write_behind(fd: int, start: int, end: int) -> int:
     return end
 
 
-def _write_joined(path: Path, parts: Iterable[str | bytes | Stored], each: Callable[[bytes | Stored], None]) -> bytes:
-    """Write `parts` (text as UTF-8; a Stored file copied in the kernel, unread) to `path`, handing each to `each` too;
-    keep on the file the digest of its parts' digests (a Stored one's is kept on it), and return it. A data file is
-    compared only with data files (move_file), so its digest need not be of its bytes: 1.6 GB at 10,000 documents
-    would be read and hashed again on every edit."""
+def _joined(parts: Iterable[str | bytes | Stored]) -> tuple[list[bytes | Stored], bytes]:
+    """Return `parts` as _write_joined writes them (text as UTF-8; a Stored file with no digest read) and the digest
+    kept on the file they make: of their digests (a Stored one's is kept on it). A data file is compared only with
+    data files (move_file), so its digest need not be of its bytes: 1.6 GB at 10,000 documents would be read and
+    hashed again on every edit."""
     h = digest()
+    chunks: list[bytes | Stored] = []
+    for part in parts:
+        if isinstance(part, Stored) and part.digest is not None:
+            h.update(part.digest)
+        else:
+            part = part.path.read_bytes() if isinstance(part, Stored) else part.encode() if isinstance(part, str) else part
+            h.update(digest(part).digest())
+        chunks.append(part)
+    return chunks, h.digest()
+
+
+def _write_joined(path: Path, chunks: list[bytes | Stored], each: Callable[[bytes | Stored], None]) -> None:
+    """Write `chunks` (a Stored file copied in the kernel, unread) to `path`, handing each to `each` too."""
     with path.open("wb") as f:
         behind = 0  # what the kernel was asked to write out already
-        for part in parts:
+        for chunk in chunks:
             if f.tell() - behind >= WRITE_BEHIND:
                 f.flush()
                 behind = write_behind(f.fileno(), behind, f.tell())
-            if isinstance(part, Stored) and part.digest is not None:
+            if isinstance(chunk, Stored):
                 f.flush()
                 at = f.tell()
-                with part.path.open("rb") as source:
-                    copy_range(source.fileno(), f.fileno(), 0, part.size, at)
-                f.seek(at + part.size)
-                h.update(part.digest)
+                with chunk.path.open("rb") as source:
+                    copy_range(source.fileno(), f.fileno(), 0, chunk.size, at)
+                f.seek(at + chunk.size)
             else:
-                data = (part.path.read_bytes() if isinstance(part, Stored) else
-                        part.encode() if isinstance(part, str) else part)
-                f.write(data)
-                h.update(digest(data).digest())
-                part = data
-            each(part)
-    mark(path, h.digest())
-    return h.digest()
+                f.write(chunk)
+            each(chunk)
 
 
 def _link(source: Path, path: Path) -> None:

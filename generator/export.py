@@ -1,6 +1,8 @@
 """Pipeline stage `export`: the research data (atlas.json and one CSV per table), schema_version 2.
 
-Fields are only ever added within a schema version; the Data page documents each one.
+Fields are only ever added within a schema version; the Data page documents each one. An atlas of more than SPLIT_AT
+documents keeps its per-document tables in one part per province (data/provinces/<slug>/: atlas.json and the CSVs),
+listed by data/atlas.json: a download stays a size a reader can open, and an edit rewrites its province's part only.
 """
 
 from __future__ import annotations
@@ -10,8 +12,10 @@ import io
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # json's own C function
 
+from .gazetteer import Division
 from .link import DocumentPage, Site
 
 SCHEMA_VERSION = 2  # 2: an agency's role `lead` only where the source says so, else `listed`; `basis` added
@@ -32,6 +36,66 @@ POLICY_FIELDS = ["id", "title", "issuer", "issuer_inferred", "level", "doc_numbe
 
 
 Content = str | Iterator[str | bytes]  # a file's text whole, or in chunks (UTF-8 when bytes) a writer writes as they come
+Rows = Callable[[str, str], Iterable[str | bytes]]  # (table, part slug) -> the documents' rows, as export_files takes them
+
+SPLIT_AT = 500  # documents an atlas holds at most before its per-document tables are split by province (95 MB of JSON)
+WHOLE = "all"  # the slug of the one part of an atlas not split
+
+
+@dataclass(frozen=True)
+class Part:
+    """A share of the per-document tables (PER_DOCUMENT): all of them, or one province's (split_export)."""
+
+    division: Division | None  # the province (gazetteer.NATIONAL for national documents); None: the whole atlas
+    documents: int
+
+    @property
+    def slug(self) -> str:
+        return self.division.slug if self.division else WHOLE
+
+    @property
+    def folder(self) -> str:
+        """Where its files are, under docs/: data/ for the whole atlas, else the province's folder in it."""
+        return f"data/provinces/{self.slug}" if self.division else "data"
+
+    @property
+    def url(self) -> str:
+        """Its atlas.json, from the Data page."""
+        return f"{self.folder}/atlas.json"
+
+    @property
+    def files(self) -> list[tuple[str, str]]:
+        """Its files: (name, url from the Data page), atlas.json first."""
+        return [("atlas.json", self.url), *((name, f"{self.folder}/{name}") for name in PER_DOCUMENT if "." in name)]
+
+    def entry(self) -> dict:
+        """Its entry in atlas.json's `parts`."""
+        assert self.division is not None
+        return {"id": self.slug, "name_zh": self.division.name, "name_en": self.division.name_en,
+                "documents": self.documents, "path": self.url.removeprefix("data/")}
+
+
+def split(site: Site) -> bool:
+    """Say whether the atlas's per-document tables are split by province."""
+    return len(site.documents) > SPLIT_AT
+
+
+def part_of(site: Site, page: DocumentPage) -> str:
+    """Return the slug of the part holding `page`'s rows."""
+    return page.province.slug if split(site) else WHOLE
+
+
+def export_parts(site: Site) -> list[Part]:
+    """Return the parts of the per-document tables: the whole atlas, or each province's by code (national first)."""
+    if not split(site):
+        return [Part(None, len(site.documents))]
+    provinces: dict[str, Division] = {}
+    counts: dict[str, int] = {}
+    for page in site.documents:
+        code = page.province.code
+        provinces[code] = page.province
+        counts[code] = counts.get(code, 0) + 1
+    return [Part(provinces[code], counts[code]) for code in sorted(provinces)]
 
 
 def tables(site: Site, pages: list[DocumentPage] | None = None) -> dict[str, Callable[[], Iterator[dict]]]:
@@ -103,13 +167,23 @@ def _deadline(dl) -> dict:
     return {"text": dl.text, "year": dl.year, "month": dl.month, "start_year": dl.start_year}
 
 
-def atlas_json(site: Site, rows: Callable[[str], Iterable[str | bytes]]) -> Iterator[str | bytes]:
-    """Yield atlas.json in chunks: the text json.dumps(…, ensure_ascii=False, indent=1) writes. `rows`: as export_files."""
+def atlas_json(site: Site, rows: Rows, part: Part | None = None) -> Iterator[str | bytes]:
+    """Yield atlas.json in chunks: the text json.dumps(…, ensure_ascii=False, indent=1) writes. `rows`: as
+    export_files. `part`: a province's part (its per-document tables only); else the atlas's, all of its tables, or
+    when it is split, the tables not per document and its `parts`."""
     yield f'{{\n "schema_version": {SCHEMA_VERSION}'
+    parts = export_parts(site)
+    if part is not None:
+        yield ',\n "province": ' + indented(part.entry(), " ")
+    elif split(site):
+        yield ',\n "parts": [' + ",".join("\n  " + indented(p.entry(), "  ") for p in parts) + "\n ]"
     for name, made in tables(site, []).items():
+        if not (name in PER_DOCUMENT if part else name not in PER_DOCUMENT or not split(site)):
+            continue
         yield f',\n "{name}": ['
         empty = True
-        for chunk in (rows(name) if name in PER_DOCUMENT else (",".join("\n  " + indented(r, "  ") for r in made()),)):
+        for chunk in (rows(name, (part or parts[0]).slug) if name in PER_DOCUMENT else
+                      (",".join("\n  " + indented(r, "  ") for r in made()),)):
             if chunk:
                 if not empty:
                     yield ","  # on its own: a run's rows are yielded as made, so their deflated chunk is found again
@@ -167,20 +241,27 @@ def join_rows(name: str, chunks: Iterable[str]) -> str:
     return "".join(chunks) if name.endswith(".csv") else ",".join(c for c in chunks if c)
 
 
-def export_files(site: Site, rows: Callable[[str], Iterable[str | bytes]]) -> Iterator[tuple[str, Content]]:
+def export_files(site: Site, rows: Rows) -> Iterator[tuple[str, Content]]:
     """Yield (path under docs/, content) for each data download, written as it goes (the reduce of the export).
 
-    `rows(name)`: for each table of PER_DOCUMENT, the documents' rows (document_rows) in site order, in chunks
-    join_rows makes (text, or its UTF-8 bytes as read back from the scratch folder).
+    `rows(name, part)`: for each table of PER_DOCUMENT, the rows of the documents in the part of that slug
+    (document_rows) in site order, in chunks join_rows makes (text, or its UTF-8 bytes as read back from the scratch
+    folder).
     """
+    parts = export_parts(site)
     yield "data/atlas.json", atlas_json(site, rows)
     t = tables(site, [])
-    for name, (fields, _) in _csv_tables(t).items():
-        yield f"data/{name}", _header(fields, rows(name))
+    if not split(site):
+        for name, (fields, _) in _csv_tables(t).items():
+            yield f"data/{name}", _header(fields, rows(name, WHOLE))
     yield "data/themes.csv", _csv(THEME_FIELDS, t["themes"]())
     yield "data/indicators.csv", _csv(INDICATOR_FIELDS, t["indicators"]())
     yield "data/agencies.csv", _csv(AGENCY_FIELDS, ({**a, "aliases": ";".join(a["aliases"])} for a in t["agencies"]()))
     yield "data/cited_policies.csv", _csv(POLICY_FIELDS, t["cited_policies"]())
+    for part in parts if split(site) else ():
+        yield part.url, atlas_json(site, rows, part)
+        for name, (fields, _) in _csv_tables(t).items():
+            yield f"{part.folder}/{name}", _header(fields, rows(name, part.slug))
 
 
 def _csv_tables(t: dict[str, Callable[[], Iterator[dict]]]) -> dict[str, tuple[list[str], Iterator[dict]]]:

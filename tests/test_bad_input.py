@@ -147,14 +147,26 @@ def test_refused_data_leaves_the_published_site_alone(published, change, tmp_pat
     assert _state(published) == before
 
 
-def test_a_failing_archive_keeps_the_previous_site_and_archive(published, monkeypatch):
-    """The build goes to a scratch folder; the site built but the archive failing replaces nothing."""
+@pytest.mark.parametrize("failing", ["update_archive", "put_update", "pack_archive"])
+def test_a_failing_archive_keeps_the_previous_site_and_archive(published, failing, monkeypatch):
+    """The build goes to a scratch folder; the site built but the archive failing replaces nothing: making its update,
+    writing the update over the archive (after half of it: put back), or packing it afresh."""
     before = _state(published)
+    real = publish_mod.copy_range
 
     def archive_fails(*args, **kwargs):
         raise BuildError("packing the offline archive failed (simulated)")
 
-    monkeypatch.setattr(publish_mod, "pack_archive", archive_fails)
+    def half(source: int, dest: int, offset: int, length: int, at: int) -> None:
+        real(source, dest, offset, length // 2, at)
+        raise BuildError("writing the update failed (simulated)")
+
+    if failing == "put_update":  # the update's one copy: its records and directory over the archive's directory
+        monkeypatch.setattr(publish_mod, "copy_range", half)
+    else:
+        monkeypatch.setattr(publish_mod, failing, archive_fails)
+    if failing == "pack_archive":  # reached when the update would leave too much of the archive unlisted
+        monkeypatch.setattr(publish_mod, "update_archive", lambda *args, **kwargs: None)
     with pytest.raises(BuildError, match="simulated"):
         build(published)
     assert _state(published)[::2] == before[::2]  # site/ and the archive; docs/ is the generated source

@@ -532,3 +532,68 @@ def test_processes_and_threads_keeping_the_same_files_at_once_all_get_them(tmp_p
     assert sorted(got) == sorted([("a.md", key)] for key in keys * 6)  # every put read back what it kept
     assert sorted(p.name for p in (tmp_path / "pages").iterdir()) == sorted(keys)
     assert all(store.get(key) == [("a.md", tmp_path / "pages" / key / "0")] for key in keys)
+
+
+def test_a_large_atlas_keeps_its_per_document_tables_in_one_part_per_province(tmp_path, monkeypatch):
+    """Past export.SPLIT_AT documents, each province's documents, provisions, targets and citations are in a part of
+    their own (data/provinces/SLUG/), holding the rows the whole atlas would, in its order; atlas.json lists the parts
+    and keeps the other tables; the Data page links every file (MkDocs is strict). After an edit, a data file whose
+    bytes are unchanged is not written again (same inode), and the edited document's part is."""
+    import csv
+    import io
+    import json
+    import zipfile
+
+    from generator import export
+    from generator.publish import ARCHIVE
+
+    project = copy_project(tmp_path / "proj")
+    whole = generate(project)[1]
+    atlas = json.loads(whole["data/atlas.json"])
+    monkeypatch.setattr(export, "SPLIT_AT", 2)
+    build(project)
+    data = project / "docs" / "data"
+    top = json.loads((data / "atlas.json").read_text(encoding="utf-8"))
+    assert list(top) == ["schema_version", "parts", "themes", "indicators", "agencies", "cited_policies"]
+    assert all(top[name] == atlas[name] for name in list(top)[2:])
+    parts = {p["id"]: json.loads((data / p["path"]).read_text(encoding="utf-8")) for p in top["parts"]}
+    assert len(parts) > 1 and [p["path"] for p in top["parts"]] == [f"provinces/{p}/atlas.json" for p in parts]
+    part_of = {d["id"]: slug for slug, part in parts.items() for d in part["documents"]}
+    assert sorted(part_of) == sorted(d["id"] for d in atlas["documents"])
+    for entry in top["parts"]:
+        part = parts[entry["id"]]
+        assert list(part) == ["schema_version", "province", "documents", "provisions", "targets", "citations"]
+        assert part["province"] == entry and entry["documents"] == len(part["documents"])
+        for name in list(part)[2:]:
+            assert part[name] == [r for r in atlas[name] if part_of[r["document_id"] if "document_id" in r else r["id"]] == entry["id"]]
+        for name in ("provisions.csv", "targets.csv", "agency_tasks.csv", "citations.csv"):
+            rows = list(csv.DictReader(io.StringIO((data / "provinces" / entry["id"] / name).read_text(encoding="utf-8"))))
+            assert rows == [r for r in csv.DictReader(io.StringIO(whole[f"data/{name}"]))
+                            if part_of[r["document_id"]] == entry["id"]]
+    assert not (data / "provisions.csv").exists()
+    page = (project / "docs" / "data.md").read_text(encoding="utf-8")
+    assert all(f"(data/provinces/{slug}/{name})" in page for slug in parts
+               for name in ("atlas.json", "provisions.csv", "targets.csv", "agency_tasks.csv", "citations.csv"))
+
+    def files() -> dict[str, tuple[int, bytes]]:
+        return {p.relative_to(data).as_posix(): (p.stat().st_ino, p.read_bytes()) for p in data.rglob("*") if p.is_file()}
+
+    def members() -> dict[str, int]:
+        with zipfile.ZipFile(project / ARCHIVE) as zf:
+            assert zf.testzip() is None
+            assert all(zf.read(i) == (project / "site" / i.filename.split("/", 1)[1]).read_bytes()
+                       for i in zf.infolist() if not i.filename.endswith("README.txt"))
+            return {i.filename.split("/", 1)[1]: i.header_offset for i in zf.infolist()}
+
+    before, packed = files(), members()
+    path = project / "site-data" / "documents" / "linxian-2024-action-plan.yaml"
+    head, outline = path.read_text(encoding="utf-8").split("\noutline:", 1)
+    path.write_text(head + "\noutline:" + outline.replace("县城", "县域", 1), encoding="utf-8")
+    build(project)
+    after, repacked = files(), members()
+    edited = part_of["linxian-2024-action-plan"]
+    assert after.keys() == before.keys()
+    assert after[f"provinces/{edited}/atlas.json"][1] != before[f"provinces/{edited}/atlas.json"][1]
+    assert [rel for rel in after if (after[rel][1] == before[rel][1]) != (after[rel][0] == before[rel][0])] == []
+    same = [rel for rel in after if rel.startswith("provinces/") and after[rel] == before[rel]]
+    assert same and all(repacked[f"data/{rel}"] == packed[f"data/{rel}"] for rel in same)  # updated in place

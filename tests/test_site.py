@@ -10,6 +10,7 @@ import os
 import posixpath
 import random
 import re
+import shutil
 import zipfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -25,7 +26,7 @@ from generator.cells import relative_url
 from generator.export import (AGENCY_FIELDS, CITATION_FIELDS, DOCUMENT_FIELDS, INDICATOR_FIELDS, POLICY_FIELDS,
                               PROVISION_FIELDS, TARGET_FIELDS, TASK_FIELDS, THEME_FIELDS, indented)
 from generator.model import Agencies, Document, Indicators, Places, Taxonomy
-from generator.publish import ARCHIVE, ARCHIVE_FOLDER, STAMP, files_under, marked
+from generator.publish import ARCHIVE, ARCHIVE_FOLDER, STAMP, BuildError, files_under, marked
 from generator.render import md_escape
 from tests.conftest import FIXTURES, ROOT, copy_project
 
@@ -559,6 +560,82 @@ def test_the_unchanged_neighbours_of_a_linked_site_are_copied_from_the_previous_
         assert new.testzip() is None and new.namelist() == fresh.namelist()
         assert all(new.read(n) == fresh.read(n) for n in fresh.namelist())
         assert new.read("policy-atlas/p/5.html").decode() == texts["p/5.html"]
+
+
+def _paired_sites(tmp_path: Path) -> tuple[Path, Path, Path, str]:
+    """A site packed as an archive (stamped with its label), and the next site: two files the very files of the first,
+    one changed, one new, one gone. Return both sites, the archive and its label."""
+    old_site, new_site, archive = tmp_path / "old", tmp_path / "new", tmp_path / "dist" / "a.zip"
+    texts = {f"p/{i}.html": f"第{i}页" * (200 + i) for i in range(5)}
+    for rel, text in texts.items():
+        (old_site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (old_site / rel).write_text(text, encoding="utf-8")
+    label = publish_mod.pack_archive(old_site, archive, extra={"README.txt": "读我"})
+    (old_site / STAMP).write_text(json.dumps({"archive": label}), encoding="utf-8")
+    (new_site / "p").mkdir(parents=True)
+    for rel in ("p/0.html", "p/3.html"):
+        os.link(old_site / rel, new_site / rel)
+    (new_site / "p" / "1.html").write_text("改" * 300, encoding="utf-8")
+    (new_site / "p" / "2.html").write_text(texts["p/2.html"], encoding="utf-8")  # the same bytes, another file
+    (new_site / "p" / "5.html").write_text("新" * 100, encoding="utf-8")
+    return old_site, new_site, archive, label
+
+
+def test_an_archive_is_updated_in_place_and_reads_as_one_packed_afresh(tmp_path, monkeypatch):
+    """update_archive keeps where it is each record of an unchanged member (the very file, or the same bytes) and
+    writes the others, then a central directory, over the previous directory (put_update): the archive reads as one
+    packed from nothing. Once the records it no longer lists pass DEAD_SHARE of it, it is packed afresh instead, its
+    unchanged records copied and the others dropped: as small as a fresh one."""
+    old_site, new_site, archive, _ = _paired_sites(tmp_path)
+    with zipfile.ZipFile(archive) as old:
+        offsets, directory = {i.filename: i.header_offset for i in old.infolist()}, old.start_dir
+    update = publish_mod.update_archive(new_site, tmp_path / "tail", archive, old_site, extra={"README.txt": "读我"})
+    assert update is not None and update.at == directory
+    publish_mod.put_update(archive, update)
+    fresh = tmp_path / "fresh.zip"
+    publish_mod.pack_archive(new_site, fresh, extra={"README.txt": "读我"})
+    with zipfile.ZipFile(archive) as new, zipfile.ZipFile(fresh) as packed:
+        assert new.testzip() is None and new.namelist() == packed.namelist()
+        assert all(new.read(n) == packed.read(n) for n in packed.namelist())
+        kept = {i.filename for i in new.infolist() if i.header_offset == offsets.get(i.filename)}
+        assert kept == {f"policy-atlas/p/{i}.html" for i in (0, 2, 3)} | {"policy-atlas/README.txt"}
+        assert min(i.header_offset for i in new.infolist() if i.filename not in kept) == directory
+        assert archive.stat().st_size == directory + update.tail.stat().st_size
+    # The next update would leave 1.html's first record, and 4.html's, unlisted: past a DEAD_SHARE of 0.05.
+    (new_site / STAMP).write_text(json.dumps({"archive": update.label}), encoding="utf-8")
+    newer = tmp_path / "newer"
+    shutil.copytree(new_site, newer, copy_function=os.link)
+    monkeypatch.setattr(publish_mod, "DEAD_SHARE", 0.05)
+    assert publish_mod.update_archive(newer, tmp_path / "tail2", archive, new_site, leave_out=(STAMP,)) is None
+    assert not (tmp_path / "tail2").exists()
+    publish_mod.pack_archive(newer, tmp_path / "compact.zip", previous=archive, previous_site=new_site,
+                             leave_out=(STAMP,), extra={"README.txt": "读我"})
+    assert (tmp_path / "compact.zip").stat().st_size == fresh.stat().st_size
+
+
+def test_an_archive_update_that_fails_puts_the_archive_back(tmp_path, monkeypatch):
+    """put_update writes over the archive's directory; failing midway (a full disk), it puts the archive back byte for
+    byte; an archive changed since the update was made is refused, untouched, with a clear error."""
+    old_site, new_site, archive, _ = _paired_sites(tmp_path)
+    before = archive.read_bytes()
+    update = publish_mod.update_archive(new_site, tmp_path / "tail", archive, old_site)
+    real = publish_mod.copy_range
+
+    def half(source: int, dest: int, offset: int, length: int, at: int) -> None:
+        real(source, dest, offset, length // 2, at)
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(publish_mod, "copy_range", half)
+    with pytest.raises(OSError, match="No space left on device"):
+        publish_mod.put_update(archive, update)
+    assert archive.read_bytes() == before
+    monkeypatch.setattr(publish_mod, "copy_range", real)
+    with archive.open("ab") as f:
+        f.write(b"\0")
+    with pytest.raises(BuildError) as err:
+        publish_mod.put_update(archive, update)
+    assert str(err.value) == f"{archive} changed while the site was built; nothing was written: build again"
+    assert archive.read_bytes() == before + b"\0"
 
 
 def test_sync_moves_over_only_changed_files_compared_a_chunk_at_a_time(tmp_path):
