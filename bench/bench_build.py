@@ -83,7 +83,7 @@ def run(project: Path, label: str, with_import: bool, jobs: int) -> list[tuple]:
 
     (written, deflated), s, m = measure(render_and_export)
     search = [p for p in (scratch / "search").rglob("*") if p.is_file()]
-    data = sum(p.stat().st_size for p in (scratch / "data").iterdir())
+    data = sum(p.stat().st_size for p in (scratch / "data").rglob("*") if p.is_file())
     rows.append((label, f"render, search index, export ({jobs} process(es) taking parts in turn; search "
                         f"{len(search)} files {sum(p.stat().st_size for p in search) / 2**20:.0f} MiB, data "
                         f"{data / 2**20:.0f} MiB)", s, m))

@@ -44,7 +44,7 @@ WHOLE = "all"  # the slug of the one part of an atlas not split
 
 @dataclass(frozen=True)
 class Part:
-    """A share of the per-document tables (PER_DOCUMENT): all of them, or one province's (split_export)."""
+    """A share of the per-document tables (PER_DOCUMENT): all of them, or one province's (export_parts)."""
 
     division: Division | None  # the province (gazetteer.NATIONAL for national documents); None: the whole atlas
     documents: int
