@@ -583,6 +583,8 @@ def _digest(root: Path) -> str:
     for path in sorted(code.rglob("*")):
         if path.is_file() and "__pycache__" not in path.parts:
             h.update(path.relative_to(code).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    for dist in sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()):
+    # A set: with the checkout on the path (the bench, a script beside the code), the editable install is listed twice
+    # (its egg-info there too), and the key must not change with how the build was started.
+    for dist in sorted({f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()}):
         h.update(dist.encode() + b"\0")
     return h.hexdigest()
