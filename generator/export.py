@@ -172,17 +172,17 @@ def atlas_json(site: Site, rows: Rows, part: Part | None = None) -> Iterator[str
     export_files. `part`: a province's part (its per-document tables only); else the atlas's, all of its tables, or
     when it is split, the tables not per document and its `parts`."""
     yield f'{{\n "schema_version": {SCHEMA_VERSION}'
-    parts = export_parts(site)
+    whole = part is None and not split(site)
     if part is not None:
         yield ',\n "province": ' + indented(part.entry(), " ")
-    elif split(site):
-        yield ',\n "parts": [' + ",".join("\n  " + indented(p.entry(), "  ") for p in parts) + "\n ]"
+    elif not whole:
+        yield ',\n "parts": [' + ",".join("\n  " + indented(p.entry(), "  ") for p in export_parts(site)) + "\n ]"
     for name, made in tables(site, []).items():
-        if not (name in PER_DOCUMENT if part else name not in PER_DOCUMENT or not split(site)):
+        if not whole and (name in PER_DOCUMENT) != (part is not None):  # a part: those tables only; a split atlas: none
             continue
         yield f',\n "{name}": ['
         empty = True
-        for chunk in (rows(name, (part or parts[0]).slug) if name in PER_DOCUMENT else
+        for chunk in (rows(name, part.slug if part else WHOLE) if name in PER_DOCUMENT else
                       (",".join("\n  " + indented(r, "  ") for r in made()),)):
             if chunk:
                 if not empty:

@@ -34,7 +34,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import export
+from .export import SPLIT_AT
 from .link import Site
 
 if TYPE_CHECKING:
@@ -454,7 +454,7 @@ def archive_readme(project: Path, site: Site, summary: Summary) -> str:
     env = Environment(loader=FileSystemLoader(project / "templates"), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     return env.get_template("archive-README.txt.j2").render(site=site, summary=summary, built=built_date().isoformat(),
-                                                              folder=ARCHIVE_FOLDER, split_at=export.SPLIT_AT)
+                                                              folder=ARCHIVE_FOLDER, split_at=SPLIT_AT)
 
 
 def built_date():
@@ -940,21 +940,30 @@ def deflate_chunk(data: bytes | Stored, store: PageStore | None) -> bytes | Path
     """Return `data` as raw deflate ended by a full flush: a long chunk's kept in `store` under its digest (the file;
     the one kept on the file it is in, when it is Stored), deflated only if it is not there yet; a short one's made
     here (the bytes)."""
-    def raw() -> bytes:
-        return data.path.read_bytes() if isinstance(data, Stored) else data
-
-    stored = isinstance(data, Stored)
-    if store is None or (data.size if stored else len(data)) < DEFLATE_KEPT:
-        return _deflate(raw())
-    key = store.key("deflate", ((data.digest if stored else None) or digest(raw()).digest()).hex())
-    kept = store.get(key) or store.put(key, [("deflated", _deflate(raw()))])
+    key = _deflated_key(data, store)
+    if key is None:
+        return _deflate(_raw(data))
+    kept = store.get(key) or store.put(key, [("deflated", _deflate(_raw(data)))])
     return kept[0][1]
 
 
 def keep_deflated(data: bytes | Stored, store: PageStore | None) -> None:
     """Keep the fragment deflate_chunk kept of `data` in `store` (prune) without making it: its file is unchanged."""
-    if store is not None and isinstance(data, Stored) and data.size >= DEFLATE_KEPT and data.digest is not None:
-        store.get(store.key("deflate", data.digest.hex()))
+    key = _deflated_key(data, store)
+    if key is not None:
+        store.get(key)
+
+
+def _deflated_key(data: bytes | Stored, store: PageStore | None) -> str | None:
+    """Return the key of `data`'s deflated fragment in `store`; None for a short chunk, deflated where it is used."""
+    stored = isinstance(data, Stored)
+    if store is None or (data.size if stored else len(data)) < DEFLATE_KEPT:
+        return None
+    return store.key("deflate", ((data.digest if stored else None) or digest(_raw(data)).digest()).hex())
+
+
+def _raw(data: bytes | Stored) -> bytes:
+    return data.path.read_bytes() if isinstance(data, Stored) else data
 
 
 def _deflate(data: bytes) -> bytes:
