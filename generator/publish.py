@@ -34,7 +34,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .export import SPLIT_AT
+from . import export  # SPLIT_AT read when the README is made: the bound in use
 from .link import Site
 
 if TYPE_CHECKING:
@@ -454,7 +454,7 @@ def archive_readme(project: Path, site: Site, summary: Summary) -> str:
     env = Environment(loader=FileSystemLoader(project / "templates"), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     return env.get_template("archive-README.txt.j2").render(site=site, summary=summary, built=built_date().isoformat(),
-                                                              folder=ARCHIVE_FOLDER, split_at=SPLIT_AT)
+                                                              folder=ARCHIVE_FOLDER, split_at=export.SPLIT_AT)
 
 
 def built_date():

@@ -26,7 +26,8 @@ from .cells import FOLDER as CELLS
 from .cells import (PICKED, Cells, Column, how_title, html_block, html_environment, index_script, iso_date, level_name,
                     excerpt, picked, relative_url, target_value)
 from .charts import Bar, Node, bar_chart, link_graph
-from .export import SPLIT_AT, Part, export_parts, split
+from . import export  # SPLIT_AT read when a page is made: the bound in use (a test lowers it)
+from .export import Part, export_parts, split
 from .gazetteer import Division
 from .link import (AgencyPage, Citation, Deadline, DocumentPage, IndicatorEntry, PolicyPage, ProvincePage,
                    ProvisionEntry, Site, Target, Task, ThemePage)
@@ -538,7 +539,7 @@ def _gathered(site: Site, env: Environment, cells: Cells, places: list[ProvinceP
     yield "index.md", _render(env, "home.md.j2", home)
     yield "documents/index.md", _render(env, "documents_index.md.j2", _documents_index(site))
     yield "about.md", _render(env, "about.md.j2", StaticContext(site))
-    yield "data.md", _render(env, "data.md.j2", StaticContext(site, export_parts(site) if split(site) else [], SPLIT_AT))
+    yield "data.md", _render(env, "data.md.j2", StaticContext(site, export_parts(site) if split(site) else [], export.SPLIT_AT))
     columns = sorted(site.documents, key=_column_order)
     with_text = {p: p.counted.with_text for p in site.documents}
     yield "themes/index.md", _render(env, "matrix.md.j2", _matrix(site, with_text))

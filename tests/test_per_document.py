@@ -585,6 +585,7 @@ def test_a_large_atlas_keeps_its_per_document_tables_in_one_part_per_province(tm
                             if part_of[r["document_id"]] == entry["id"]]
     assert not (data / "provisions.csv").exists()
     page = (project / "docs" / "data.md").read_text(encoding="utf-8")
+    assert "文件多于 2 份时" in page and "more than 2 documents" in page  # the bound in use
     assert all(f"(data/provinces/{slug}/{name})" in page for slug in parts
                for name in ("atlas.json", "provisions.csv", "targets.csv", "agency_tasks.csv", "citations.csv"))
 
